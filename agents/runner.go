@@ -1,0 +1,446 @@
+package agents
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/veritas-audit/veritas/extract"
+	"github.com/veritas-audit/veritas/hub"
+	"github.com/veritas-audit/veritas/schemas"
+	"github.com/veritas-audit/veritas/store"
+)
+
+// Store is what the runner needs from storage. Each call that changes a job also appends the
+// matching event, in one transaction, and returns it for broadcasting.
+type Store interface {
+	ClaimNext(ctx context.Context) (string, error)
+	Unfinished(ctx context.Context) ([]string, error)
+	RunState(ctx context.Context, id string) (store.RunState, error)
+	Document(ctx context.Context, jobID string) (*extract.Document, error)
+	RequestCancel(ctx context.Context, id string) error
+	CancelQueued(ctx context.Context, jobID string) (store.Event, error)
+	AgentStarted(ctx context.Context, jobID, agentID string) (store.Event, error)
+	AgentProgress(ctx context.Context, jobID, agentID string, done, total int, message string) (store.Event, error)
+	AgentFinished(ctx context.Context, jobID string, out store.AgentOutcome) (store.Event, error)
+	FinishJob(ctx context.Context, jobID, status, errMsg string) (store.Event, error)
+}
+
+// Broadcaster delivers stored events to live subscribers.
+type Broadcaster interface {
+	Broadcast(ctx context.Context, m hub.Message) error
+}
+
+var (
+	errCancelled = errors.New("cancelled by request")
+	errTimeout   = errors.New("job timed out")
+)
+
+// RunnerOptions tune a Runner.
+type RunnerOptions struct {
+	// Workers bounds the jobs that run at once (default 4).
+	Workers int
+	// JobTimeout bounds one job's run (default 5 minutes).
+	JobTimeout time.Duration
+	// AgentDelay makes every agent wait this long before it starts work. It exists for
+	// recovery drills and demonstrations of the live stream; 0 in normal operation.
+	AgentDelay time.Duration
+	// PollInterval is how often the queue is checked when nothing signalled new work
+	// (default 2 s); new uploads in this process wake the runner at once.
+	PollInterval time.Duration
+	// ProgressInterval is the least time between two agent_progress events of one agent
+	// (default 250 ms).
+	ProgressInterval time.Duration
+}
+
+// Runner takes queued jobs from the store and runs their enabled agents, with at most Workers
+// jobs at a time. The job row is the queue: a job is claimed by moving it from queued to
+// processing, so a job accepted with 202 is run even if the process dies before a worker sees
+// it, and a job left processing by a crash is resumed on the next start.
+type Runner struct {
+	store    Store
+	hub      Broadcaster
+	registry *Registry
+	log      *slog.Logger
+	opt      RunnerOptions
+	notify   chan struct{}
+
+	mu      sync.Mutex
+	running map[string]*run
+}
+
+// run is one job being run in this process.
+type run struct {
+	cancel context.CancelCauseFunc
+	done   chan struct{}
+	emitMu sync.Mutex // keeps store-append and broadcast of one job's events in seq order
+}
+
+// NewRunner makes a runner; it runs nothing until Run starts.
+func NewRunner(st Store, h Broadcaster, reg *Registry, log *slog.Logger, opt RunnerOptions) *Runner {
+	if opt.Workers <= 0 {
+		opt.Workers = 4
+	}
+	if opt.JobTimeout <= 0 {
+		opt.JobTimeout = 5 * time.Minute
+	}
+	if opt.PollInterval <= 0 {
+		opt.PollInterval = 2 * time.Second
+	}
+	if opt.ProgressInterval <= 0 {
+		opt.ProgressInterval = 250 * time.Millisecond
+	}
+	return &Runner{
+		store: st, hub: h, registry: reg, log: log, opt: opt,
+		notify:  make(chan struct{}, 1),
+		running: map[string]*run{},
+	}
+}
+
+// Submitted broadcasts a new job's job_queued event and wakes a worker for it.
+func (r *Runner) Submitted(ctx context.Context, ev store.Event) {
+	r.publish(ctx, ev)
+	select {
+	case r.notify <- struct{}{}:
+	default:
+	}
+}
+
+// Run resumes the jobs a previous process left unfinished, then claims queued jobs until ctx
+// ends. On return every job it ran has stopped; jobs interrupted by the shutdown stay
+// processing in the store and are resumed by the next start.
+func (r *Runner) Run(ctx context.Context) error {
+	slots := make(chan struct{}, r.opt.Workers)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	start := func(id string) {
+		wg.Go(func() {
+			defer func() { <-slots }()
+			r.runJob(ctx, id)
+		})
+	}
+	resume, err := r.store.Unfinished(ctx)
+	if err != nil {
+		return fmt.Errorf("runner: %w", err)
+	}
+	for _, id := range resume {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return nil
+		}
+		r.log.Info("resuming job", "job_id", id)
+		start(id)
+	}
+	for {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return nil
+		}
+		id, err := r.store.ClaimNext(ctx)
+		if err != nil && ctx.Err() == nil {
+			r.log.Error("claim job", "err", err)
+		}
+		if id != "" {
+			start(id)
+			continue
+		}
+		<-slots
+		select {
+		case <-r.notify:
+		case <-time.After(r.opt.PollInterval):
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// Cancel asks a queued or running job to stop. A queued job is ended at once; a running one
+// ends as cancelled when its agents have stopped. It returns store.ErrConflict for a finished job.
+func (r *Runner) Cancel(ctx context.Context, id string) error {
+	// The flag is stored before the running set is read, and a worker registers a job before
+	// it reads the flag, so one of the two always sees the other.
+	if err := r.store.RequestCancel(ctx, id); err != nil {
+		return err
+	}
+	if r.cancelRunning(id) {
+		return nil
+	}
+	ev, err := r.store.CancelQueued(ctx, id)
+	switch {
+	case err == nil:
+		r.publish(ctx, ev)
+	case errors.Is(err, store.ErrConflict):
+		// Claimed by a worker meanwhile: it has seen or will see the flag.
+		r.cancelRunning(id)
+	default:
+		return err
+	}
+	return nil
+}
+
+func (r *Runner) cancelRunning(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if j, ok := r.running[id]; ok {
+		j.cancel(errCancelled)
+		return true
+	}
+	return false
+}
+
+// Wait returns when job id is not running in this process, or ctx ends.
+func (r *Runner) Wait(ctx context.Context, id string) error {
+	r.mu.Lock()
+	j, ok := r.running[id]
+	r.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	select {
+	case <-j.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (r *Runner) publish(ctx context.Context, ev store.Event) {
+	if err := r.hub.Broadcast(context.WithoutCancel(ctx), hub.Message{JobID: ev.JobID, Seq: ev.Seq, Data: ev.Data}); err != nil {
+		// Stored already: subscribers that missed it get it from the log when they reconnect.
+		r.log.Warn("broadcast event", "job_id", ev.JobID, "seq", ev.Seq, "err", err)
+	}
+}
+
+// emit stores one event of j through write and broadcasts it, holding j's lock so that the
+// job's events reach the hub in seq order.
+func (r *Runner) emit(ctx context.Context, j *run, write func(context.Context) (store.Event, error)) error {
+	j.emitMu.Lock()
+	defer j.emitMu.Unlock()
+	ev, err := write(context.WithoutCancel(ctx))
+	if err != nil {
+		return err
+	}
+	r.publish(ctx, ev)
+	return nil
+}
+
+func (r *Runner) runJob(parent context.Context, id string) {
+	log := r.log.With("job_id", id)
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
+	j := &run{cancel: cancel, done: make(chan struct{})}
+	r.mu.Lock()
+	r.running[id] = j
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		delete(r.running, id)
+		r.mu.Unlock()
+		close(j.done)
+	}()
+
+	st, err := r.store.RunState(ctx, id)
+	if err != nil {
+		log.Error("load job", "err", err)
+		return
+	}
+	if st.CancelRequested {
+		cancel(errCancelled)
+	}
+	doc, err := r.store.Document(ctx, id)
+	if err != nil {
+		log.Error("load document", "err", err)
+		r.finish(ctx, j, id, schemas.JobFailed, "the document could not be loaded")
+		return
+	}
+	ctx, stop := context.WithTimeoutCause(ctx, r.opt.JobTimeout, errTimeout)
+	defer stop()
+
+	var wg sync.WaitGroup
+	for _, agentID := range st.Job.EnabledAgents {
+		switch st.Job.Agents[agentID] {
+		case schemas.AgentPending:
+			wg.Go(func() { r.runAgent(ctx, j, id, agentID, doc, false) })
+		case schemas.AgentRunning: // interrupted by a crash or shutdown: run it again
+			wg.Go(func() { r.runAgent(ctx, j, id, agentID, doc, true) })
+		}
+	}
+	wg.Wait()
+
+	switch cause := context.Cause(ctx); {
+	case cause == nil:
+		r.finish(ctx, j, id, schemas.JobCompleted, "")
+	case errors.Is(cause, errCancelled):
+		r.finish(ctx, j, id, schemas.JobCancelled, "")
+	case errors.Is(cause, errTimeout):
+		r.finish(ctx, j, id, schemas.JobFailed, fmt.Sprintf("The audit did not finish within %s.", r.opt.JobTimeout))
+	default:
+		log.Info("job interrupted by shutdown; it resumes on the next start")
+	}
+}
+
+func (r *Runner) finish(ctx context.Context, j *run, id, status, msg string) {
+	err := r.emit(ctx, j, func(ctx context.Context) (store.Event, error) {
+		return r.store.FinishJob(ctx, id, status, msg)
+	})
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		r.log.Error("finish job", "job_id", id, "err", err)
+	}
+}
+
+func (r *Runner) runAgent(ctx context.Context, j *run, jobID, agentID string, doc *extract.Document, resumed bool) {
+	log := r.log.With("job_id", jobID, "agent_id", agentID)
+	agent, ok := r.registry.Lookup(agentID)
+	if !ok {
+		r.agentDone(ctx, j, jobID, agentID, nil, fmt.Errorf("agent %s is not available on this server", agentID))
+		return
+	}
+	if !resumed {
+		if err := r.emit(ctx, j, func(ctx context.Context) (store.Event, error) {
+			return r.store.AgentStarted(ctx, jobID, agentID)
+		}); err != nil {
+			log.Error("agent started", "err", err)
+			return
+		}
+	}
+	if info := agent.Info(); !info.Available {
+		r.agentDone(ctx, j, jobID, agentID, nil, errors.New(info.Reason))
+		return
+	}
+	if r.opt.AgentDelay > 0 {
+		select {
+		case <-time.After(r.opt.AgentDelay):
+		case <-ctx.Done():
+		}
+	}
+	var last time.Time
+	progress := func(done, total int, message string) {
+		if ctx.Err() != nil || time.Since(last) < r.opt.ProgressInterval {
+			return
+		}
+		last = time.Now()
+		if err := r.emit(ctx, j, func(ctx context.Context) (store.Event, error) {
+			return r.store.AgentProgress(ctx, jobID, agentID, done, total, message)
+		}); err != nil {
+			log.Warn("agent progress", "err", err)
+		}
+	}
+	var (
+		findings []schemas.Finding
+		err      = ctx.Err()
+	)
+	if err == nil {
+		findings, err = safeRun(ctx, agent, doc, progress)
+	}
+	if pe := (*panicError)(nil); errors.As(err, &pe) {
+		log.Error("agent panicked", "panic", pe.value, "stack", string(pe.stack))
+	} else if err != nil {
+		log.Info("agent ended with an error", "err", err)
+	}
+	r.agentDone(ctx, j, jobID, agentID, findings, err)
+}
+
+// safeRun runs one agent, turning a panic into an error so one broken check cannot take the
+// job (or the server) down.
+func safeRun(ctx context.Context, a Agent, doc *extract.Document, p Progress) (f []schemas.Finding, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &panicError{value: v, stack: debug.Stack()}
+		}
+	}()
+	return a.Run(ctx, doc, p)
+}
+
+// agentDone stores how an agent ended: its findings (or one empty row), its error row, or, when
+// the job was cancelled or shut down under it, only its status or nothing.
+func (r *Runner) agentDone(ctx context.Context, j *run, jobID, agentID string, findings []schemas.Finding, runErr error) {
+	category := schemas.Category(agentID)
+	out := store.AgentOutcome{AgentID: agentID, Category: category}
+	cause := context.Cause(ctx)
+	switch {
+	case runErr == nil:
+		rows, err := resultRows(jobID, agentID, category, findings)
+		if err != nil {
+			r.log.Error("agent produced an invalid finding", "job_id", jobID, "agent_id", agentID, "err", err)
+			out.Status, out.Error = schemas.AgentFailed, "The agent produced an invalid finding; this is a bug in the server."
+			out.Rows = []schemas.Result{errorRow(jobID, agentID, category, out.Error)}
+			break
+		}
+		out.Status, out.Rows = schemas.AgentCompleted, rows
+	case ctx.Err() != nil && errors.Is(cause, errCancelled):
+		out.Status = schemas.AgentCancelled
+	case ctx.Err() != nil && errors.Is(cause, errTimeout):
+		out.Status = schemas.AgentFailed
+		out.Error = fmt.Sprintf("%s stopped: the audit did not finish within %s.", agentID, r.opt.JobTimeout)
+		out.Rows = []schemas.Result{errorRow(jobID, agentID, category, out.Error)}
+	case ctx.Err() != nil:
+		return // shutdown: the agent stays running and is run again on resume
+	default:
+		out.Status, out.Error = schemas.AgentFailed, runErr.Error()
+		out.Rows = []schemas.Result{errorRow(jobID, agentID, category, out.Error)}
+	}
+	if err := r.emit(ctx, j, func(ctx context.Context) (store.Event, error) {
+		return r.store.AgentFinished(ctx, jobID, out)
+	}); err != nil && !errors.Is(err, store.ErrNotFound) {
+		r.log.Error("store agent outcome", "job_id", jobID, "agent_id", agentID, "err", err)
+	}
+}
+
+// panicError is an agent's panic, kept with its stack for the log; clients see only that the
+// agent failed.
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (e *panicError) Error() string { return fmt.Sprintf("internal error in agent: %v", e.value) }
+
+func resultRows(jobID, agentID, category string, findings []schemas.Finding) ([]schemas.Result, error) {
+	t := time.Now().UTC()
+	if len(findings) == 0 {
+		return []schemas.Result{{
+			ID: uuid.Must(uuid.NewV7()).String(), JobID: jobID, AgentID: agentID, Category: category,
+			SourceRefs: []string{}, RawData: json.RawMessage("{}"), CreatedAt: t,
+		}}, nil
+	}
+	rows := make([]schemas.Result, 0, len(findings))
+	for _, f := range findings {
+		if err := schemas.Validate(f); err != nil {
+			return nil, err
+		}
+		raw := json.RawMessage("{}")
+		if f.RawData != nil {
+			b, err := json.Marshal(f.RawData)
+			if err != nil {
+				return nil, fmt.Errorf("encode raw_data: %w", err)
+			}
+			raw = b
+		}
+		refs := f.SourceRefs
+		if refs == nil {
+			refs = []string{}
+		}
+		rows = append(rows, schemas.Result{
+			ID: uuid.Must(uuid.NewV7()).String(), JobID: jobID, AgentID: agentID, Category: category,
+			Severity: &f.Severity, Description: &f.Description, Reasoning: &f.Reasoning,
+			SourceRefs: refs, RawData: raw, CreatedAt: t,
+		})
+	}
+	return rows, nil
+}
+
+func errorRow(jobID, agentID, category, msg string) schemas.Result {
+	return schemas.Result{
+		ID: uuid.Must(uuid.NewV7()).String(), JobID: jobID, AgentID: agentID, Category: category,
+		Error: &msg, SourceRefs: []string{}, RawData: json.RawMessage("{}"), CreatedAt: time.Now().UTC(),
+	}
+}

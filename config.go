@@ -1,0 +1,171 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is every setting of the server: defaults in code, then VERITAS_* environment
+// variables, then flags. It is parsed and checked once, at start.
+type config struct {
+	Addr            string
+	DatabaseURL     string
+	RedisURL        string
+	CORSOrigins     []string
+	APIKeys         string
+	MaxUploadBytes  int64
+	Workers         int
+	LogLevel        slog.Level
+	JobTimeout      time.Duration
+	AgentDelay      time.Duration
+	ShutdownTimeout time.Duration
+	SendQueue       int
+
+	sqlitePath string
+}
+
+type setting struct {
+	flag, env, def, usage string
+	set                   func(c *config, v string) error
+}
+
+var settings = []setting{
+	{"addr", "VERITAS_ADDR", "127.0.0.1:8000", "listen address (host:port)", func(c *config, v string) error {
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			return fmt.Errorf("want host:port, e.g. 127.0.0.1:8000")
+		}
+		c.Addr = v
+		return nil
+	}},
+	{"database-url", "VERITAS_DATABASE_URL", "sqlite://./veritas.db", "storage: sqlite://PATH (postgres:// comes later)", func(c *config, v string) error {
+		c.DatabaseURL = v
+		path, ok := strings.CutPrefix(v, "sqlite://")
+		switch {
+		case strings.HasPrefix(v, "postgres://"), strings.HasPrefix(v, "postgresql://"):
+			return errors.New("PostgreSQL storage is not available in this version; use sqlite://PATH")
+		case !ok:
+			return errors.New("want sqlite://PATH, e.g. sqlite://./veritas.db")
+		case path == "" || strings.Contains(path, ":memory:") || strings.ContainsAny(path, "?#"):
+			return errors.New("want a file path after sqlite://, e.g. sqlite://./veritas.db")
+		}
+		c.sqlitePath = path
+		return nil
+	}},
+	{"redis-url", "VERITAS_REDIS_URL", "", "Redis for cross-instance fan-out (not available in this version)", func(c *config, v string) error {
+		if v != "" {
+			return errors.New("cross-instance fan-out through Redis is not available in this version; leave it unset")
+		}
+		return nil
+	}},
+	{"cors-origins", "VERITAS_CORS_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000", "comma-separated browser origins allowed to call the API and open streams", func(c *config, v string) error {
+		c.CORSOrigins = nil
+		for _, o := range strings.Split(v, ",") {
+			o = strings.TrimSpace(o)
+			if o == "" {
+				continue
+			}
+			if o != "*" {
+				u, err := url.Parse(o)
+				if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+					return fmt.Errorf("%q is not an origin like https://app.example.com", o)
+				}
+				o = strings.TrimSuffix(o, "/")
+			}
+			c.CORSOrigins = append(c.CORSOrigins, o)
+		}
+		return nil
+	}},
+	{"api-keys", "VERITAS_API_KEYS", "", "tenant:key pairs that turn on authentication (not available in this version)", func(c *config, v string) error {
+		if v != "" {
+			// Refusing is safer than starting with keys that are not enforced.
+			return errors.New("authentication is not available in this version; leave it unset")
+		}
+		return nil
+	}},
+	{"max-upload-bytes", "VERITAS_MAX_UPLOAD_BYTES", "20971520", "largest accepted document, in bytes", func(c *config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1024 || n > 1<<30 {
+			return errors.New("want a number of bytes from 1024 to 1073741824")
+		}
+		c.MaxUploadBytes = n
+		return nil
+	}},
+	{"workers", "VERITAS_WORKERS", "4", "jobs audited at once", func(c *config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 256 {
+			return errors.New("want a whole number from 1 to 256")
+		}
+		c.Workers = n
+		return nil
+	}},
+	{"log-level", "VERITAS_LOG_LEVEL", "info", "debug, info, warn or error", func(c *config, v string) error {
+		return c.LogLevel.UnmarshalText([]byte(v))
+	}},
+	{"job-timeout", "VERITAS_JOB_TIMEOUT", "5m", "longest one audit may run", durationSetting(func(c *config) *time.Duration { return &c.JobTimeout }, time.Second)},
+	{"agent-delay", "VERITAS_AGENT_DELAY", "0s", "pause before each agent starts work (recovery drills and demos; 0 in production)", durationSetting(func(c *config) *time.Duration { return &c.AgentDelay }, 0)},
+	{"shutdown-timeout", "VERITAS_SHUTDOWN_TIMEOUT", "15s", "longest a graceful shutdown waits", durationSetting(func(c *config) *time.Duration { return &c.ShutdownTimeout }, time.Second)},
+	{"send-queue", "VERITAS_SEND_QUEUE", "256", "events queued per WebSocket before a slow client is closed with 1013", func(c *config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 65536 {
+			return errors.New("want a whole number from 1 to 65536")
+		}
+		c.SendQueue = n
+		return nil
+	}},
+}
+
+func durationSetting(field func(*config) *time.Duration, least time.Duration) func(*config, string) error {
+	return func(c *config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < least || d > 24*time.Hour {
+			return fmt.Errorf("want a duration from %s to 24h, e.g. 30s or 5m", least)
+		}
+		*field(c) = d
+		return nil
+	}
+}
+
+// parseConfig reads defaults, then the environment, then flags; the first bad value stops
+// start-up with a message that names the setting.
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
+	c := &config{}
+	values := map[string]string{}
+	source := map[string]string{}
+	for _, s := range settings {
+		values[s.flag], source[s.flag] = s.def, "default"
+		if v := getenv(s.env); v != "" {
+			values[s.flag], source[s.flag] = v, s.env
+		}
+	}
+	fs := flag.NewFlagSet("veritas", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	for _, s := range settings {
+		fs.Func(s.flag, s.usage+" (env "+s.env+", default "+strconv.Quote(s.def)+")", func(v string) error {
+			values[s.flag], source[s.flag] = v, "--"+s.flag
+			return nil
+		})
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	for _, s := range settings {
+		if err := s.set(c, values[s.flag]); err != nil {
+			return nil, fmt.Errorf("invalid %s %q: %w", source[s.flag], values[s.flag], err)
+		}
+	}
+	return c, nil
+}
+
+// flagHelp is returned when -h or --help was asked for; the usage is printed already.
+var flagHelp = flag.ErrHelp

@@ -1,0 +1,364 @@
+// Package handlers answers the REST and WebSocket routes of the Veritas API (see API.md): job
+// submission, the job and result resources, the event log, and the live event stream.
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/veritas-audit/veritas/agents"
+	"github.com/veritas-audit/veritas/hub"
+	"github.com/veritas-audit/veritas/schemas"
+	"github.com/veritas-audit/veritas/store"
+)
+
+// Store is the storage the handlers read and write.
+type Store interface {
+	Ping(ctx context.Context) error
+	CreateJob(ctx context.Context, nj store.NewJob) (schemas.Job, store.Event, error)
+	Job(ctx context.Context, id string, withText bool) (schemas.Job, error)
+	Jobs(ctx context.Context, limit int, before string) ([]schemas.Job, error)
+	RenameJob(ctx context.Context, id, name string) (schemas.Job, error)
+	DeleteJob(ctx context.Context, id string) error
+	Results(ctx context.Context, jobID, agentID string) ([]schemas.Result, error)
+	Events(ctx context.Context, jobID string, after int64, limit int) ([]store.Event, error)
+	JobExists(ctx context.Context, id string) (bool, error)
+}
+
+var _ Store = (*store.SQLite)(nil)
+
+// Runner runs submitted jobs.
+type Runner interface {
+	Submitted(ctx context.Context, ev store.Event)
+	Cancel(ctx context.Context, id string) error
+	Wait(ctx context.Context, id string) error
+}
+
+var _ Runner = (*agents.Runner)(nil)
+
+// Options tune the handlers; zero values take the documented defaults.
+type Options struct {
+	// MaxUploadBytes bounds an uploaded document (default 20 MiB).
+	MaxUploadBytes int64
+	// AllowedOrigins are the browser origins that may open the event stream.
+	AllowedOrigins []string
+	// PingInterval is how often the server pings a WebSocket (default 30 s).
+	PingInterval time.Duration
+	// PongWait closes a WebSocket that has sent nothing, not even a pong, for this long
+	// (default 60 s).
+	PongWait time.Duration
+	// WriteWait bounds one write to a WebSocket (default 10 s).
+	WriteWait time.Duration
+	// AfterSubscribe, when set, runs after a stream has subscribed to live events and before it
+	// replays the log. Tests use it to emit events at exactly that moment.
+	AfterSubscribe func(jobID string)
+}
+
+// Handlers holds the dependencies of every route.
+type Handlers struct {
+	store  Store
+	runner Runner
+	hub    *hub.Hub
+	agents *agents.Registry
+	log    *slog.Logger
+	opt    Options
+
+	streams sync.WaitGroup // open WebSocket connections
+}
+
+// New builds the handlers.
+func New(st Store, runner Runner, h *hub.Hub, reg *agents.Registry, log *slog.Logger, opt Options) *Handlers {
+	if opt.MaxUploadBytes <= 0 {
+		opt.MaxUploadBytes = 20 << 20
+	}
+	if opt.PingInterval <= 0 {
+		opt.PingInterval = 30 * time.Second
+	}
+	if opt.PongWait <= 0 {
+		opt.PongWait = 60 * time.Second
+	}
+	if opt.WriteWait <= 0 {
+		opt.WriteWait = 10 * time.Second
+	}
+	return &Handlers{store: st, runner: runner, hub: h, agents: reg, log: log, opt: opt}
+}
+
+// WaitStreams blocks until every WebSocket connection has ended (the hub closes them with 1001
+// on shutdown; http.Server.Shutdown does not wait for hijacked connections), or ctx ends.
+func (h *Handlers) WaitStreams(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { h.streams.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// jobID reads and checks the :id path parameter.
+func jobID(c *gin.Context) (string, error) {
+	raw := c.Param("id")
+	id, err := uuid.Parse(raw)
+	if err != nil || len(raw) != 36 {
+		return "", fieldError(http.StatusUnprocessableEntity, "id", "The job id must be a UUID.")
+	}
+	return id.String(), nil
+}
+
+// Health reports liveness and whether the store answers.
+func (h *Handlers) Health(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	if err := h.store.Ping(ctx); err != nil {
+		h.log.Error("health: store unreachable", "err", err)
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "degraded", "database": "disconnected"})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ok", "database": "connected"})
+}
+
+// Agents lists the agents this server runs.
+func (h *Handlers) Agents(c *gin.Context) {
+	c.JSON(http.StatusOK, h.agents.Infos())
+}
+
+// ListJobs lists jobs newest first, a page at a time.
+func (h *Handlers) ListJobs(c *gin.Context) {
+	limit := 50
+	if raw, ok := c.GetQuery("limit"); ok {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > 200 {
+			h.Problem(c, fieldError(http.StatusUnprocessableEntity, "limit", "limit must be a whole number from 1 to 200."))
+			return
+		}
+		limit = n
+	}
+	before := ""
+	if raw, ok := c.GetQuery("before"); ok {
+		id, err := uuid.Parse(raw)
+		if err != nil || len(raw) != 36 {
+			h.Problem(c, fieldError(http.StatusUnprocessableEntity, "before", "before must be the id of a job."))
+			return
+		}
+		before = id.String()
+	}
+	jobs, err := h.store.Jobs(c.Request.Context(), limit, before)
+	if err == store.ErrNotFound {
+		h.Problem(c, fieldError(http.StatusUnprocessableEntity, "before", "before does not name an existing job."))
+		return
+	}
+	if err != nil {
+		h.Problem(c, err)
+		return
+	}
+	if len(jobs) > limit {
+		jobs = jobs[:limit]
+		next := "/api/v1/jobs?limit=" + strconv.Itoa(limit) + "&before=" + jobs[len(jobs)-1].ID
+		c.Header("Link", "<"+next+">; rel=\"next\"")
+	}
+	c.JSON(http.StatusOK, jobs)
+}
+
+// GetJob answers one job; ?include=text adds the extracted markdown.
+func (h *Handlers) GetJob(c *gin.Context) {
+	id, err := jobID(c)
+	if err != nil {
+		h.Problem(c, err)
+		return
+	}
+	withText := false
+	if inc, ok := c.GetQuery("include"); ok {
+		if inc != "text" {
+			h.Problem(c, fieldError(http.StatusUnprocessableEntity, "include", "include takes only the value text."))
+			return
+		}
+		withText = true
+	}
+	job, err := h.store.Job(c.Request.Context(), id, withText)
+	if err != nil {
+		h.Problem(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, job)
+}
+
+// RenameJob sets a job's name from {"name": "..."}.
+func (h *Handlers) RenameJob(c *gin.Context) {
+	id, err := jobID(c)
+	if err != nil {
+		h.Problem(c, err)
+		return
+	}
+	var body struct {
+		Name *string `json:"name"`
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 64<<10)
+	if err := decodeJSON(c.Request.Body, &body); err != nil {
+		h.Problem(c, errorf(http.StatusBadRequest, "The body must be a JSON object like {\"name\":\"Q3 review\"}."))
+		return
+	}
+	if body.Name == nil {
+		h.Problem(c, fieldError(http.StatusUnprocessableEntity, "name", "name is required."))
+		return
+	}
+	name, ferr := jobName(*body.Name)
+	if ferr != nil || name == "" {
+		h.Problem(c, fieldError(http.StatusUnprocessableEntity, "name", "name must be 1 to 200 characters."))
+		return
+	}
+	job, err := h.store.RenameJob(c.Request.Context(), id, name)
+	if err != nil {
+		h.Problem(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, job)
+}
+
+// DeleteJob cancels the job if it runs, waits for its agents to stop, then deletes it with its
+// document, results and events.
+func (h *Handlers) DeleteJob(c *gin.Context) {
+	id, err := jobID(c)
+	if err != nil {
+		h.Problem(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	if err := h.runner.Cancel(ctx, id); err != nil && err != store.ErrConflict {
+		h.Problem(c, err)
+		return
+	}
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := h.runner.Wait(wctx, id); err != nil {
+		h.Problem(c, errorf(http.StatusServiceUnavailable, "The job's agents did not stop in time; try the delete again."))
+		return
+	}
+	if err := h.store.DeleteJob(ctx, id); err != nil {
+		h.Problem(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"ok": true})
+}
+
+// CancelJob stops a queued or running job.
+func (h *Handlers) CancelJob(c *gin.Context) {
+	id, err := jobID(c)
+	if err != nil {
+		h.Problem(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	if err := h.runner.Cancel(ctx, id); err != nil {
+		if err == store.ErrConflict {
+			h.Problem(c, errorf(http.StatusConflict, "The audit job has already finished; there is nothing to cancel."))
+			return
+		}
+		h.Problem(c, err)
+		return
+	}
+	job, err := h.store.Job(ctx, id, false)
+	if err != nil {
+		h.Problem(c, err)
+		return
+	}
+	c.JSON(http.StatusAccepted, job)
+}
+
+// Results lists a job's result rows, oldest first.
+func (h *Handlers) Results(c *gin.Context) { h.results(c, "") }
+
+// AgentResults lists the rows of one agent of a job.
+func (h *Handlers) AgentResults(c *gin.Context) {
+	agentID := c.Param("agent_id")
+	if schemas.Category(agentID) == "" {
+		h.Problem(c, fieldError(http.StatusUnprocessableEntity, "agent_id", "Invalid agent ID: "+agentID+"."))
+		return
+	}
+	h.results(c, agentID)
+}
+
+func (h *Handlers) results(c *gin.Context, agentID string) {
+	id, err := jobID(c)
+	if err != nil {
+		h.Problem(c, err)
+		return
+	}
+	rows, err := h.store.Results(c.Request.Context(), id, agentID)
+	if err != nil {
+		h.Problem(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, rows)
+}
+
+// Events serves a job's event log after ?after=N, at most ?limit=M events.
+func (h *Handlers) Events(c *gin.Context) {
+	id, err := jobID(c)
+	if err != nil {
+		h.Problem(c, err)
+		return
+	}
+	after, err := seqParam(c, "after")
+	if err != nil {
+		h.Problem(c, err)
+		return
+	}
+	limit := 1000
+	if raw, ok := c.GetQuery("limit"); ok {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > 10000 {
+			h.Problem(c, fieldError(http.StatusUnprocessableEntity, "limit", "limit must be a whole number from 1 to 10000."))
+			return
+		}
+		limit = n
+	}
+	ctx := c.Request.Context()
+	if ok, err := h.store.JobExists(ctx, id); err != nil || !ok {
+		if err == nil {
+			err = store.ErrNotFound
+		}
+		h.Problem(c, err)
+		return
+	}
+	events, err := h.store.Events(ctx, id, after, limit)
+	if err != nil {
+		h.Problem(c, err)
+		return
+	}
+	// The stored events are the JSON the WebSocket sends; join them without decoding.
+	size := 2
+	for _, e := range events {
+		size += len(e.Data) + 1
+	}
+	out := make([]byte, 0, size)
+	out = append(out, '[')
+	for i, e := range events {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, e.Data...)
+	}
+	out = append(out, ']')
+	c.Data(http.StatusOK, "application/json; charset=utf-8", out)
+}
+
+// seqParam reads a non-negative seq from the query (0 when absent).
+func seqParam(c *gin.Context, name string) (int64, error) {
+	raw, ok := c.GetQuery(name)
+	if !ok {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fieldError(http.StatusUnprocessableEntity, name, name+" must be a whole number of 0 or more.")
+	}
+	return n, nil
+}

@@ -1,0 +1,118 @@
+// Command veritas serves the Veritas audit API: upload a financial statement, let the audit
+// agents check it, and follow their work live over a WebSocket.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/veritas-audit/veritas/agents"
+	"github.com/veritas-audit/veritas/api"
+	"github.com/veritas-audit/veritas/handlers"
+	"github.com/veritas-audit/veritas/hub"
+	"github.com/veritas-audit/veritas/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
+		if !errors.Is(err, errHelp) {
+			fmt.Fprintln(os.Stderr, "veritas:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+var errHelp = errors.New("help requested")
+
+// run builds every dependency, serves until ctx ends, then shuts down in order: stop taking
+// requests, stop the agents (interrupted jobs resume on the next start), close the streams
+// with 1001, close the store.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := parseConfig(args, getenv, stdout)
+	if err != nil {
+		if errors.Is(err, flagHelp) {
+			return errHelp
+		}
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+
+	st, err := store.OpenSQLite(ctx, cfg.sqlitePath)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	fanout := hub.New(log, hub.Options{QueueSize: cfg.SendQueue})
+	registry := agents.NewRegistry(agents.NewNumeric())
+	runner := agents.NewRunner(st, fanout, registry, log, agents.RunnerOptions{
+		Workers: cfg.Workers, JobTimeout: cfg.JobTimeout, AgentDelay: cfg.AgentDelay,
+	})
+	h := handlers.New(st, runner, fanout, registry, log, handlers.Options{
+		MaxUploadBytes: cfg.MaxUploadBytes,
+		AllowedOrigins: cfg.CORSOrigins,
+	})
+	srv := &http.Server{
+		Handler:           api.New(h, log, api.Options{CORSOrigins: cfg.CORSOrigins}),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+
+	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
+	runCtx, stopRunner := context.WithCancel(context.WithoutCancel(ctx))
+	var bg sync.WaitGroup
+	bg.Go(func() { fanout.Run(hubCtx) })
+	runnerDone := make(chan error, 1)
+	go func() { runnerDone <- runner.Run(runCtx) }()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "database", cfg.DatabaseURL, "workers", cfg.Workers)
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		stopRunner()
+		stopHub()
+		bg.Wait()
+		return fmt.Errorf("serve: %w", err)
+	case err := <-runnerDone:
+		srv.Close()
+		stopHub()
+		bg.Wait()
+		return err
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("http shutdown", "err", err)
+	}
+	stopRunner()
+	if err := <-runnerDone; err != nil {
+		log.Error("runner", "err", err)
+	}
+	stopHub()
+	bg.Wait()
+	if err := h.WaitStreams(sctx); err != nil {
+		log.Warn("streams still open at shutdown", "err", err)
+	}
+	log.Info("stopped")
+	return nil
+}

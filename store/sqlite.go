@@ -1,0 +1,755 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/veritas-audit/veritas/extract"
+	"github.com/veritas-audit/veritas/schemas"
+)
+
+// SQLite is the embedded store: one database file in WAL mode, one writer connection (SQLite
+// serialises writers anyway; a single connection avoids busy retries) and a pool of readers, so
+// replays and listings never wait behind a write.
+type SQLite struct {
+	w *sql.DB
+	r *sql.DB
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS jobs (
+	id               TEXT PRIMARY KEY,
+	number           INTEGER NOT NULL UNIQUE,
+	name             TEXT NOT NULL,
+	status           TEXT NOT NULL,
+	error_message    TEXT,
+	enabled_agents   TEXT NOT NULL,
+	last_seq         INTEGER NOT NULL DEFAULT 0,
+	cancel_requested INTEGER NOT NULL DEFAULT 0,
+	findings         INTEGER NOT NULL DEFAULT 0,
+	high             INTEGER NOT NULL DEFAULT 0,
+	medium           INTEGER NOT NULL DEFAULT 0,
+	low              INTEGER NOT NULL DEFAULT 0,
+	errors           INTEGER NOT NULL DEFAULT 0,
+	created_at       INTEGER NOT NULL,
+	updated_at       INTEGER NOT NULL,
+	finished_at      INTEGER
+);
+CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, number);
+CREATE TABLE IF NOT EXISTS documents (
+	id           TEXT PRIMARY KEY,
+	job_id       TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+	filename     TEXT NOT NULL,
+	content_type TEXT NOT NULL,
+	size_bytes   INTEGER NOT NULL,
+	sha256       TEXT NOT NULL,
+	storage_path TEXT NOT NULL,
+	content      BLOB NOT NULL,
+	markdown     TEXT NOT NULL,
+	extracted    TEXT NOT NULL,
+	created_at   INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_job ON documents(job_id);
+CREATE TABLE IF NOT EXISTS agent_runs (
+	job_id     TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+	agent_id   TEXT NOT NULL,
+	position   INTEGER NOT NULL,
+	status     TEXT NOT NULL,
+	updated_at INTEGER NOT NULL,
+	PRIMARY KEY (job_id, agent_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS results (
+	ord         INTEGER PRIMARY KEY AUTOINCREMENT,
+	id          TEXT NOT NULL UNIQUE,
+	job_id      TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+	agent_id    TEXT NOT NULL,
+	category    TEXT NOT NULL,
+	severity    TEXT,
+	description TEXT,
+	reasoning   TEXT,
+	source_refs TEXT NOT NULL,
+	error       TEXT,
+	raw_data    TEXT NOT NULL,
+	created_at  INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS results_job ON results(job_id, agent_id, ord);
+CREATE TABLE IF NOT EXISTS events (
+	job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+	seq    INTEGER NOT NULL,
+	data   BLOB NOT NULL,
+	PRIMARY KEY (job_id, seq)
+) WITHOUT ROWID;
+`
+
+// OpenSQLite opens (and creates, if needed) the database file at path.
+func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
+	if path == "" {
+		return nil, errors.New("open sqlite: empty path")
+	}
+	q := url.Values{}
+	for _, p := range []string{
+		"busy_timeout(10000)",
+		"journal_mode(WAL)",
+		// NORMAL in WAL mode survives a crash of the process (the WAL is in the OS's hands as
+		// soon as a commit returns); only a power loss could lose the last commits.
+		"synchronous(NORMAL)",
+		"foreign_keys(ON)",
+	} {
+		q.Add("_pragma", p)
+	}
+	dsn := "file:" + path + "?" + q.Encode()
+	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if _, err := w.ExecContext(ctx, schema); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite %s: create schema: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(ON)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	r.SetConnMaxIdleTime(0)
+	if err := r.PingContext(ctx); err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return &SQLite{w: w, r: r}, nil
+}
+
+// Close closes both pools.
+func (s *SQLite) Close() error {
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// Ping checks the database answers, for /api/health.
+func (s *SQLite) Ping(ctx context.Context) error {
+	var one int
+	return s.r.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+func now() int64 { return time.Now().UTC().UnixNano() }
+
+func toTime(ns int64) time.Time { return time.Unix(0, ns).UTC() }
+
+// tx runs fn in one write transaction.
+func (s *SQLite) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// appendEvent gives ev the job's next seq, validates it and stores it, inside tx. The event's
+// JSON is encoded once here; the hub and every replay send these bytes as they are.
+func appendEvent(ctx context.Context, tx *sql.Tx, ev *schemas.Event) (Event, error) {
+	ts := time.Now().UTC()
+	if err := tx.QueryRowContext(ctx,
+		`UPDATE jobs SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq`,
+		ts.UnixNano(), ev.JobID).Scan(&ev.Seq); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return Event{}, ErrNotFound
+		}
+		return Event{}, fmt.Errorf("next seq: %w", err)
+	}
+	ev.Timestamp = ts
+	if err := schemas.Validate(ev); err != nil {
+		return Event{}, err
+	}
+	data, err := json.Marshal(ev)
+	if err != nil {
+		return Event{}, fmt.Errorf("encode event: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO events (job_id, seq, data) VALUES (?, ?, ?)`,
+		ev.JobID, ev.Seq, data); err != nil {
+		return Event{}, fmt.Errorf("insert event: %w", err)
+	}
+	return Event{JobID: ev.JobID, Seq: ev.Seq, Data: data}, nil
+}
+
+// CreateJob stores the job, its document, its agents' pending runs and its job_queued event in
+// one transaction: once it returns, the job survives a crash and the runner will pick it up.
+func (s *SQLite) CreateJob(ctx context.Context, nj NewJob) (schemas.Job, Event, error) {
+	extracted, err := json.Marshal(nj.Extracted)
+	if err != nil {
+		return schemas.Job{}, Event{}, fmt.Errorf("create job: encode document: %w", err)
+	}
+	agents, _ := json.Marshal(nj.EnabledAgents)
+	var ev Event
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		t := now()
+		var number int64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(number), 0) + 1 FROM jobs`).Scan(&number); err != nil {
+			return err
+		}
+		name := nj.Name
+		if name == "" {
+			name = "Report #" + strconv.FormatInt(number, 10)
+		}
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO jobs (id, number, name, status, enabled_agents, created_at, updated_at)
+			 VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			nj.ID, number, name, schemas.JobQueued, string(agents), t, t); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO documents (id, job_id, filename, content_type, size_bytes, sha256, storage_path,
+			                        content, markdown, extracted, created_at)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			newID(), nj.ID, nj.Filename, nj.ContentType, len(nj.Content), nj.SHA256,
+			"jobs/"+nj.ID+"/"+nj.Filename, nj.Content, nj.Extracted.Markdown, string(extracted), t); err != nil {
+			return err
+		}
+		for i, a := range nj.EnabledAgents {
+			if _, err := tx.ExecContext(ctx,
+				`INSERT INTO agent_runs (job_id, agent_id, position, status, updated_at) VALUES (?, ?, ?, ?, ?)`,
+				nj.ID, a, i, schemas.AgentPending, t); err != nil {
+				return err
+			}
+		}
+		var err error
+		ev, err = appendEvent(ctx, tx, &schemas.Event{
+			Type: schemas.EventJobQueued, JobID: nj.ID, EnabledAgents: nj.EnabledAgents,
+		})
+		return err
+	})
+	if err != nil {
+		return schemas.Job{}, Event{}, fmt.Errorf("create job: %w", err)
+	}
+	job, err := s.Job(ctx, nj.ID, false)
+	return job, ev, err
+}
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+const jobColumns = `id, name, status, error_message, enabled_agents, last_seq, findings, high, medium, low, errors,
+	created_at, updated_at, finished_at`
+
+type scanner interface{ Scan(...any) error }
+
+func scanJob(row scanner) (schemas.Job, error) {
+	var (
+		j                schemas.Job
+		errMsg           sql.NullString
+		agents           string
+		created, updated int64
+		finished         sql.NullInt64
+	)
+	if err := row.Scan(&j.ID, &j.Name, &j.Status, &errMsg, &agents, &j.LastSeq,
+		&j.Summary.Findings, &j.Summary.High, &j.Summary.Medium, &j.Summary.Low, &j.Summary.Errors,
+		&created, &updated, &finished); err != nil {
+		return j, err
+	}
+	if errMsg.Valid {
+		j.ErrorMessage = &errMsg.String
+	}
+	if err := json.Unmarshal([]byte(agents), &j.EnabledAgents); err != nil {
+		return j, fmt.Errorf("job %s: enabled_agents: %w", j.ID, err)
+	}
+	j.CreatedAt, j.UpdatedAt = toTime(created), toTime(updated)
+	if finished.Valid {
+		t := toTime(finished.Int64)
+		j.FinishedAt = &t
+	}
+	j.Agents = map[string]string{}
+	j.Documents = []schemas.Document{}
+	return j, nil
+}
+
+// Job loads one job with its agents' statuses and its documents; withText includes the
+// extracted markdown.
+func (s *SQLite) Job(ctx context.Context, id string, withText bool) (schemas.Job, error) {
+	j, err := scanJob(s.r.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return j, ErrNotFound
+	}
+	if err != nil {
+		return j, fmt.Errorf("load job %s: %w", id, err)
+	}
+	jobs := []*schemas.Job{&j}
+	if err := s.fillJobs(ctx, jobs, withText); err != nil {
+		return j, err
+	}
+	return j, nil
+}
+
+// Jobs lists jobs newest first; before, when set, is the id of the last job of the previous
+// page. It returns one job more than limit when more exist, for the caller's Link header.
+func (s *SQLite) Jobs(ctx context.Context, limit int, before string) ([]schemas.Job, error) {
+	query := `SELECT ` + jobColumns + ` FROM jobs ORDER BY number DESC LIMIT ?`
+	args := []any{limit + 1}
+	if before != "" {
+		var number int64
+		err := s.r.QueryRowContext(ctx, `SELECT number FROM jobs WHERE id = ?`, before).Scan(&number)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, ErrNotFound
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list jobs: %w", err)
+		}
+		query = `SELECT ` + jobColumns + ` FROM jobs WHERE number < ? ORDER BY number DESC LIMIT ?`
+		args = []any{number, limit + 1}
+	}
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	defer rows.Close()
+	jobs := []schemas.Job{}
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list jobs: %w", err)
+		}
+		jobs = append(jobs, j)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	ptrs := make([]*schemas.Job, len(jobs))
+	for i := range jobs {
+		ptrs[i] = &jobs[i]
+	}
+	return jobs, s.fillJobs(ctx, ptrs, false)
+}
+
+// fillJobs loads the agent statuses and documents of jobs with two queries in all.
+func (s *SQLite) fillJobs(ctx context.Context, jobs []*schemas.Job, withText bool) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	byID := make(map[string]*schemas.Job, len(jobs))
+	args := make([]any, len(jobs))
+	for i, j := range jobs {
+		byID[j.ID] = j
+		args[i] = j.ID
+	}
+	in := "(" + strings.TrimSuffix(strings.Repeat("?,", len(jobs)), ",") + ")"
+	rows, err := s.r.QueryContext(ctx, `SELECT job_id, agent_id, status FROM agent_runs WHERE job_id IN `+in, args...)
+	if err != nil {
+		return fmt.Errorf("load agent runs: %w", err)
+	}
+	for rows.Next() {
+		var jobID, agentID, status string
+		if err := rows.Scan(&jobID, &agentID, &status); err != nil {
+			rows.Close()
+			return fmt.Errorf("load agent runs: %w", err)
+		}
+		byID[jobID].Agents[agentID] = status
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("load agent runs: %w", err)
+	}
+	text := "NULL"
+	if withText {
+		text = "markdown"
+	}
+	rows, err = s.r.QueryContext(ctx, `SELECT id, job_id, filename, content_type, size_bytes, sha256, storage_path, `+
+		text+`, created_at FROM documents WHERE job_id IN `+in+` ORDER BY created_at`, args...)
+	if err != nil {
+		return fmt.Errorf("load documents: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			d       schemas.Document
+			md      sql.NullString
+			created int64
+		)
+		if err := rows.Scan(&d.ID, &d.JobID, &d.Filename, &d.ContentType, &d.SizeBytes, &d.SHA256, &d.GCSPath,
+			&md, &created); err != nil {
+			return fmt.Errorf("load documents: %w", err)
+		}
+		if md.Valid {
+			d.ExtractedText = &md.String
+		}
+		d.CreatedAt = toTime(created)
+		j := byID[d.JobID]
+		j.Documents = append(j.Documents, d)
+	}
+	return rows.Err()
+}
+
+// RenameJob sets a job's name.
+func (s *SQLite) RenameJob(ctx context.Context, id, name string) (schemas.Job, error) {
+	res, err := s.w.ExecContext(ctx, `UPDATE jobs SET name = ?, updated_at = ? WHERE id = ?`, name, now(), id)
+	if err != nil {
+		return schemas.Job{}, fmt.Errorf("rename job %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return schemas.Job{}, ErrNotFound
+	}
+	return s.Job(ctx, id, false)
+}
+
+// DeleteJob removes a job with its document, results and events.
+func (s *SQLite) DeleteJob(ctx context.Context, id string) error {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM jobs WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("delete job %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// CountJobs counts every stored job.
+func (s *SQLite) CountJobs(ctx context.Context) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs`).Scan(&n)
+	return n, err
+}
+
+// Results lists a job's result rows, oldest first; agentID, when set, keeps that agent's rows.
+func (s *SQLite) Results(ctx context.Context, jobID, agentID string) ([]schemas.Result, error) {
+	var exists int
+	if err := s.r.QueryRowContext(ctx, `SELECT 1 FROM jobs WHERE id = ?`, jobID).Scan(&exists); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, ErrNotFound
+		}
+		return nil, fmt.Errorf("load results of %s: %w", jobID, err)
+	}
+	query := `SELECT id, job_id, agent_id, category, severity, description, reasoning, source_refs, error, raw_data, created_at
+		FROM results WHERE job_id = ?`
+	args := []any{jobID}
+	if agentID != "" {
+		query += ` AND agent_id = ?`
+		args = append(args, agentID)
+	}
+	rows, err := s.r.QueryContext(ctx, query+` ORDER BY ord`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("load results of %s: %w", jobID, err)
+	}
+	defer rows.Close()
+	out := []schemas.Result{}
+	for rows.Next() {
+		var (
+			r                         schemas.Result
+			sev, desc, reason, errMsg sql.NullString
+			refs, raw                 string
+			created                   int64
+		)
+		if err := rows.Scan(&r.ID, &r.JobID, &r.AgentID, &r.Category, &sev, &desc, &reason, &refs, &errMsg, &raw, &created); err != nil {
+			return nil, fmt.Errorf("load results of %s: %w", jobID, err)
+		}
+		r.Severity, r.Description, r.Reasoning, r.Error = nullable(sev), nullable(desc), nullable(reason), nullable(errMsg)
+		if err := json.Unmarshal([]byte(refs), &r.SourceRefs); err != nil {
+			return nil, fmt.Errorf("load results of %s: source_refs: %w", jobID, err)
+		}
+		r.RawData = json.RawMessage(raw)
+		r.CreatedAt = toTime(created)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func nullable(s sql.NullString) *string {
+	if !s.Valid {
+		return nil
+	}
+	return &s.String
+}
+
+// Events reads a job's log after seq `after`, at most limit events, ascending.
+func (s *SQLite) Events(ctx context.Context, jobID string, after int64, limit int) ([]Event, error) {
+	rows, err := s.r.QueryContext(ctx,
+		`SELECT seq, data FROM events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?`, jobID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("load events of %s: %w", jobID, err)
+	}
+	defer rows.Close()
+	out := []Event{}
+	for rows.Next() {
+		e := Event{JobID: jobID}
+		if err := rows.Scan(&e.Seq, &e.Data); err != nil {
+			return nil, fmt.Errorf("load events of %s: %w", jobID, err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// JobExists reports whether a job with that id is stored.
+func (s *SQLite) JobExists(ctx context.Context, id string) (bool, error) {
+	var one int
+	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM jobs WHERE id = ?`, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// ---- the runner's side ----
+
+// ClaimNext moves the oldest queued job to processing and returns its id, or "" when none is
+// queued. The status change is the claim: a job is claimed exactly once.
+func (s *SQLite) ClaimNext(ctx context.Context) (string, error) {
+	var id string
+	err := s.w.QueryRowContext(ctx,
+		`UPDATE jobs SET status = ?, updated_at = ?
+		 WHERE id = (SELECT id FROM jobs WHERE status = ? ORDER BY number LIMIT 1)
+		 RETURNING id`, schemas.JobProcessing, now(), schemas.JobQueued).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("claim job: %w", err)
+	}
+	return id, nil
+}
+
+// Unfinished lists the jobs left processing, oldest first: after a restart these are resumed.
+func (s *SQLite) Unfinished(ctx context.Context) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id FROM jobs WHERE status = ? ORDER BY number`, schemas.JobProcessing)
+	if err != nil {
+		return nil, fmt.Errorf("list unfinished jobs: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// RunState loads a job for the runner, with the cancel flag.
+func (s *SQLite) RunState(ctx context.Context, id string) (RunState, error) {
+	var st RunState
+	j, err := s.Job(ctx, id, false)
+	if err != nil {
+		return st, err
+	}
+	st.Job = j
+	err = s.r.QueryRowContext(ctx, `SELECT cancel_requested FROM jobs WHERE id = ?`, id).Scan(&st.CancelRequested)
+	return st, err
+}
+
+// Document loads the extracted document of a job.
+func (s *SQLite) Document(ctx context.Context, jobID string) (*extract.Document, error) {
+	var raw string
+	err := s.r.QueryRowContext(ctx, `SELECT extracted FROM documents WHERE job_id = ? ORDER BY created_at LIMIT 1`, jobID).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load document of %s: %w", jobID, err)
+	}
+	var doc extract.Document
+	if err := json.Unmarshal([]byte(raw), &doc); err != nil {
+		return nil, fmt.Errorf("load document of %s: %w", jobID, err)
+	}
+	return &doc, nil
+}
+
+// RequestCancel records that the job should stop. It returns ErrConflict when the job has
+// already finished.
+func (s *SQLite) RequestCancel(ctx context.Context, id string) error {
+	var status string
+	err := s.w.QueryRowContext(ctx,
+		`UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ? RETURNING status`, now(), id).Scan(&status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("cancel job %s: %w", id, err)
+	}
+	if schemas.Finished(status) {
+		return ErrConflict
+	}
+	return nil
+}
+
+// AgentStarted marks an agent running and appends agent_started.
+func (s *SQLite) AgentStarted(ctx context.Context, jobID, agentID string) (Event, error) {
+	var ev Event
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if err := setRun(ctx, tx, jobID, agentID, schemas.AgentRunning); err != nil {
+			return err
+		}
+		var err error
+		ev, err = appendEvent(ctx, tx, &schemas.Event{Type: schemas.EventAgentStarted, JobID: jobID, AgentID: agentID})
+		return err
+	})
+	if err != nil {
+		return ev, fmt.Errorf("agent %s started on %s: %w", agentID, jobID, err)
+	}
+	return ev, nil
+}
+
+// AgentProgress appends agent_progress.
+func (s *SQLite) AgentProgress(ctx context.Context, jobID, agentID string, done, total int, message string) (Event, error) {
+	var ev Event
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		ev, err = appendEvent(ctx, tx, &schemas.Event{
+			Type: schemas.EventAgentProgress, JobID: jobID, AgentID: agentID, Done: &done, Total: &total, Message: message,
+		})
+		return err
+	})
+	if err != nil {
+		return ev, fmt.Errorf("agent %s progress on %s: %w", agentID, jobID, err)
+	}
+	return ev, nil
+}
+
+func setRun(ctx context.Context, tx *sql.Tx, jobID, agentID, status string) error {
+	res, err := tx.ExecContext(ctx, `UPDATE agent_runs SET status = ?, updated_at = ? WHERE job_id = ? AND agent_id = ?`,
+		status, now(), jobID, agentID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// AgentFinished stores an agent's rows and status and appends agent_completed (with the stored
+// rows) or agent_error, in one transaction: a client that sees the event can read the rows. A
+// cancelled agent stores its status only and appends no event.
+func (s *SQLite) AgentFinished(ctx context.Context, jobID string, out AgentOutcome) (Event, error) {
+	var ev Event
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if err := setRun(ctx, tx, jobID, out.AgentID, out.Status); err != nil {
+			return err
+		}
+		if out.Status == schemas.AgentCancelled {
+			return nil
+		}
+		var sum schemas.Summary
+		for _, r := range out.Rows {
+			if err := schemas.Validate(r); err != nil {
+				return err
+			}
+			refs, _ := json.Marshal(r.SourceRefs)
+			raw := r.RawData
+			if len(raw) == 0 {
+				raw = json.RawMessage("{}")
+			}
+			if _, err := tx.ExecContext(ctx,
+				`INSERT INTO results (id, job_id, agent_id, category, severity, description, reasoning, source_refs,
+				                      error, raw_data, created_at)
+				 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				r.ID, r.JobID, r.AgentID, r.Category, r.Severity, r.Description, r.Reasoning, string(refs),
+				r.Error, string(raw), r.CreatedAt.UnixNano()); err != nil {
+				return err
+			}
+			sum.Add(r)
+		}
+		if _, err := tx.ExecContext(ctx,
+			`UPDATE jobs SET findings = findings + ?, high = high + ?, medium = medium + ?, low = low + ?,
+			                 errors = errors + ? WHERE id = ?`,
+			sum.Findings, sum.High, sum.Medium, sum.Low, sum.Errors, jobID); err != nil {
+			return err
+		}
+		e := &schemas.Event{Type: schemas.EventAgentCompleted, JobID: jobID, AgentID: out.AgentID, Findings: out.Rows}
+		if out.Status == schemas.AgentFailed {
+			e = &schemas.Event{Type: schemas.EventAgentError, JobID: jobID, AgentID: out.AgentID, Error: out.Error}
+		}
+		var err error
+		ev, err = appendEvent(ctx, tx, e)
+		return err
+	})
+	if err != nil {
+		return ev, fmt.Errorf("agent %s finished on %s: %w", out.AgentID, jobID, err)
+	}
+	return ev, nil
+}
+
+// FinishJob ends a job: it sets the final status, marks agents that never finished (cancelled
+// for a cancelled job, failed otherwise) and appends audit_complete with the summary. It returns
+// ErrConflict when the job had already finished, so a job ends exactly once.
+func (s *SQLite) FinishJob(ctx context.Context, jobID, status, errMsg string) (Event, error) {
+	var ev Event
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		ev, err = finish(ctx, tx, jobID, status, errMsg, false)
+		return err
+	})
+	if err != nil {
+		return ev, fmt.Errorf("finish job %s: %w", jobID, err)
+	}
+	return ev, nil
+}
+
+// CancelQueued ends a job that no worker has claimed yet, as cancelled. It returns ErrConflict
+// when the job is no longer queued (a worker claimed it, or it finished).
+func (s *SQLite) CancelQueued(ctx context.Context, jobID string) (Event, error) {
+	var ev Event
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		ev, err = finish(ctx, tx, jobID, schemas.JobCancelled, "", true)
+		return err
+	})
+	if err != nil {
+		return ev, fmt.Errorf("cancel queued job %s: %w", jobID, err)
+	}
+	return ev, nil
+}
+
+func finish(ctx context.Context, tx *sql.Tx, jobID, status, errMsg string, onlyQueued bool) (Event, error) {
+	var current string
+	if err := tx.QueryRowContext(ctx, `SELECT status FROM jobs WHERE id = ?`, jobID).Scan(&current); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return Event{}, ErrNotFound
+		}
+		return Event{}, err
+	}
+	if schemas.Finished(current) || (onlyQueued && current != schemas.JobQueued) {
+		return Event{}, ErrConflict
+	}
+	runStatus := schemas.AgentFailed
+	if status == schemas.JobCancelled {
+		runStatus = schemas.AgentCancelled
+	}
+	t := now()
+	if _, err := tx.ExecContext(ctx,
+		`UPDATE agent_runs SET status = ?, updated_at = ? WHERE job_id = ? AND status IN (?, ?)`,
+		runStatus, t, jobID, schemas.AgentPending, schemas.AgentRunning); err != nil {
+		return Event{}, err
+	}
+	var msg any
+	if errMsg != "" {
+		msg = errMsg
+	}
+	var sum schemas.Summary
+	if err := tx.QueryRowContext(ctx,
+		`UPDATE jobs SET status = ?, error_message = ?, finished_at = ?, updated_at = ? WHERE id = ?
+		 RETURNING findings, high, medium, low, errors`,
+		status, msg, t, t, jobID).Scan(&sum.Findings, &sum.High, &sum.Medium, &sum.Low, &sum.Errors); err != nil {
+		return Event{}, err
+	}
+	return appendEvent(ctx, tx, &schemas.Event{
+		Type: schemas.EventAuditComplete, JobID: jobID, Status: status, Summary: &sum,
+	})
+}

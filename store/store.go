@@ -1,0 +1,54 @@
+// Package store keeps jobs, their documents, result rows and event logs. The embedded default is
+// a SQLite file; every write that changes what a client can see also appends the matching event
+// to the job's log in the same transaction, so the log and the rows never disagree.
+package store
+
+import (
+	"errors"
+
+	"github.com/veritas-audit/veritas/extract"
+	"github.com/veritas-audit/veritas/schemas"
+)
+
+// Sentinel errors; handlers map them to HTTP statuses.
+var (
+	// ErrNotFound means no job has that id.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict means the job is not in a state that allows the change (e.g. cancelling a
+	// finished job).
+	ErrConflict = errors.New("conflict")
+)
+
+// NewJob is everything an upload stores at once: the job, its document and its first event.
+type NewJob struct {
+	ID            string
+	Name          string // empty means "Report #N"
+	EnabledAgents []string
+	Filename      string
+	ContentType   string
+	Content       []byte
+	SHA256        string
+	Extracted     *extract.Document
+}
+
+// Event is one stored event: its place in the job's log and the JSON a client receives.
+type Event struct {
+	JobID string
+	Seq   int64
+	Data  []byte
+}
+
+// RunState is what the runner needs to start or resume a job.
+type RunState struct {
+	Job             schemas.Job
+	CancelRequested bool
+}
+
+// AgentOutcome is how an agent's run ended, as the runner stores it.
+type AgentOutcome struct {
+	AgentID  string
+	Status   string           // completed, failed or cancelled
+	Rows     []schemas.Result // the rows to store (findings, one empty row, or one error row)
+	Error    string           // for failed: the agent_error message
+	Category string
+}
