@@ -1,0 +1,182 @@
+package extract_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/veritas-audit/veritas/extract"
+	"github.com/veritas-audit/veritas/extract/docxgen"
+)
+
+// fuzzLimits keeps each fuzz input cheap while still exercising every limit.
+func fuzzLimits() extract.Limits {
+	return extract.Limits{MaxTotalBytes: 4 << 20, MaxDocumentBytes: 2 << 20, MaxEntries: 64, MaxDepth: 64, MaxCells: 10_000}
+}
+
+// stored re-packs a zip with every entry stored uncompressed, so the fuzzer's byte mutations
+// reach the XML instead of breaking the deflate stream.
+func stored(t testing.TB, data []byte) []byte {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: f.Name, Method: zip.Store})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.Copy(w, rc); err != nil {
+			t.Fatal(err)
+		}
+		rc.Close()
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// seedDocs are documents covering the constructs the extractor handles.
+func seedDocs() []*docxgen.Doc {
+	return []*docxgen.Doc{
+		docxgen.New().Heading(1, "Report").Paragraph("Revenue\t1,452.4\nline").Table([][]string{{"Item", "2024"}, {"Revenue", "(346)"}}),
+		docxgen.New().Bullet(0, "a").Bullet(1, "b").Numbered(0, "c").Numbered(2, "d").Heading(2, "Notes"),
+		docxgen.New().RawXML(tbl(3,
+			tr(tc(`<w:gridSpan w:val="2"/>`, "span"), tc(`<w:vMerge w:val="restart"/>`, "v")),
+			`<w:tr><w:trPr><w:gridBefore w:val="1"/></w:trPr>`+tc("", "x")+tc(`<w:vMerge/>`, "")+`</w:tr>`,
+			tr(`<w:tc>`+tbl(1, tr(tc("", "nested")))+p("")+`</w:tc>`),
+		)),
+		docxgen.New().RawXML(p(`<w:ins w:id="1" w:author="a">` + r("in") + `</w:ins><w:del w:id="2" w:author="a"><w:r><w:delText>out</w:delText></w:r></w:del>` +
+			`<w:hyperlink w:anchor="x">` + r("link") + `</w:hyperlink><w:sdt><w:sdtPr/><w:sdtContent>` + r("sdt") + `</w:sdtContent></w:sdt>` +
+			`<w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:txbx><w:txbxContent>` + p(r("box")) +
+			`</w:txbxContent></wps:txbx></w:drawing></mc:Choice><mc:Fallback><w:pict/></mc:Fallback></mc:AlternateContent></w:r>`)),
+	}
+}
+
+// checkResult asserts what every input must give: a document or an error, never both, the error
+// one of the sentinels, the document internally consistent.
+func checkResult(t *testing.T, doc *extract.Document, err error) {
+	t.Helper()
+	if (doc == nil) == (err == nil) {
+		t.Fatalf("Docx returned document %v and error %v", doc != nil, err)
+	}
+	if err != nil {
+		n := 0
+		for _, s := range []error{extract.ErrUnsupported, extract.ErrEncrypted, extract.ErrCorrupt, extract.ErrTooLarge} {
+			if errors.Is(err, s) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("error %q matches %d sentinels, want 1", err, n)
+		}
+		return
+	}
+	if !utf8.ValidString(doc.Markdown) {
+		t.Fatalf("markdown is not valid UTF-8")
+	}
+	for i, tb := range doc.Tables {
+		if tb.Index != i+1 {
+			t.Fatalf("table %d has Index %d", i+1, tb.Index)
+		}
+		if utf8.RuneCountInString(tb.Title) > 120 || !utf8.ValidString(tb.Title) {
+			t.Fatalf("table %d title %q too long or invalid", tb.Index, tb.Title)
+		}
+		if len(tb.Rows) == 0 {
+			t.Fatalf("table %d has no rows", tb.Index)
+		}
+		for _, row := range tb.Rows {
+			if len(row) != len(tb.Rows[0]) || len(row) == 0 {
+				t.Fatalf("table %d is ragged: %q", tb.Index, tb.Rows)
+			}
+		}
+	}
+	for _, p := range doc.Paragraphs {
+		if p.Text == "" || p.Heading < 0 || p.Heading > 6 {
+			t.Fatalf("bad paragraph %+v", p)
+		}
+	}
+}
+
+func FuzzExtractDocx(f *testing.F) {
+	for _, d := range seedDocs() {
+		data := d.Bytes()
+		f.Add(data)
+		f.Add(stored(f, data))
+		f.Add(data[:len(data)/2])
+		flipped := bytes.Clone(data)
+		flipped[len(flipped)/3] ^= 0x55
+		f.Add(flipped)
+	}
+	f.Add(ole("EncryptionInfo", "EncryptedPackage"))
+	f.Add(ole("WordDocument"))
+	f.Add([]byte("%PDF-1.7"))
+	f.Add([]byte("PK\x05\x06" + string(make([]byte, 18))))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_ = extract.Sniff(data)
+		doc, err := extract.Docx(data, fuzzLimits())
+		checkResult(t, doc, err)
+	})
+}
+
+// FuzzDocumentXML puts arbitrary markup inside w:body, to reach the WordprocessingML walker
+// more directly than byte mutations of a zip can.
+func FuzzDocumentXML(f *testing.F) {
+	f.Add(p(r("text")))
+	f.Add(tbl(2, tr(tc(`<w:gridSpan w:val="3"/>`, "a")), tr(tc(`<w:vMerge/>`, "b"), tc("", "c"))))
+	f.Add(p(`<w:pPr><w:numPr><w:ilvl w:val="8"/><w:numId w:val="2"/></w:numPr></w:pPr>` + r("item")))
+	f.Add(p(`<w:pPr><w:pStyle w:val="Heading3"/><w:outlineLvl w:val="12"/></w:pPr>` + r("h")))
+	f.Add(`<mc:AlternateContent><mc:Choice>` + p(r("c")) + `</mc:Choice><mc:Fallback>` + p(r("f")) + `</mc:Fallback></mc:AlternateContent>`)
+	f.Add(p(`<w:r><w:drawing><w:txbxContent>` + tbl(1, tr(tc("", "in box"))) + `</w:txbxContent></w:drawing></w:r>`))
+	// Deflating six parts per input would dominate the run: unpack a generated document once and
+	// store its parts uncompressed around each input.
+	const marker = "<!--BODY-->"
+	var names, contents []string
+	tmpl := docxgen.New().RawXML(marker).Bytes()
+	zr, err := zip.NewReader(bytes.NewReader(tmpl), int64(len(tmpl)))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, zf := range zr.File {
+		rc, err := zf.Open()
+		if err != nil {
+			f.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			f.Fatal(err)
+		}
+		names, contents = append(names, zf.Name), append(contents, string(b))
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for i, name := range names {
+			w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store})
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.WriteString(w, strings.Replace(contents[i], marker, body, 1))
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		doc, err := extract.Docx(buf.Bytes(), fuzzLimits())
+		checkResult(t, doc, err)
+		if errors.Is(err, extract.ErrUnsupported) || errors.Is(err, extract.ErrEncrypted) {
+			t.Fatalf("a docx with a broken body must be corrupt or too large, got %v", err)
+		}
+	})
+}

@@ -1,0 +1,61 @@
+package extract
+
+// Limits bounds the work and memory one extraction may take, so a hostile upload (a zip bomb,
+// XML nested thousands deep, a table of millions of cells) fails fast with ErrTooLarge or
+// ErrCorrupt instead of exhausting the server. A zero or negative field takes its default.
+type Limits struct {
+	// MaxTotalBytes caps the uncompressed bytes read from all parts of the package together.
+	MaxTotalBytes int64
+	// MaxDocumentBytes caps the uncompressed size of any one part, the main document included.
+	MaxDocumentBytes int64
+	// MaxEntries caps the number of entries in the zip directory.
+	MaxEntries int
+	// MaxRatio caps how many times larger than its compressed size an entry may expand, once it
+	// has expanded past 1 MiB (small XML parts compress very well and are harmless).
+	MaxRatio int64
+	// MaxDepth caps the nesting depth of XML elements.
+	MaxDepth int
+	// MaxCells caps the number of table cells in the document, counted after merged cells are
+	// padded out to the table's grid.
+	MaxCells int
+}
+
+// ratioFloor is the size below which an entry's compression ratio is not checked.
+const ratioFloor = 1 << 20
+
+// DefaultLimits returns limits that let through any real financial statement (hundreds of
+// pages, hundreds of tables) and stop a typical zip bomb after it has expanded by about 1 MiB.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxTotalBytes:    100 << 20,
+		MaxDocumentBytes: 50 << 20,
+		MaxEntries:       10_000,
+		MaxRatio:         200,
+		MaxDepth:         256,
+		MaxCells:         1_000_000,
+	}
+}
+
+// withDefaults fills every unset field from DefaultLimits.
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits()
+	if l.MaxTotalBytes <= 0 {
+		l.MaxTotalBytes = d.MaxTotalBytes
+	}
+	if l.MaxDocumentBytes <= 0 {
+		l.MaxDocumentBytes = d.MaxDocumentBytes
+	}
+	if l.MaxEntries <= 0 {
+		l.MaxEntries = d.MaxEntries
+	}
+	if l.MaxRatio <= 0 {
+		l.MaxRatio = d.MaxRatio
+	}
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = d.MaxDepth
+	}
+	if l.MaxCells <= 0 {
+		l.MaxCells = d.MaxCells
+	}
+	return l
+}
