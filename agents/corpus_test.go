@@ -1,0 +1,549 @@
+package agents
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/veritas-audit/veritas/extract"
+	"github.com/veritas-audit/veritas/extract/docxgen"
+	"github.com/veritas-audit/veritas/schemas"
+)
+
+// TestCorpus measures the numeric_validation agent on the TAT-QA dev split: 278 real
+// annual-report tables. Every table goes through the whole pipeline a user's upload takes
+// (docxgen builds a .docx, extract.Docx reads it, the agent checks it).
+//
+//   - False alarms: the share of the untouched tables the agent flags at all.
+//   - Recall: for every table with a verified total (a row labelled "Total…" equal, in every
+//     numeric column, to the block of rows above it, found by the simple rule in verifiedTotals,
+//     not by the agent), one component cell is changed the way a casting error happens (a digit
+//     changed, two digits transposed, a digit dropped or doubled), several times per table over
+//     different cells; the agent must report that table's total row, or the changed row, in the
+//     changed column.
+//
+// It fails when recall is under 99 % or more than 2 % of the clean tables are flagged. The plants
+// are seeded; VERITAS_CORPUS_SEED and VERITAS_CORPUS_PLANTS (per table) vary them to check that
+// the figures do not hang on one draw.
+func TestCorpus(t *testing.T) {
+	entries := loadCorpus(t)
+	agent := NewNumeric()
+	ctx := context.Background()
+
+	// 1. Clean tables.
+	flagged := 0
+	var alarms []string
+	for i, e := range entries {
+		doc := corpusDocument(t, e.title(), e.Table.Table)
+		fs, err := agent.Run(ctx, doc, nil)
+		if err != nil {
+			t.Fatalf("corpus table %d: %v", i, err)
+		}
+		if len(fs) > 0 {
+			flagged++
+			for _, f := range fs {
+				alarms = append(alarms, fmt.Sprintf("corpus table %d: %s [%s]", i, f.Description, f.RawData["formula"]))
+			}
+		}
+	}
+	cleanRate := float64(flagged) / float64(len(entries))
+
+	// 2. Planted casting errors in the tables with a verified total.
+	seed, perTable := uint64(20260101), plantsPerTable
+	if v, err := strconv.ParseUint(os.Getenv("VERITAS_CORPUS_SEED"), 10, 64); err == nil {
+		seed = v
+	}
+	if v, err := strconv.Atoi(os.Getenv("VERITAS_CORPUS_PLANTS")); err == nil && v > 0 {
+		perTable = v
+	}
+	rng := rand.New(rand.NewPCG(seed, 42))
+	var (
+		verifiedTables, totals, plants, found int
+		misses                                []string
+		foundBy                               = map[string]int{}
+		byKind, foundKind                     = map[string]int{}, map[string]int{}
+	)
+	for i, e := range entries {
+		rows := e.Table.Table
+		vts := verifiedTotals(rows)
+		if len(vts) == 0 {
+			continue
+		}
+		verifiedTables++
+		totals += len(vts)
+		for _, p := range choosePlants(rng, rows, vts, perTable) {
+			plants++
+			byKind[p.kind]++
+			doc := corpusDocument(t, e.title(), p.rows)
+			fs, err := agent.Run(ctx, doc, nil)
+			if err != nil {
+				t.Fatalf("corpus table %d planted: %v", i, err)
+			}
+			if how := plantFound(doc, p, fs); how != "" {
+				found++
+				foundKind[p.kind]++
+				foundBy[how]++
+				continue
+			}
+			misses = append(misses, fmt.Sprintf("corpus table %d: row %q column %d %s %q -> %q (total %q); findings: %s",
+				i, p.rows[p.row][0], p.col, p.kind, rows[p.row][p.col], p.rows[p.row][p.col], rows[p.total][0], describe(fs)))
+		}
+	}
+	recall := float64(found) / float64(max(plants, 1))
+
+	t.Logf("clean tables: %d, flagged: %d (%.1f %%)", len(entries), flagged, 100*cleanRate)
+	t.Logf("tables with a verified total: %d (%d verified totals); planted errors: %d; found: %d; recall %.1f %%",
+		verifiedTables, totals, plants, found, 100*recall)
+	t.Logf("found by: %v", foundBy)
+	for _, k := range mutations {
+		t.Logf("%s: %d of %d found", k, foundKind[k], byKind[k])
+	}
+	if testing.Verbose() {
+		for _, a := range alarms {
+			t.Logf("false alarm? %s", a)
+		}
+		for _, m := range misses {
+			t.Logf("miss: %s", m)
+		}
+	}
+	if plants < 100 {
+		t.Errorf("only %d planted errors: the corpus or the verified-total rule changed", plants)
+	}
+	if recall < 0.99 {
+		t.Errorf("recall %.1f %% is under 99 %%", 100*recall)
+	}
+	if cleanRate > 0.02 {
+		t.Errorf("%.1f %% of clean tables flagged, more than 2 %%", 100*cleanRate)
+	}
+}
+
+// plantsPerTable is how many separate errors are planted in each table with a verified total.
+const plantsPerTable = 6
+
+// corpusEntry is one TAT-QA context: a table and the paragraphs around it.
+type corpusEntry struct {
+	Table struct {
+		Table [][]string `json:"table"`
+	} `json:"table"`
+	Paragraphs []struct {
+		Order int    `json:"order"`
+		Text  string `json:"text"`
+	} `json:"paragraphs"`
+}
+
+// title is the heading the test document puts above the table: the start of the note's first
+// paragraph, as a reader would see it.
+func (e corpusEntry) title() string {
+	if len(e.Paragraphs) == 0 {
+		return "Table"
+	}
+	s := e.Paragraphs[0].Text
+	for _, p := range e.Paragraphs {
+		if p.Order == 1 {
+			s = p.Text
+		}
+	}
+	if i := strings.IndexAny(s, ".:"); i > 0 && i < 80 {
+		s = s[:i]
+	}
+	if utf8.RuneCountInString(s) > 80 {
+		s = string([]rune(s)[:80])
+	}
+	return strings.TrimSpace(s)
+}
+
+// loadCorpus reads the TAT-QA dev split from VERITAS_CORPUS or from shared/ beside the repository.
+func loadCorpus(t testing.TB) []corpusEntry {
+	t.Helper()
+	path := os.Getenv("VERITAS_CORPUS")
+	if path == "" {
+		path = filepath.Join("..", "..", "shared", "corpus", "tatqa", "tatqa_dataset_dev.json")
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		t.Skipf("TAT-QA corpus not found at %s (set VERITAS_CORPUS to its tatqa_dataset_dev.json)", path)
+	}
+	if err != nil {
+		t.Fatalf("read corpus: %v", err)
+	}
+	var entries []corpusEntry
+	if err := json.Unmarshal(data, &entries); err != nil {
+		t.Fatalf("parse corpus %s: %v", path, err)
+	}
+	if len(entries) == 0 {
+		t.Fatalf("corpus %s holds no tables", path)
+	}
+	return entries
+}
+
+// corpusDocument turns one table into the document a user would upload, and reads it back the
+// way the server does.
+func corpusDocument(t testing.TB, title string, rows [][]string) *extract.Document {
+	t.Helper()
+	data := docxgen.New().
+		Heading(2, title).
+		Paragraph("The table below is taken from the annual report.").
+		Table(rows).
+		Bytes()
+	doc, err := extract.Docx(data, extract.DefaultLimits())
+	if err != nil {
+		t.Fatalf("extract generated document: %v", err)
+	}
+	if len(doc.Tables) != 1 {
+		t.Fatalf("extract found %d tables in a one-table document", len(doc.Tables))
+	}
+	return doc
+}
+
+// verifiedTotal is a row labelled "Total…" that equals, in every numeric column, the sum of the
+// block of rows above it.
+type verifiedTotal struct {
+	row   int
+	block []int // component rows
+	cols  []int // the numeric columns it was verified in
+}
+
+// corpusCell parses a cell for the ground truth: figures only, dashes as zero.
+func corpusCell(s string) (v float64, decimals int, ok, dash bool) {
+	n, ok := ParseNumber(s)
+	if !ok {
+		return 0, 0, false, false
+	}
+	return n.Value, n.Decimals, true, n.Dash
+}
+
+// verifiedTotals finds the ground-truth totals of a table with a rule of its own, kept apart
+// from the agent's logic: for each row whose label starts with "Total", the block is the run of
+// rows directly above it that print at least one figure, back to the first row without one (a
+// heading, a section label, a blank row) or the previous "Total" row; an earlier verified total
+// inside that run stands for its own block. The row is verified when the block has at least two
+// rows and, in every column where the total prints a figure (percentages only where the total
+// is 100 %), the block adds up to it within the largest possible rounding error.
+func verifiedTotals(rows [][]string) []verifiedTotal {
+	var out []verifiedTotal
+	verifiedAt := map[int]verifiedTotal{}
+	hasFigure := func(r []string) bool {
+		for _, c := range r[1:] {
+			if n, ok := ParseNumber(c); ok && !n.Dash {
+				return true
+			}
+		}
+		return false
+	}
+	isTotal := func(label string) bool {
+		return strings.HasPrefix(strings.ToLower(strings.TrimSpace(label)), "total")
+	}
+	for ti, r := range rows {
+		if len(r) < 2 || !isTotal(r[0]) || !hasFigure(r) {
+			continue
+		}
+		var block []int
+		for i := ti - 1; i >= 0; i-- {
+			if !hasFigure(rows[i]) {
+				break
+			}
+			if isTotal(rows[i][0]) {
+				if v, ok := verifiedAt[i]; ok {
+					block = append(block, i)
+					i = v.block[len(v.block)-1]
+					continue
+				}
+				break
+			}
+			block = append(block, i)
+		}
+		if len(block) < 2 {
+			continue
+		}
+		var cols []int
+		ok := true
+		for c := 1; c < len(r) && ok; c++ {
+			n, isNum := ParseNumber(r[c])
+			if !isNum || n.Dash {
+				continue
+			}
+			if n.Percent && math.Abs(n.Value-100) > 0.05 {
+				continue
+			}
+			sum, decimals, figures := 0.0, n.Decimals, 0
+			for _, bi := range block {
+				v, d, isNum, dash := corpusCell(rows[bi][c])
+				switch {
+				case strings.TrimSpace(rows[bi][c]) == "" || dash:
+				case !isNum:
+					ok = false
+				default:
+					sum += v
+					figures++
+					decimals = max(decimals, d)
+				}
+			}
+			if figures == 0 {
+				ok = false
+				break
+			}
+			bound := 0.5 * math.Pow10(-decimals) * float64(figures+1)
+			if math.Abs(n.Value-sum) > bound+1e-9 {
+				ok = false
+			}
+			cols = append(cols, c)
+		}
+		if !ok || len(cols) == 0 {
+			continue
+		}
+		v := verifiedTotal{row: ti, block: block, cols: cols}
+		verifiedAt[ti] = v
+		out = append(out, v)
+	}
+	return out
+}
+
+// plant is one changed cell in a copy of a table.
+type plant struct {
+	rows          [][]string
+	row, col      int
+	total         int
+	kind          string // which mutation
+	before, after float64
+}
+
+// choosePlants picks up to n distinct component cells of the verified totals, spread over the
+// columns, and changes each in its own copy of the table.
+func choosePlants(rng *rand.Rand, rows [][]string, vts []verifiedTotal, n int) []plant {
+	type spot struct{ total, row, col int }
+	var spots []spot
+	for _, v := range vts {
+		for _, c := range v.cols {
+			for _, r := range v.block {
+				if num, ok := ParseNumber(rows[r][c]); ok && !num.Dash && digitCount(rows[r][c]) > 0 {
+					spots = append(spots, spot{v.row, r, c})
+				}
+			}
+		}
+	}
+	rng.Shuffle(len(spots), func(i, j int) { spots[i], spots[j] = spots[j], spots[i] })
+	// Round-robin over columns so several columns are covered.
+	byCol := map[int][]spot{}
+	var order []int
+	for _, s := range spots {
+		if _, ok := byCol[s.col]; !ok {
+			order = append(order, s.col)
+		}
+		byCol[s.col] = append(byCol[s.col], s)
+	}
+	var picked []spot
+	for len(picked) < len(spots) && len(picked) < 4*n {
+		for _, c := range order {
+			if len(byCol[c]) > 0 {
+				picked = append(picked, byCol[c][0])
+				byCol[c] = byCol[c][1:]
+			}
+		}
+	}
+	var out []plant
+	for _, s := range picked {
+		if len(out) == n {
+			break
+		}
+		v := vts[0]
+		for _, x := range vts {
+			if x.row == s.total {
+				v = x
+			}
+		}
+		p, ok := mutate(rng, rows, v, s.row, s.col)
+		if ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// digitCount counts the digits of a cell.
+func digitCount(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			n++
+		}
+	}
+	return n
+}
+
+// mutate makes a casting error in one cell: a digit changed, two adjacent digits transposed, a
+// digit dropped or a digit doubled, keeping the cell's currency, sign and decimals and
+// re-spacing its thousands separators. The change must be larger than the largest rounding
+// error the total could carry plus the total's own printed difference, so that it is
+// detectable in principle; otherwise another mutation is tried.
+func mutate(rng *rand.Rand, rows [][]string, v verifiedTotal, row, col int) (plant, bool) {
+	orig := rows[row][col]
+	before, _ := ParseNumber(orig)
+	tot, _ := ParseNumber(rows[v.row][col])
+	sum, decimals, figures := 0.0, tot.Decimals, 0
+	for _, bi := range v.block {
+		if n, ok := ParseNumber(rows[bi][col]); ok && !n.Dash {
+			sum += n.Value
+			figures++
+			decimals = max(decimals, n.Decimals)
+		}
+	}
+	bound := 0.5*math.Pow10(-decimals)*float64(figures+1) + math.Abs(tot.Value-sum)
+	for try := 0; try < 40; try++ {
+		changed, kind, ok := mutateDigits(rng, orig)
+		if !ok {
+			continue
+		}
+		after, ok := ParseNumber(changed)
+		if !ok || after.Dash || math.Abs(after.Value-before.Value) <= bound {
+			continue
+		}
+		cp := make([][]string, len(rows))
+		for i := range rows {
+			cp[i] = append([]string(nil), rows[i]...)
+		}
+		cp[row][col] = changed
+		return plant{rows: cp, row: row, col: col, total: v.row, kind: kind, before: before.Value, after: after.Value}, true
+	}
+	return plant{}, false
+}
+
+// mutateDigits applies one random typing error to the digits of a printed figure.
+func mutateDigits(rng *rand.Rand, s string) (string, string, bool) {
+	// Split the cell into prefix, digits (with separators) and suffix.
+	start, end := -1, -1
+	for i, r := range s {
+		if r >= '0' && r <= '9' {
+			if start < 0 {
+				start = i
+			}
+			end = i + 1
+		}
+	}
+	if start < 0 {
+		return "", "", false
+	}
+	prefix, core, suffix := s[:start], s[start:end], s[end:]
+	intPart, frac, hasPoint := strings.Cut(core, ".")
+	grouped := strings.Contains(intPart, ",")
+	digits := []byte(strings.ReplaceAll(intPart, ",", "") + frac)
+	nInt := len(digits) - len(frac)
+	kind := mutations[rng.IntN(len(mutations))]
+	switch kind {
+	case "digit changed":
+		i := rng.IntN(len(digits))
+		d := byte('0' + rng.IntN(10))
+		if d == digits[i] || (i == 0 && d == '0' && len(digits) > 1) {
+			return "", "", false
+		}
+		digits[i] = d
+	case "digits transposed": // two adjacent digits
+		if len(digits) < 2 {
+			return "", "", false
+		}
+		i := rng.IntN(len(digits) - 1)
+		if digits[i] == digits[i+1] || (i == 0 && digits[1] == '0') {
+			return "", "", false
+		}
+		digits[i], digits[i+1] = digits[i+1], digits[i]
+	case "digit dropped": // from the integer part, so the printed decimals stay
+		if nInt < 2 {
+			return "", "", false
+		}
+		i := rng.IntN(nInt)
+		if i == 0 && digits[1] == '0' {
+			return "", "", false
+		}
+		digits = append(digits[:i], digits[i+1:]...)
+		nInt--
+	case "digit doubled": // in the integer part
+		i := rng.IntN(nInt)
+		digits = append(digits[:i+1], digits[i:]...)
+		nInt++
+	}
+	ip := string(digits[:nInt])
+	if grouped || (nInt > 4 && strings.Contains(s, ",")) {
+		ip = group(ip)
+	}
+	out := prefix + ip
+	if hasPoint {
+		out += "." + string(digits[nInt:])
+	}
+	return out + suffix, kind, true
+}
+
+// mutations are the casting errors planted, drawn with equal chance.
+var mutations = []string{"digit changed", "digits transposed", "digit dropped", "digit doubled"}
+
+// group inserts thousands separators.
+func group(digits string) string {
+	var b strings.Builder
+	for i := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte(digits[i])
+	}
+	return b.String()
+}
+
+// plantFound reports whether a finding names the planted table's total row, or the changed row,
+// in the changed column, and says how: which row it named and by what evidence.
+func plantFound(doc *extract.Document, p plant, fs []schemas.Finding) string {
+	m := readTable(doc.Tables[0])
+	want := map[string]bool{rowName(m.rows[p.total]): true, rowName(m.rows[p.row]): true}
+	var colNames []string
+	for _, b := range m.bands {
+		for _, r := range b.rows {
+			if r.index == p.row {
+				colNames = b.names
+			}
+		}
+	}
+	if colNames == nil {
+		return ""
+	}
+	for _, f := range fs {
+		if f.RawData["table"] != m.index || f.RawData["column"] != colNames[p.col] {
+			continue
+		}
+		row, _ := f.RawData["row"].(string)
+		if !want[row] {
+			continue
+		}
+		how := "total row"
+		if row != rowName(m.rows[p.total]) {
+			how = "changed row"
+		}
+		switch {
+		case strings.Contains(f.Reasoning, "single column to check"):
+			how += ", label only"
+		case f.RawData["check_type"] == checkCrossColumn:
+			how += ", cross-column"
+		default:
+			how += ", confirmed by other columns"
+		}
+		return how
+	}
+	return ""
+}
+
+// describe lists findings briefly for a failure message.
+func describe(fs []schemas.Finding) string {
+	if len(fs) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, f := range fs {
+		parts = append(parts, f.Description)
+	}
+	return strings.Join(parts, "; ")
+}

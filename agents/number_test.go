@@ -1,0 +1,184 @@
+package agents
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+func TestParseNumber(t *testing.T) {
+	tests := []struct {
+		in       string
+		ok       bool
+		value    float64
+		decimals int
+		percent  bool
+		dash     bool
+		currency string
+	}{
+		// Plain figures, separators, decimals.
+		{in: "44.1", ok: true, value: 44.1, decimals: 1},
+		{in: "1,452.4", ok: true, value: 1452.4, decimals: 1},
+		{in: "1,234,567", ok: true, value: 1234567},
+		{in: "0.060", ok: true, value: 0.06, decimals: 3},
+		{in: ".5", ok: true, value: 0.5, decimals: 1},
+		{in: "+5", ok: true, value: 5},
+		{in: "  16  ", ok: true, value: 16},
+		// Currency symbols and codes, before or after.
+		{in: "$  1,452.4", ok: true, value: 1452.4, decimals: 1, currency: "$"},
+		{in: "$1,496.5", ok: true, value: 1496.5, decimals: 1, currency: "$"},
+		{in: "€ 12", ok: true, value: 12, currency: "€"},
+		{in: "£0.2", ok: true, value: 0.2, decimals: 1, currency: "£"},
+		{in: "¥100", ok: true, value: 100, currency: "¥"},
+		{in: "USD 1,200", ok: true, value: 1200, currency: "USD"},
+		{in: "US$ 3.5", ok: true, value: 3.5, decimals: 1, currency: "US$"},
+		{in: "1,200 EUR", ok: true, value: 1200, currency: "EUR"},
+		{in: "$                          725", ok: true, value: 725, currency: "$"},
+		// Negatives: parentheses, leading and trailing minus, Unicode minus and en dash.
+		{in: "(346)", ok: true, value: -346},
+		{in: "$(9.8)", ok: true, value: -9.8, decimals: 1, currency: "$"},
+		{in: "($1,234)", ok: true, value: -1234, currency: "$"},
+		{in: "$ (29.7)", ok: true, value: -29.7, decimals: 1, currency: "$"},
+		{in: "(35,569 )", ok: true, value: -35569},
+		{in: "-8.7", ok: true, value: -8.7, decimals: 1},
+		{in: "−136", ok: true, value: -136},
+		{in: "–136", ok: true, value: -136},
+		{in: "1,234-", ok: true, value: -1234},
+		{in: "-$5", ok: true, value: -5, currency: "$"},
+		{in: "$-5", ok: true, value: -5, currency: "$"},
+		{in: "(1)", ok: true, value: -1},
+		// Percentages.
+		{in: "4.00%", ok: true, value: 4, decimals: 2, percent: true},
+		{in: "(248%)", ok: true, value: -248, percent: true},
+		{in: "(48.3)%", ok: true, value: -48.3, decimals: 1, percent: true},
+		{in: "7 %", ok: true, value: 7, percent: true},
+		{in: "(2.1% )", ok: true, value: -2.1, decimals: 1, percent: true},
+		// Lone dashes: nothing printed, read as zero.
+		{in: "-", ok: true, dash: true},
+		{in: "—", ok: true, dash: true},
+		{in: "–", ok: true, dash: true},
+		{in: "- -", ok: true, dash: true},
+		{in: "- - %", ok: true, dash: true, percent: true},
+		{in: "$—", ok: true, dash: true, currency: "$"},
+		{in: "$ -", ok: true, dash: true, currency: "$"},
+		{in: "__", ok: true, dash: true},
+		{in: "Nil", ok: true, dash: true},
+		// Footnote markers.
+		{in: "1,234(1)", ok: true, value: 1234},
+		{in: "1,234 (a)", ok: true, value: 1234},
+		{in: "1,234*", ok: true, value: 1234},
+		{in: "$130,000 (1)", ok: true, value: 130000, currency: "$"},
+		{in: "(1,392)(2)", ok: true, value: -1392},
+		{in: "12.5%(3)", ok: true, value: 12.5, decimals: 1, percent: true},
+		{in: "1,234¹", ok: true, value: 1234},
+		// Not numbers.
+		{in: ""},
+		{in: "   "},
+		{in: "n/a"},
+		{in: "N/A"},
+		{in: "nm"},
+		{in: "NM"},
+		{in: "None"},
+		{in: "Total"},
+		{in: "$"},
+		{in: "%"},
+		{in: "()"},
+		{in: "(55) bps"},
+		{in: "3 - 4.35"},
+		{in: "53 WEEKS"},
+		{in: "$ 11,54"},
+		{in: "2.978,478"},
+		{in: "1.2.3"},
+		{in: "65.4%)"},
+		{in: "((5))"},
+		{in: "--5"},
+		{in: "5%%"},
+		{in: "2 0 1 8"},
+		{in: "USDm"},
+		{in: "12x"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			n, ok := ParseNumber(tt.in)
+			if ok != tt.ok {
+				t.Fatalf("ParseNumber(%q) ok = %v, want %v (got %+v)", tt.in, ok, tt.ok, n)
+			}
+			if !ok {
+				return
+			}
+			if n.Value != tt.value || n.Decimals != tt.decimals || n.Percent != tt.percent ||
+				n.Dash != tt.dash || n.Currency != tt.currency {
+				t.Errorf("ParseNumber(%q) = %+v, want value %v decimals %d percent %v dash %v currency %q",
+					tt.in, n, tt.value, tt.decimals, tt.percent, tt.dash, tt.currency)
+			}
+		})
+	}
+}
+
+func TestFormatAmount(t *testing.T) {
+	tests := []struct {
+		v        float64
+		decimals int
+		want     string
+	}{
+		{1496.5, 1, "1,496.5"},
+		{-1496.5, 1, "-1,496.5"},
+		{1234567, 0, "1,234,567"},
+		{999, 0, "999"},
+		{0.06, 3, "0.060"},
+		{-0.04, 1, "0.0"},
+		{10, 1, "10.0"},
+	}
+	for _, tt := range tests {
+		if got := formatAmount(tt.v, tt.decimals); got != tt.want {
+			t.Errorf("formatAmount(%v, %d) = %q, want %q", tt.v, tt.decimals, got, tt.want)
+		}
+	}
+}
+
+// FuzzParseNumber checks that no cell text makes the parser panic or return a non-finite value,
+// and that every figure it reads prints back (with separators, in parentheses, with a currency
+// sign) to text it reads as the same figure.
+func FuzzParseNumber(f *testing.F) {
+	for _, s := range []string{
+		"$ 1,452.4", "(346)", "- - %", "", "1,234(1)", "1,234*", "(48.3)%", "−136", "n/a", "€m",
+		"$—", "12.5%", "1,234-", "US$ 3.5", "(35,569 )", "2 0 1 8", "0.060", ".5", "((1))", "$(",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, ok := ParseNumber(s)
+		if !ok {
+			return
+		}
+		if math.IsNaN(n.Value) || math.IsInf(n.Value, 0) || n.Decimals < 0 || n.Decimals > len(s) {
+			t.Fatalf("ParseNumber(%q) = %+v", s, n)
+		}
+		if n.Dash {
+			if n.Value != 0 {
+				t.Fatalf("dash with a value: ParseNumber(%q) = %+v", s, n)
+			}
+			return
+		}
+		if math.Abs(n.Value) >= 1e15 {
+			return // beyond the figures a statement prints; float64 no longer holds every digit
+		}
+		printed := formatAmount(math.Abs(n.Value), n.Decimals)
+		suffix := ""
+		if n.Percent {
+			suffix = "%"
+		}
+		for _, text := range []string{printed + suffix, "$ " + printed + suffix, strings.ReplaceAll(printed, ",", "") + suffix} {
+			back, ok := ParseNumber(text)
+			if !ok || back.Value != math.Abs(n.Value) || back.Decimals != n.Decimals || back.Percent != n.Percent {
+				t.Fatalf("ParseNumber(%q) = %+v; printed back as %q it reads %+v, %v", s, n, text, back, ok)
+			}
+		}
+		if n.Value != 0 {
+			neg, ok := ParseNumber("(" + printed + ")" + suffix)
+			if !ok || neg.Value != -math.Abs(n.Value) {
+				t.Fatalf("ParseNumber(%q) = %+v; in parentheses reads %+v, %v", s, n, neg, ok)
+			}
+		}
+	})
+}
