@@ -77,6 +77,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 
 	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
 	runCtx, stopRunner := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopRunner()
+	defer stopHub()
 	var bg sync.WaitGroup
 	bg.Go(func() { fanout.Run(hubCtx) })
 	runnerDone := make(chan error, 1)

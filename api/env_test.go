@@ -1,0 +1,331 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"go.uber.org/goleak"
+
+	"github.com/veritas-audit/veritas/agents"
+	"github.com/veritas-audit/veritas/api"
+	"github.com/veritas-audit/veritas/extract"
+	"github.com/veritas-audit/veritas/extract/docxgen"
+	"github.com/veritas-audit/veritas/handlers"
+	"github.com/veritas-audit/veritas/hub"
+	"github.com/veritas-audit/veritas/schemas"
+	"github.com/veritas-audit/veritas/store"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// env is the whole service, wired as main wires it, on a real SQLite file and a real listener.
+type env struct {
+	t      testing.TB
+	srv    *httptest.Server
+	store  *store.SQLite
+	hub    *hub.Hub
+	runner *agents.Runner
+	h      *handlers.Handlers
+	stop   func() // stops runner, hub and server; safe to call twice
+}
+
+type envOptions struct {
+	agents         []agents.Agent
+	queue          int
+	afterSubscribe func(jobID string)
+	wrapHub        func(agents.Broadcaster) agents.Broadcaster
+	maxUpload      int64
+	jobTimeout     time.Duration
+	pingInterval   time.Duration
+	origins        []string
+	logTo          io.Writer
+	dbPath         string
+}
+
+func newEnv(t testing.TB, o envOptions) *env {
+	t.Helper()
+	if o.logTo == nil {
+		o.logTo = io.Discard
+	}
+	log := slog.New(slog.NewTextHandler(o.logTo, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if o.dbPath == "" {
+		o.dbPath = filepath.Join(t.TempDir(), "veritas.db")
+	}
+	st, err := store.OpenSQLite(context.Background(), o.dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.agents == nil {
+		o.agents = []agents.Agent{agents.NewNumeric()}
+	}
+	if o.origins == nil {
+		o.origins = []string{"http://localhost:3000"}
+	}
+	fan := hub.New(log, hub.Options{QueueSize: o.queue})
+	var b agents.Broadcaster = fan
+	if o.wrapHub != nil {
+		b = o.wrapHub(fan)
+	}
+	reg := agents.NewRegistry(o.agents...)
+	runner := agents.NewRunner(st, b, reg, log, agents.RunnerOptions{
+		Workers: 4, JobTimeout: o.jobTimeout, ProgressInterval: time.Nanosecond,
+	})
+	h := handlers.New(st, runner, fan, reg, log, handlers.Options{
+		MaxUploadBytes: o.maxUpload, AllowedOrigins: o.origins,
+		AfterSubscribe: o.afterSubscribe, PingInterval: o.pingInterval,
+	})
+	srv := httptest.NewServer(api.New(h, log, api.Options{CORSOrigins: o.origins}))
+
+	hubCtx, stopHub := context.WithCancel(context.Background())
+	runCtx, stopRunner := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { fan.Run(hubCtx) })
+	wg.Go(func() {
+		if err := runner.Run(runCtx); err != nil {
+			t.Errorf("runner: %v", err)
+		}
+	})
+	var once sync.Once
+	e := &env{t: t, srv: srv, store: st, hub: fan, runner: runner, h: h}
+	e.stop = func() {
+		once.Do(func() {
+			stopRunner()
+			stopHub()
+			wg.Wait()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := h.WaitStreams(ctx); err != nil {
+				t.Errorf("streams left open: %v", err)
+			}
+			srv.Close()
+			st.Close()
+		})
+	}
+	t.Cleanup(e.stop)
+	return e
+}
+
+func (e *env) wsURL(jobID string, since int64) string {
+	return fmt.Sprintf("ws%s/ws/jobs/%s?since=%d", strings.TrimPrefix(e.srv.URL, "http"), jobID, since)
+}
+
+// statement builds a small but complete statement: narrative and `tables` tables, each a
+// casting that adds up, except table 1 when planted is set.
+func statement(tables int, planted bool) []byte {
+	d := docxgen.New().Heading(1, "Acme Holdings plc — Annual Report 2024").
+		Paragraph("These consolidated financial statements of Acme Holdings plc for the year ended 31 December 2024 " +
+			"are presented in thousands of euros. Revenue increased by 11% to 1,500.5 thousand, driven by services.")
+	for i := 1; i <= tables; i++ {
+		total := "1,500.5"
+		if planted && i == 1 {
+			total = "1,510.5"
+		}
+		d.Heading(2, fmt.Sprintf("Note %d — Revenue by segment", i)).
+			Paragraph("The table below analyses revenue by segment (in thousands of euros).").
+			Table([][]string{
+				{"", "2024", "2023"},
+				{"Products", "1,200.5", "1,100.0"},
+				{"Services", "300.0", "250.0"},
+				{"Total revenue", total, "1,350.0"},
+			})
+	}
+	return d.Bytes()
+}
+
+type form struct {
+	file     []byte
+	filename string
+	fields   map[string]string
+	noFile   bool
+}
+
+func (e *env) upload(f form) *http.Response {
+	e.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range f.fields {
+		mw.WriteField(k, v)
+	}
+	if !f.noFile {
+		name := f.filename
+		if name == "" {
+			name = "FY2024.docx"
+		}
+		w, _ := mw.CreateFormFile("file", name)
+		w.Write(f.file)
+	}
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/v1/documents/upload", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return resp
+}
+
+// submit uploads a statement and returns the accepted job.
+func (e *env) submit(doc []byte, fields map[string]string) schemas.Job {
+	e.t.Helper()
+	resp := e.upload(form{file: doc, fields: fields})
+	var job schemas.Job
+	decode(e.t, resp, http.StatusAccepted, &job)
+	return job
+}
+
+func (e *env) do(method, path string, body io.Reader) *http.Response {
+	e.t.Helper()
+	req, _ := http.NewRequest(method, e.srv.URL+path, body)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return resp
+}
+
+func decode(t testing.TB, resp *http.Response, status int, v any) {
+	t.Helper()
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != status {
+		t.Fatalf("%s %s: status %d, want %d; body %s", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, status, body)
+	}
+	if v != nil {
+		if err := json.Unmarshal(body, v); err != nil {
+			t.Fatalf("decode %s: %v", body, err)
+		}
+	}
+}
+
+// event is what a test reads of a streamed event.
+type event struct {
+	Type     string            `json:"type"`
+	JobID    string            `json:"job_id"`
+	Seq      int64             `json:"seq"`
+	AgentID  string            `json:"agent_id"`
+	Status   string            `json:"status"`
+	Error    string            `json:"error"`
+	Findings []json.RawMessage `json:"findings"`
+	Summary  *schemas.Summary  `json:"summary"`
+	Message  string            `json:"message"`
+}
+
+func (e *env) dial(jobID string, since int64) *websocket.Conn {
+	e.t.Helper()
+	ws, resp, err := websocket.DefaultDialer.Dial(e.wsURL(jobID, since), nil)
+	if err != nil {
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		e.t.Fatalf("dial: %v (status %d)", err, status)
+	}
+	return ws
+}
+
+func readEvent(t testing.TB, ws *websocket.Conn) event {
+	t.Helper()
+	ws.SetReadDeadline(time.Now().Add(15 * time.Second))
+	_, data, err := ws.ReadMessage()
+	if err != nil {
+		t.Fatalf("read event: %v", err)
+	}
+	var ev event
+	if err := json.Unmarshal(data, &ev); err != nil {
+		t.Fatalf("decode event %s: %v", data, err)
+	}
+	return ev
+}
+
+// readAll reads events until audit_complete and checks they run from first, each once, in order.
+func readAll(t testing.TB, ws *websocket.Conn, first int64) []event {
+	t.Helper()
+	var evs []event
+	for {
+		ev := readEvent(t, ws)
+		want := first + int64(len(evs))
+		if ev.Seq != want {
+			t.Fatalf("event %d: seq %d (%s), want %d", len(evs), ev.Seq, ev.Type, want)
+		}
+		evs = append(evs, ev)
+		if ev.Type == schemas.EventAuditComplete {
+			return evs
+		}
+	}
+}
+
+// gateAgent is an agent whose run the test controls: once started it waits for `first`, reports
+// `early` progress events, closes `mid`, waits for `second`, reports `late` more and returns one
+// finding.
+type gateAgent struct {
+	id            string
+	early, late   int
+	message       string
+	beforeEach    func(i int) // runs before progress event i, if set
+	first, second chan struct{}
+	started, mid  chan struct{}
+	once          sync.Once
+}
+
+func newGateAgent(id string, early, late int) *gateAgent {
+	return &gateAgent{
+		id: id, early: early, late: late,
+		first: make(chan struct{}), second: make(chan struct{}),
+		started: make(chan struct{}), mid: make(chan struct{}),
+	}
+}
+
+func (a *gateAgent) Info() schemas.AgentInfo {
+	return schemas.AgentInfo{ID: a.id, Category: schemas.Category(a.id), Name: a.id, Description: "test agent", Available: true}
+}
+
+func (a *gateAgent) Run(ctx context.Context, _ *extract.Document, p agents.Progress) ([]schemas.Finding, error) {
+	a.once.Do(func() { close(a.started) })
+	wait := func(gate chan struct{}) error {
+		select {
+		case <-gate:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if err := wait(a.first); err != nil {
+		return nil, err
+	}
+	total := a.early + a.late
+	for i := 1; i <= a.early; i++ {
+		p(i, total, a.message)
+	}
+	close(a.mid)
+	if err := wait(a.second); err != nil {
+		return nil, err
+	}
+	for i := a.early + 1; i <= total; i++ {
+		if a.beforeEach != nil {
+			a.beforeEach(i)
+		}
+		p(i, total, a.message)
+	}
+	return []schemas.Finding{{Severity: "low", Description: "checked " + a.id, SourceRefs: []string{}}}, nil
+}
+
+func (a *gateAgent) openAll() {
+	close(a.first)
+	close(a.second)
+}

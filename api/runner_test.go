@@ -1,0 +1,174 @@
+package api_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/veritas-audit/veritas/agents"
+	"github.com/veritas-audit/veritas/extract"
+	"github.com/veritas-audit/veritas/schemas"
+)
+
+// funcAgent runs a function as an agent and counts its runs.
+type funcAgent struct {
+	id   string
+	runs atomic.Int32
+	fn   func(ctx context.Context) ([]schemas.Finding, error)
+}
+
+func (a *funcAgent) Info() schemas.AgentInfo {
+	return schemas.AgentInfo{ID: a.id, Category: schemas.Category(a.id), Name: a.id, Description: "test agent", Available: true}
+}
+
+func (a *funcAgent) Run(ctx context.Context, _ *extract.Document, _ agents.Progress) ([]schemas.Finding, error) {
+	a.runs.Add(1)
+	return a.fn(ctx)
+}
+
+func types(evs []event) []string {
+	out := make([]string, len(evs))
+	for i, ev := range evs {
+		out[i] = ev.Type + ":" + ev.AgentID
+	}
+	return out
+}
+
+func TestFailingAndPanickingAgentsStillCompleteTheJob(t *testing.T) {
+	failing := &funcAgent{id: schemas.AgentLogic, fn: func(context.Context) ([]schemas.Finding, error) {
+		return nil, errors.New("the logic rules could not be loaded")
+	}}
+	panicking := &funcAgent{id: schemas.AgentDisclosure, fn: func(context.Context) ([]schemas.Finding, error) {
+		var m map[string]int
+		m["boom"]++
+		return nil, nil
+	}}
+	e := newEnv(t, envOptions{agents: []agents.Agent{agents.NewNumeric(), failing, panicking}})
+	job := e.submit(statement(1, true), nil)
+	ws := e.dial(job.ID, 0)
+	defer ws.Close()
+	evs := readAll(t, ws, 1)
+	errs := map[string]string{}
+	for _, ev := range evs {
+		if ev.Type == schemas.EventAgentError {
+			errs[ev.AgentID] = ev.Error
+		}
+	}
+	if errs[schemas.AgentLogic] != "the logic rules could not be loaded" || errs[schemas.AgentDisclosure] == "" || len(errs) != 2 {
+		t.Fatalf("agent errors %v in %v", errs, types(evs))
+	}
+	last := evs[len(evs)-1]
+	if last.Status != schemas.JobCompleted || last.Summary.Errors != 2 || last.Summary.Findings < 1 {
+		t.Fatalf("audit_complete %+v %+v", last, last.Summary)
+	}
+	var rows []schemas.Result
+	decode(t, e.do(http.MethodGet, "/api/v1/jobs/"+job.ID+"/results/agent/logic_consistency", nil), 200, &rows)
+	if len(rows) != 1 || rows[0].Error == nil || rows[0].Severity != nil {
+		t.Fatalf("error row %+v", rows)
+	}
+	var j schemas.Job
+	decode(t, e.do(http.MethodGet, "/api/v1/jobs/"+job.ID, nil), 200, &j)
+	if j.Agents[schemas.AgentLogic] != schemas.AgentFailed || j.Agents[schemas.AgentNumeric] != schemas.AgentCompleted {
+		t.Fatalf("agent statuses %v", j.Agents)
+	}
+}
+
+func TestCancelRunningJob(t *testing.T) {
+	agent := newGateAgent(schemas.AgentLogic, 0, 0)
+	e := newEnv(t, envOptions{agents: []agents.Agent{agents.NewNumeric(), agent}})
+	job := e.submit(statement(1, false), nil)
+	ws := e.dial(job.ID, 0)
+	defer ws.Close()
+	<-agent.started
+	var j schemas.Job
+	decode(t, e.do(http.MethodPost, "/api/v1/jobs/"+job.ID+"/cancel", nil), http.StatusAccepted, &j)
+	evs := readAll(t, ws, 1)
+	last := evs[len(evs)-1]
+	if last.Status != schemas.JobCancelled {
+		t.Fatalf("audit_complete status %q; events %v", last.Status, types(evs))
+	}
+	decode(t, e.do(http.MethodGet, "/api/v1/jobs/"+job.ID, nil), 200, &j)
+	if j.Status != schemas.JobCancelled || j.Agents[schemas.AgentLogic] != schemas.AgentCancelled || j.FinishedAt == nil {
+		t.Fatalf("job %+v", j)
+	}
+	checkProblem(t, e.do(http.MethodPost, "/api/v1/jobs/"+job.ID+"/cancel", nil), http.StatusConflict)
+}
+
+func TestDeleteRunningJob(t *testing.T) {
+	agent := newGateAgent(schemas.AgentLogic, 0, 0)
+	e := newEnv(t, envOptions{agents: []agents.Agent{agent}})
+	job := e.submit(statement(1, false), nil)
+	<-agent.started
+	decode(t, e.do(http.MethodDelete, "/api/v1/jobs/"+job.ID, nil), 200, nil)
+	checkProblem(t, e.do(http.MethodGet, "/api/v1/jobs/"+job.ID, nil), 404)
+	if n, _ := e.store.CountJobs(context.Background()); n != 0 {
+		t.Fatalf("%d jobs after delete", n)
+	}
+}
+
+func TestJobTimeoutFailsTheJob(t *testing.T) {
+	agent := newGateAgent(schemas.AgentLogic, 0, 0) // never opened
+	e := newEnv(t, envOptions{agents: []agents.Agent{agents.NewNumeric(), agent}, jobTimeout: 300 * time.Millisecond})
+	job := e.submit(statement(1, false), nil)
+	ws := e.dial(job.ID, 0)
+	defer ws.Close()
+	evs := readAll(t, ws, 1)
+	last := evs[len(evs)-1]
+	if last.Status != schemas.JobFailed {
+		t.Fatalf("status %q; events %v", last.Status, types(evs))
+	}
+	var j schemas.Job
+	decode(t, e.do(http.MethodGet, "/api/v1/jobs/"+job.ID, nil), 200, &j)
+	if j.Status != schemas.JobFailed || j.ErrorMessage == nil || j.Agents[schemas.AgentNumeric] != schemas.AgentCompleted ||
+		j.Agents[schemas.AgentLogic] != schemas.AgentFailed {
+		t.Fatalf("job %+v", j)
+	}
+}
+
+// TestResumeAfterShutdown stops the server while one agent has finished and another is still
+// running, then starts a new server on the same file: the finished agent is not run again, its
+// events are not repeated, and the job completes with one unbroken seq.
+func TestResumeAfterShutdown(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "veritas.db")
+	quick := &funcAgent{id: schemas.AgentNumeric, fn: func(context.Context) ([]schemas.Finding, error) { return nil, nil }}
+	slow := newGateAgent(schemas.AgentLogic, 0, 0)
+	e1 := newEnv(t, envOptions{dbPath: path, agents: []agents.Agent{quick, slow}})
+	job := e1.submit(statement(1, false), nil)
+	<-slow.started
+	waitFor(t, func() bool {
+		j, _ := e1.store.Job(context.Background(), job.ID, false)
+		return j.Agents[schemas.AgentNumeric] == schemas.AgentCompleted
+	})
+	e1.stop()
+
+	quick2 := &funcAgent{id: schemas.AgentNumeric, fn: func(context.Context) ([]schemas.Finding, error) { return nil, nil }}
+	slow2 := newGateAgent(schemas.AgentLogic, 0, 0)
+	slow2.openAll()
+	e2 := newEnv(t, envOptions{dbPath: path, agents: []agents.Agent{quick2, slow2}})
+	ws := e2.dial(job.ID, 0)
+	defer ws.Close()
+	evs := readAll(t, ws, 1)
+	count := map[string]int{}
+	for _, ev := range evs {
+		count[ev.Type+":"+ev.AgentID]++
+	}
+	if quick2.runs.Load() != 0 || count["agent_completed:numeric_validation"] != 1 || count["agent_started:logic_consistency"] != 1 ||
+		count["agent_completed:logic_consistency"] != 1 || count["audit_complete:"] != 1 {
+		t.Fatalf("reruns %d, events %v", quick2.runs.Load(), types(evs))
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 10s")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
