@@ -24,17 +24,23 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
-		if !errors.Is(err, errHelp) {
-			fmt.Fprintln(os.Stderr, "veritas:", err)
+		if errors.Is(err, errHelp) {
+			os.Exit(0)
 		}
+		fmt.Fprintln(os.Stderr, "veritas:", err)
 		os.Exit(1)
 	}
 }
 
 var errHelp = errors.New("help requested")
+
+// signalContext ends on SIGINT or SIGTERM, which start a graceful shutdown.
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
 
 // run builds every dependency, serves until ctx ends, then shuts down in order: stop taking
 // requests, stop the agents (interrupted jobs resume on the next start), close the streams
