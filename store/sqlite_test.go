@@ -33,7 +33,7 @@ func newJob(t *testing.T, s *store.SQLite, agents ...string) string {
 	id := uuid.Must(uuid.NewV7()).String()
 	_, ev, err := s.CreateJob(context.Background(), store.NewJob{
 		ID: id, EnabledAgents: agents, Filename: "a.docx", ContentType: "x", Content: []byte("doc"),
-		SHA256: "0000000000000000000000000000000000000000000000000000000000000000",
+		SHA256:    "0000000000000000000000000000000000000000000000000000000000000000",
 		Extracted: &extract.Document{Markdown: "# A", Tables: []extract.Table{{Index: 1, Rows: [][]string{{"a"}}}}},
 	})
 	if err != nil {
