@@ -26,6 +26,10 @@ import (
 func main() {
 	ctx, stop := signalContext()
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal ends the process at once
+	}()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
 		if errors.Is(err, errHelp) {
 			os.Exit(0)
@@ -93,34 +97,41 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "database", cfg.DatabaseURL, "workers", cfg.Workers)
 
+	var failure error
 	select {
 	case <-ctx.Done():
+		log.Info("shutting down")
 	case err := <-serveErr:
-		stopRunner()
-		stopHub()
-		bg.Wait()
-		return fmt.Errorf("serve: %w", err)
+		failure = fmt.Errorf("serve: %w", err)
 	case err := <-runnerDone:
-		srv.Close()
-		stopHub()
-		bg.Wait()
-		return err
+		runnerDone <- err // the shutdown below reads it again
+		failure = fmt.Errorf("runner stopped: %w", err)
 	}
-	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	// Stop taking requests (uploads in flight finish), then stop the agents: their jobs stay
+	// processing and resume on the next start. Then close the streams with 1001.
+	timeout := cfg.ShutdownTimeout
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("http shutdown", "err", err)
+		srv.Close()
 	}
 	stopRunner()
-	if err := <-runnerDone; err != nil {
-		log.Error("runner", "err", err)
+	select {
+	case err := <-runnerDone:
+		if err != nil {
+			log.Error("runner", "err", err)
+		}
+	case <-time.After(timeout):
+		log.Error("agents did not stop in time; their jobs resume on the next start")
 	}
 	stopHub()
 	bg.Wait()
-	if err := h.WaitStreams(sctx); err != nil {
+	wctx, wcancel := context.WithTimeout(context.Background(), timeout)
+	defer wcancel()
+	if err := h.WaitStreams(wctx); err != nil {
 		log.Warn("streams still open at shutdown", "err", err)
 	}
 	log.Info("stopped")
-	return nil
+	return failure
 }

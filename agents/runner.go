@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,7 +22,7 @@ import (
 // Store is what the runner needs from storage. Each call that changes a job also appends the
 // matching event, in one transaction, and returns it for broadcasting.
 type Store interface {
-	ClaimNext(ctx context.Context) (string, error)
+	ClaimNext(ctx context.Context, timeout time.Duration) (string, error)
 	Unfinished(ctx context.Context) ([]string, error)
 	RunState(ctx context.Context, id string) (store.RunState, error)
 	Document(ctx context.Context, jobID string) (*extract.Document, error)
@@ -104,9 +105,10 @@ func NewRunner(st Store, h Broadcaster, reg *Registry, log *slog.Logger, opt Run
 	}
 }
 
-// Submitted broadcasts a new job's job_queued event and wakes a worker for it.
+// Submitted wakes a worker for a new job. Its job_queued event is not broadcast: nobody can
+// have subscribed to the job before it was stored, and every subscription replays the log, so
+// it reaches every subscriber from there, and only the job's own runner broadcasts (in seq order).
 func (r *Runner) Submitted(ctx context.Context, ev store.Event) {
-	r.publish(ctx, ev)
 	select {
 	case r.notify <- struct{}{}:
 	default:
@@ -145,7 +147,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		}
-		id, err := r.store.ClaimNext(ctx)
+		id, err := r.store.ClaimNext(ctx, r.opt.JobTimeout)
 		if err != nil && ctx.Err() == nil {
 			r.log.Error("claim job", "err", err)
 		}
@@ -251,6 +253,9 @@ func (r *Runner) runJob(parent context.Context, id string) {
 	st, err := r.store.RunState(ctx, id)
 	if err != nil {
 		log.Error("load job", "err", err)
+		if !errors.Is(err, store.ErrNotFound) && ctx.Err() == nil {
+			r.finish(ctx, j, id, schemas.JobFailed, "The job could not be loaded from storage.")
+		}
 		return
 	}
 	if st.CancelRequested {
@@ -259,34 +264,65 @@ func (r *Runner) runJob(parent context.Context, id string) {
 	doc, err := r.store.Document(ctx, id)
 	if err != nil {
 		log.Error("load document", "err", err)
-		r.finish(ctx, j, id, schemas.JobFailed, "the document could not be loaded")
+		if ctx.Err() == nil {
+			r.finish(ctx, j, id, schemas.JobFailed, "The document could not be loaded from storage.")
+		}
 		return
 	}
-	ctx, stop := context.WithTimeoutCause(ctx, r.opt.JobTimeout, errTimeout)
+	deadline := st.Deadline
+	if deadline.IsZero() {
+		deadline = time.Now().Add(r.opt.JobTimeout)
+	}
+	ctx, stop := context.WithDeadlineCause(ctx, deadline, errTimeout)
 	defer stop()
 
-	var wg sync.WaitGroup
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		ends = map[ending]int{}
+	)
 	for _, agentID := range st.Job.EnabledAgents {
-		switch st.Job.Agents[agentID] {
-		case schemas.AgentPending:
-			wg.Go(func() { r.runAgent(ctx, j, id, agentID, doc, false) })
-		case schemas.AgentRunning: // interrupted by a crash or shutdown: run it again
-			wg.Go(func() { r.runAgent(ctx, j, id, agentID, doc, true) })
+		status := st.Job.Agents[agentID]
+		if status != schemas.AgentPending && status != schemas.AgentRunning {
+			continue // finished before a restart: not run again
 		}
+		wg.Go(func() {
+			// A running agent was interrupted by a crash or shutdown: run it again, without
+			// announcing it twice.
+			end := r.runAgent(ctx, j, id, agentID, doc, status == schemas.AgentRunning)
+			mu.Lock()
+			ends[end]++
+			mu.Unlock()
+		})
 	}
 	wg.Wait()
 
-	switch cause := context.Cause(ctx); {
-	case cause == nil:
-		r.finish(ctx, j, id, schemas.JobCompleted, "")
-	case errors.Is(cause, errCancelled):
-		r.finish(ctx, j, id, schemas.JobCancelled, "")
-	case errors.Is(cause, errTimeout):
-		r.finish(ctx, j, id, schemas.JobFailed, fmt.Sprintf("The audit did not finish within %s.", r.opt.JobTimeout))
-	default:
+	// The agents' endings decide, not whatever the context says now: a cancel or a deadline
+	// that arrives after every agent has finished changes nothing.
+	switch {
+	case ends[endInterrupted] > 0:
 		log.Info("job interrupted by shutdown; it resumes on the next start")
+	case ends[endTimedOut] > 0:
+		r.finish(ctx, j, id, schemas.JobFailed, fmt.Sprintf("The audit did not finish within %s.", r.opt.JobTimeout))
+	case ends[endLost] > 0:
+		r.finish(ctx, j, id, schemas.JobFailed, "An agent's outcome could not be stored; the error has been logged.")
+	case ends[endCancelled] > 0:
+		r.finish(ctx, j, id, schemas.JobCancelled, "")
+	default:
+		r.finish(ctx, j, id, schemas.JobCompleted, "")
 	}
 }
+
+// ending is how one agent's run ended, as far as the job's final status is concerned.
+type ending int
+
+const (
+	endDone        ending = iota // completed or failed on its own; its outcome is stored
+	endCancelled                 // stopped by a cancel request
+	endTimedOut                  // stopped by the job's deadline; its error row is stored
+	endInterrupted               // stopped by shutdown; nothing stored, it runs again on resume
+	endLost                      // its outcome could not be stored
+)
 
 func (r *Runner) finish(ctx context.Context, j *run, id, status, msg string) {
 	err := r.emit(ctx, j, func(ctx context.Context) (store.Event, error) {
@@ -297,24 +333,29 @@ func (r *Runner) finish(ctx context.Context, j *run, id, status, msg string) {
 	}
 }
 
-func (r *Runner) runAgent(ctx context.Context, j *run, jobID, agentID string, doc *extract.Document, resumed bool) {
+func (r *Runner) runAgent(ctx context.Context, j *run, jobID, agentID string, doc *extract.Document, resumed bool) ending {
 	log := r.log.With("job_id", jobID, "agent_id", agentID)
 	agent, ok := r.registry.Lookup(agentID)
 	if !ok {
-		r.agentDone(ctx, j, jobID, agentID, nil, fmt.Errorf("agent %s is not available on this server", agentID))
-		return
+		return r.agentDone(ctx, j, jobID, agentID, nil, fmt.Errorf("Agent %s is not available on this server.", agentID))
+	}
+	if ctx.Err() != nil {
+		return r.agentDone(ctx, j, jobID, agentID, nil, ctx.Err())
 	}
 	if !resumed {
 		if err := r.emit(ctx, j, func(ctx context.Context) (store.Event, error) {
 			return r.store.AgentStarted(ctx, jobID, agentID)
 		}); err != nil {
-			log.Error("agent started", "err", err)
-			return
+			log.Error("store agent_started", "err", err)
+			return r.agentDone(ctx, j, jobID, agentID, nil, errors.New("The agent could not be started: storage failed."))
 		}
 	}
 	if info := agent.Info(); !info.Available {
-		r.agentDone(ctx, j, jobID, agentID, nil, errors.New(info.Reason))
-		return
+		reason := info.Reason
+		if strings.TrimSpace(reason) == "" {
+			reason = agentID + " is not available on this server."
+		}
+		return r.agentDone(ctx, j, jobID, agentID, nil, errors.New(reason))
 	}
 	if r.opt.AgentDelay > 0 {
 		select {
@@ -322,8 +363,13 @@ func (r *Runner) runAgent(ctx context.Context, j *run, jobID, agentID string, do
 		case <-ctx.Done():
 		}
 	}
-	var last time.Time
+	var (
+		progressMu sync.Mutex
+		last       time.Time
+	)
 	progress := func(done, total int, message string) {
+		progressMu.Lock()
+		defer progressMu.Unlock()
 		if ctx.Err() != nil || time.Since(last) < r.opt.ProgressInterval {
 			return
 		}
@@ -346,7 +392,7 @@ func (r *Runner) runAgent(ctx context.Context, j *run, jobID, agentID string, do
 	} else if err != nil {
 		log.Info("agent ended with an error", "err", err)
 	}
-	r.agentDone(ctx, j, jobID, agentID, findings, err)
+	return r.agentDone(ctx, j, jobID, agentID, findings, err)
 }
 
 // safeRun runs one agent, turning a panic into an error so one broken check cannot take the
@@ -362,37 +408,54 @@ func safeRun(ctx context.Context, a Agent, doc *extract.Document, p Progress) (f
 
 // agentDone stores how an agent ended: its findings (or one empty row), its error row, or, when
 // the job was cancelled or shut down under it, only its status or nothing.
-func (r *Runner) agentDone(ctx context.Context, j *run, jobID, agentID string, findings []schemas.Finding, runErr error) {
+func (r *Runner) agentDone(ctx context.Context, j *run, jobID, agentID string, findings []schemas.Finding, runErr error) ending {
 	category := schemas.Category(agentID)
 	out := store.AgentOutcome{AgentID: agentID, Category: category}
 	cause := context.Cause(ctx)
-	switch {
+	end := endDone
+	fail := func(msg string) {
+		out.Status, out.Error = schemas.AgentFailed, msg
+		out.Rows = []schemas.Result{errorRow(jobID, agentID, category, msg)}
+	}
+	switch pe := (*panicError)(nil); {
 	case runErr == nil:
 		rows, err := resultRows(jobID, agentID, category, findings)
 		if err != nil {
 			r.log.Error("agent produced an invalid finding", "job_id", jobID, "agent_id", agentID, "err", err)
-			out.Status, out.Error = schemas.AgentFailed, "The agent produced an invalid finding; this is a bug in the server."
-			out.Rows = []schemas.Result{errorRow(jobID, agentID, category, out.Error)}
+			fail("The agent produced an invalid finding; the error has been logged.")
 			break
 		}
 		out.Status, out.Rows = schemas.AgentCompleted, rows
 	case ctx.Err() != nil && errors.Is(cause, errCancelled):
-		out.Status = schemas.AgentCancelled
+		out.Status, end = schemas.AgentCancelled, endCancelled
 	case ctx.Err() != nil && errors.Is(cause, errTimeout):
-		out.Status = schemas.AgentFailed
-		out.Error = fmt.Sprintf("%s stopped: the audit did not finish within %s.", agentID, r.opt.JobTimeout)
-		out.Rows = []schemas.Result{errorRow(jobID, agentID, category, out.Error)}
+		fail(fmt.Sprintf("%s stopped: the audit did not finish within %s.", agentID, r.opt.JobTimeout))
+		end = endTimedOut
 	case ctx.Err() != nil:
-		return // shutdown: the agent stays running and is run again on resume
+		return endInterrupted // shutdown: the agent stays running and runs again on resume
+	case errors.As(runErr, &pe):
+		fail("The agent stopped on an internal error; the error has been logged.")
+	case strings.TrimSpace(runErr.Error()) == "":
+		fail("The agent failed without saying why.")
 	default:
-		out.Status, out.Error = schemas.AgentFailed, runErr.Error()
-		out.Rows = []schemas.Result{errorRow(jobID, agentID, category, out.Error)}
+		fail(runErr.Error())
 	}
+	err := r.emit(ctx, j, func(ctx context.Context) (store.Event, error) {
+		return r.store.AgentFinished(ctx, jobID, out)
+	})
+	if err == nil || errors.Is(err, store.ErrNotFound) {
+		return end
+	}
+	r.log.Error("store agent outcome", "job_id", jobID, "agent_id", agentID, "err", err)
+	// Store at least that the agent failed, so the job does not end with its outcome missing.
+	fail("The agent's outcome could not be stored; the error has been logged.")
 	if err := r.emit(ctx, j, func(ctx context.Context) (store.Event, error) {
 		return r.store.AgentFinished(ctx, jobID, out)
-	}); err != nil && !errors.Is(err, store.ErrNotFound) {
-		r.log.Error("store agent outcome", "job_id", jobID, "agent_id", agentID, "err", err)
+	}); err != nil {
+		r.log.Error("store agent failure", "job_id", jobID, "agent_id", agentID, "err", err)
+		return endLost
 	}
+	return end
 }
 
 // panicError is an agent's panic, kept with its stack for the log; clients see only that the

@@ -122,11 +122,14 @@ func cors(origins []string) gin.HandlerFunc {
 		}
 		c.Header("Vary", "Origin")
 		if !any && !allowed[strings.ToLower(origin)] {
-			if c.Request.Method == http.MethodOptions && c.GetHeader("Access-Control-Request-Method") != "" {
+			// A browser sends simple cross-site requests (a form POST) without a preflight, so
+			// refusing to share the answer is not enough: refuse anything that changes state.
+			switch c.Request.Method {
+			case http.MethodGet, http.MethodHead:
+				c.Next()
+			default:
 				handlers.WriteProblem(c, http.StatusForbidden, "This origin may not call the API.")
-				return
 			}
-			c.Next()
 			return
 		}
 		c.Header("Access-Control-Allow-Origin", origin)

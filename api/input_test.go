@@ -6,9 +6,13 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/veritas-audit/veritas/extract/docxgen"
 	"github.com/veritas-audit/veritas/schemas"
@@ -78,6 +82,21 @@ func TestUploadRejectsBadInputAndStoresNothing(t *testing.T) {
 			return e.do(http.MethodPost, "/api/v1/documents/upload", strings.NewReader(`{"file":"x"}`))
 		}, status: 415},
 		{name: "no file", form: form{noFile: true}, status: 422, field: "file"},
+		{name: "cross-site form post", raw: func() *http.Response {
+			var body bytes.Buffer
+			mw := multipart.NewWriter(&body)
+			w, _ := mw.CreateFormFile("file", "a.docx")
+			w.Write(good)
+			mw.Close()
+			req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/v1/documents/upload", &body)
+			req.Header.Set("Content-Type", mw.FormDataContentType())
+			req.Header.Set("Origin", "https://evil.example")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return resp
+		}, status: 403},
 		{name: "too large", form: form{file: bytes.Repeat([]byte("a"), 65<<10)}, status: 413},
 		{name: "pdf", form: form{file: []byte("%PDF-1.7\n" + strings.Repeat("x", 500)), filename: "a.pdf"}, status: 415, field: "file"},
 		{name: "plain text named docx", form: form{file: []byte(strings.Repeat("revenue 100\n", 50))}, status: 415, field: "file"},
@@ -246,6 +265,8 @@ func TestJobRoutes(t *testing.T) {
 		{"rename empty", "PATCH", "/api/v1/jobs/" + id, `{"name":"   "}`, 422},
 		{"rename missing", "PATCH", "/api/v1/jobs/" + id, `{}`, 422},
 		{"rename too long", "PATCH", "/api/v1/jobs/" + id, `{"name":"` + strings.Repeat("x", 201) + `"}`, 422},
+		{"rename body too large", "PATCH", "/api/v1/jobs/" + id, `{"name":"` + strings.Repeat("x", 70<<10) + `"}`, 413},
+		{"stream without upgrade", "GET", "/ws/jobs/" + id, "", 400},
 		{"rename unknown", "PATCH", "/api/v1/jobs/" + unknown, `{"name":"x"}`, 404},
 		{"cancel finished", "POST", "/api/v1/jobs/" + id + "/cancel", "", 409},
 		{"cancel unknown", "POST", "/api/v1/jobs/" + unknown + "/cancel", "", 404},
@@ -267,7 +288,14 @@ func TestJobRoutes(t *testing.T) {
 		})
 	}
 	t.Run("delete", func(t *testing.T) {
+		ws := e.dial(id, 0)
+		defer ws.Close()
+		readAll(t, ws, 1)
 		decode(t, e.do(http.MethodDelete, "/api/v1/jobs/"+id, nil), 200, nil)
+		ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, _, err := ws.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+			t.Fatalf("stream of the deleted job: %v, want close 1000", err)
+		}
 		checkProblem(t, e.do(http.MethodGet, "/api/v1/jobs/"+id, nil), 404)
 		checkProblem(t, e.do(http.MethodGet, "/api/v1/jobs/"+id+"/events", nil), 404)
 		if n, _ := e.store.CountJobs(context.Background()); n != 2 {

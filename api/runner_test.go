@@ -5,12 +5,15 @@ import (
 	"errors"
 	"net/http"
 	"path/filepath"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/veritas-audit/veritas/agents"
 	"github.com/veritas-audit/veritas/extract"
+	"github.com/veritas-audit/veritas/hub"
 	"github.com/veritas-audit/veritas/schemas"
 )
 
@@ -170,5 +173,72 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not met within 10s")
 		}
 		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// blockingBroadcaster stops the first broadcast of an event of type `on` until `release` is
+// closed, so a test can act while that event is stored but not yet delivered.
+type blockingBroadcaster struct {
+	next    agents.Broadcaster
+	on      string
+	reached chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (b *blockingBroadcaster) Broadcast(ctx context.Context, m hub.Message) error {
+	if strings.Contains(string(m.Data), `"type":"`+b.on+`"`) {
+		b.once.Do(func() {
+			close(b.reached)
+			<-b.release
+		})
+	}
+	return b.next.Broadcast(ctx, m)
+}
+
+// TestCancelAfterEveryAgentFinishedLeavesJobCompleted: a cancel that lands once the agents are
+// done (the last agent_completed stored, the job not yet finished) does not turn a finished
+// audit into a cancelled one.
+func TestCancelAfterEveryAgentFinishedLeavesJobCompleted(t *testing.T) {
+	var bb *blockingBroadcaster
+	e := newEnv(t, envOptions{wrapHub: func(b agents.Broadcaster) agents.Broadcaster {
+		bb = &blockingBroadcaster{next: b, on: schemas.EventAgentCompleted, reached: make(chan struct{}), release: make(chan struct{})}
+		return bb
+	}})
+	job := e.submit(statement(1, false), nil)
+	<-bb.reached
+	decode(t, e.do(http.MethodPost, "/api/v1/jobs/"+job.ID+"/cancel", nil), http.StatusAccepted, nil)
+	close(bb.release)
+	ws := e.dial(job.ID, 0)
+	defer ws.Close()
+	evs := readAll(t, ws, 1)
+	if last := evs[len(evs)-1]; last.Status != schemas.JobCompleted {
+		t.Fatalf("status %q after a late cancel", last.Status)
+	}
+}
+
+func TestAgentErrorWithoutMessageIsStillExplained(t *testing.T) {
+	silent := &funcAgent{id: schemas.AgentLogic, fn: func(context.Context) ([]schemas.Finding, error) {
+		return nil, errors.New("")
+	}}
+	invalid := &funcAgent{id: schemas.AgentDisclosure, fn: func(context.Context) ([]schemas.Finding, error) {
+		return []schemas.Finding{{Severity: "catastrophic", Description: "x"}}, nil
+	}}
+	e := newEnv(t, envOptions{agents: []agents.Agent{silent, invalid}})
+	job := e.submit(statement(1, false), nil)
+	ws := e.dial(job.ID, 0)
+	defer ws.Close()
+	evs := readAll(t, ws, 1)
+	errs := map[string]string{}
+	for _, ev := range evs {
+		if ev.Type == schemas.EventAgentError {
+			errs[ev.AgentID] = ev.Error
+		}
+	}
+	if errs[schemas.AgentLogic] == "" || !strings.Contains(errs[schemas.AgentDisclosure], "invalid finding") {
+		t.Fatalf("agent errors %v; events %v", errs, types(evs))
+	}
+	if last := evs[len(evs)-1]; last.Status != schemas.JobCompleted || last.Summary.Errors != 2 {
+		t.Fatalf("audit_complete %+v", last)
 	}
 }

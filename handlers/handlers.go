@@ -4,6 +4,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
+	"github.com/gorilla/websocket"
 
 	"github.com/veritas-audit/veritas/agents"
 	"github.com/veritas-audit/veritas/hub"
@@ -56,6 +58,12 @@ type Options struct {
 	PongWait time.Duration
 	// WriteWait bounds one write to a WebSocket (default 10 s).
 	WriteWait time.Duration
+	// UploadTimeout bounds reading one upload's body (default 5 minutes), so a client that
+	// trickles bytes cannot hold a worker forever.
+	UploadTimeout time.Duration
+	// MaxConcurrentUploads bounds the uploads read and extracted at once (default 8); each may
+	// hold MaxUploadBytes in memory. Others wait for a slot, up to 30 s, then get 503.
+	MaxConcurrentUploads int
 	// AfterSubscribe, when set, runs after a stream has subscribed to live events and before it
 	// replays the log. Tests use it to emit events at exactly that moment.
 	AfterSubscribe func(jobID string)
@@ -70,7 +78,8 @@ type Handlers struct {
 	log    *slog.Logger
 	opt    Options
 
-	streams sync.WaitGroup // open WebSocket connections
+	streams streams       // open WebSocket connections
+	uploads chan struct{} // upload slots
 }
 
 // New builds the handlers.
@@ -87,16 +96,63 @@ func New(st Store, runner Runner, h *hub.Hub, reg *agents.Registry, log *slog.Lo
 	if opt.WriteWait <= 0 {
 		opt.WriteWait = 10 * time.Second
 	}
-	return &Handlers{store: st, runner: runner, hub: h, agents: reg, log: log, opt: opt}
+	if opt.UploadTimeout <= 0 {
+		opt.UploadTimeout = 5 * time.Minute
+	}
+	if opt.MaxConcurrentUploads <= 0 {
+		opt.MaxConcurrentUploads = 8
+	}
+	return &Handlers{store: st, runner: runner, hub: h, agents: reg, log: log, opt: opt,
+		uploads: make(chan struct{}, opt.MaxConcurrentUploads)}
 }
 
 // WaitStreams blocks until every WebSocket connection has ended (the hub closes them with 1001
 // on shutdown; http.Server.Shutdown does not wait for hijacked connections), or ctx ends.
+// From the first call on, new streams are refused with 1001.
 func (h *Handlers) WaitStreams(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() { h.streams.Wait(); close(done) }()
+	return h.streams.drain(ctx)
+}
+
+// streams counts open WebSocket connections and, once draining, refuses new ones.
+type streams struct {
+	mu       sync.Mutex
+	open     int
+	draining bool
+	idle     chan struct{} // closed when draining and open reaches 0
+}
+
+func (s *streams) enter() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.draining {
+		return false
+	}
+	s.open++
+	return true
+}
+
+func (s *streams) leave() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.open--
+	if s.draining && s.open == 0 {
+		close(s.idle)
+	}
+}
+
+func (s *streams) drain(ctx context.Context) error {
+	s.mu.Lock()
+	if !s.draining {
+		s.draining = true
+		s.idle = make(chan struct{})
+		if s.open == 0 {
+			close(s.idle)
+		}
+	}
+	idle := s.idle
+	s.mu.Unlock()
 	select {
-	case <-done:
+	case <-idle:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -151,7 +207,7 @@ func (h *Handlers) ListJobs(c *gin.Context) {
 		before = id.String()
 	}
 	jobs, err := h.store.Jobs(c.Request.Context(), limit, before)
-	if err == store.ErrNotFound {
+	if errors.Is(err, store.ErrNotFound) {
 		h.Problem(c, fieldError(http.StatusUnprocessableEntity, "before", "before does not name an existing job."))
 		return
 	}
@@ -202,6 +258,10 @@ func (h *Handlers) RenameJob(c *gin.Context) {
 	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 64<<10)
 	if err := decodeJSON(c.Request.Body, &body); err != nil {
+		if isMaxBytes(err) {
+			h.Problem(c, errorf(http.StatusRequestEntityTooLarge, "The body must be at most 64 KiB."))
+			return
+		}
 		h.Problem(c, errorf(http.StatusBadRequest, "The body must be a JSON object like {\"name\":\"Q3 review\"}."))
 		return
 	}
@@ -231,7 +291,7 @@ func (h *Handlers) DeleteJob(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	if err := h.runner.Cancel(ctx, id); err != nil && err != store.ErrConflict {
+	if err := h.runner.Cancel(ctx, id); err != nil && !errors.Is(err, store.ErrConflict) {
 		h.Problem(c, err)
 		return
 	}
@@ -245,6 +305,7 @@ func (h *Handlers) DeleteJob(c *gin.Context) {
 		h.Problem(c, err)
 		return
 	}
+	h.hub.CloseJob(id, websocket.CloseNormalClosure, "job deleted")
 	c.JSON(http.StatusOK, gin.H{"ok": true})
 }
 
@@ -257,7 +318,7 @@ func (h *Handlers) CancelJob(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	if err := h.runner.Cancel(ctx, id); err != nil {
-		if err == store.ErrConflict {
+		if errors.Is(err, store.ErrConflict) {
 			h.Problem(c, errorf(http.StatusConflict, "The audit job has already finished; there is nothing to cancel."))
 			return
 		}
@@ -321,10 +382,7 @@ func (h *Handlers) Events(c *gin.Context) {
 		limit = n
 	}
 	ctx := c.Request.Context()
-	if ok, err := h.store.JobExists(ctx, id); err != nil || !ok {
-		if err == nil {
-			err = store.ErrNotFound
-		}
+	if err := h.requireJob(ctx, id); err != nil {
 		h.Problem(c, err)
 		return
 	}
@@ -348,6 +406,15 @@ func (h *Handlers) Events(c *gin.Context) {
 	}
 	out = append(out, ']')
 	c.Data(http.StatusOK, "application/json; charset=utf-8", out)
+}
+
+// requireJob returns store.ErrNotFound unless job id exists.
+func (h *Handlers) requireJob(ctx context.Context, id string) error {
+	ok, err := h.store.JobExists(ctx, id)
+	if err == nil && !ok {
+		err = store.ErrNotFound
+	}
+	return err
 }
 
 // seqParam reads a non-negative seq from the query (0 when absent).

@@ -9,9 +9,11 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"path"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -36,6 +38,23 @@ const (
 // is read and extracted before anything is stored, so a rejected upload leaves nothing behind;
 // an accepted one is stored with its job and first event in one transaction and answered 202.
 func (h *Handlers) Upload(c *gin.Context) {
+	wait := time.NewTimer(30 * time.Second)
+	defer wait.Stop()
+	select {
+	case h.uploads <- struct{}{}:
+		defer func() { <-h.uploads }()
+	case <-wait.C:
+		c.Header("Retry-After", "5")
+		h.Problem(c, errorf(http.StatusServiceUnavailable, "The server is busy reading other uploads; try again in a few seconds."))
+		return
+	case <-c.Request.Context().Done():
+		c.Abort()
+		return
+	}
+	// A deadline for the body: a slow client is cut off instead of holding its slot forever.
+	if err := http.NewResponseController(c.Writer).SetReadDeadline(time.Now().Add(h.opt.UploadTimeout)); err != nil {
+		h.log.Warn("upload: cannot set a read deadline", "err", err)
+	}
 	form, err := h.readUploadForm(c)
 	if err != nil {
 		h.Problem(c, err)
@@ -128,6 +147,9 @@ func (h *Handlers) readUploadForm(c *gin.Context) (*uploadForm, error) {
 			if err != nil {
 				if isMaxBytes(err) {
 					return nil, tooLarge
+				}
+				if errors.Is(err, os.ErrDeadlineExceeded) {
+					return nil, errorf(http.StatusRequestTimeout, "The upload took longer than "+h.opt.UploadTimeout.String()+"; try again on a faster connection.")
 				}
 				return nil, errorf(http.StatusBadRequest, "The upload was cut off before the file ended.")
 			}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -40,6 +39,10 @@ var (
 // first from the stored log, then live, exactly once and in order. Bad requests are refused
 // before the upgrade with a plain HTTP status.
 func (h *Handlers) Stream(c *gin.Context) {
+	if !websocket.IsWebSocketUpgrade(c.Request) {
+		h.Problem(c, errorf(http.StatusBadRequest, "This route is a WebSocket: connect with a WebSocket client."))
+		return
+	}
 	if !h.originAllowed(c.Request) {
 		h.Problem(c, errorf(http.StatusForbidden, "This origin may not open the event stream."))
 		return
@@ -70,12 +73,15 @@ func (h *Handlers) Stream(c *gin.Context) {
 		// The origin was checked above, against the allow-list, before the upgrade.
 		CheckOrigin: func(*http.Request) bool { return true },
 	}
+	if !h.streams.enter() {
+		h.Problem(c, errorf(http.StatusServiceUnavailable, "The server is shutting down; reconnect in a moment."))
+		return
+	}
+	defer h.streams.leave()
 	ws, err := up.Upgrade(c.Writer, c.Request, nil)
 	if err != nil {
 		return // the upgrader has answered the client already
 	}
-	h.streams.Add(1)
-	defer h.streams.Done()
 	s := &stream{
 		h: h, ws: ws, jobID: id, last: since,
 		replies:    make(chan []byte, 16),
@@ -85,18 +91,12 @@ func (h *Handlers) Stream(c *gin.Context) {
 	s.serve(c.Request.Context())
 }
 
-// originAllowed lets through clients that send no Origin (not a browser), the server's own
-// origin, and the configured allow-list.
+// originAllowed lets through clients that send no Origin (they are not browsers, so no web
+// page speaks through them) and the configured allow-list. The request's own Host is not
+// trusted: a rebound DNS name would make any page "same origin".
 func (h *Handlers) originAllowed(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
-		return true
-	}
-	u, err := url.Parse(origin)
-	if err != nil {
-		return false
-	}
-	if strings.EqualFold(u.Host, r.Host) {
 		return true
 	}
 	for _, o := range h.opt.AllowedOrigins {
@@ -116,7 +116,9 @@ type stream struct {
 	last       int64 // highest seq sent; owned by the writer
 	replies    chan []byte
 	readerDone chan struct{}
+	ping       <-chan time.Time // the writer's ping ticker
 	closeOnce  sync.Once
+	closing    atomic.Bool
 	log        *slog.Logger
 }
 
@@ -144,9 +146,7 @@ func (s *stream) serve(ctx context.Context) {
 func (s *stream) read() {
 	s.ws.SetReadLimit(maxClientFrame)
 	s.ws.SetReadDeadline(time.Now().Add(s.h.opt.PongWait))
-	s.ws.SetPongHandler(func(string) error {
-		return s.ws.SetReadDeadline(time.Now().Add(s.h.opt.PongWait))
-	})
+	s.ws.SetPongHandler(func(string) error { s.extendRead(); return nil })
 	for {
 		kind, data, err := s.ws.ReadMessage()
 		if err != nil {
@@ -155,7 +155,10 @@ func (s *stream) read() {
 			}
 			return
 		}
-		s.ws.SetReadDeadline(time.Now().Add(s.h.opt.PongWait))
+		s.extendRead()
+		if s.closing.Load() {
+			continue // closing: wait for the client's close frame, answer nothing
+		}
 		if kind != websocket.TextMessage {
 			s.closeWith(websocket.CloseUnsupportedData, "binary frames are not accepted")
 			continue
@@ -180,6 +183,13 @@ func (s *stream) read() {
 	}
 }
 
+// extendRead gives the client another PongWait, unless the connection is closing.
+func (s *stream) extendRead() {
+	if !s.closing.Load() {
+		s.ws.SetReadDeadline(time.Now().Add(s.h.opt.PongWait))
+	}
+}
+
 func errorMessage(text string) []byte {
 	b, _ := json.Marshal(struct {
 		Type  string `json:"type"`
@@ -192,6 +202,7 @@ func errorMessage(text string) []byte {
 // short time to answer before the reader gives up.
 func (s *stream) closeWith(code int, reason string) {
 	s.closeOnce.Do(func() {
+		s.closing.Store(true)
 		deadline := time.Now().Add(s.h.opt.WriteWait)
 		if err := s.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), deadline); err != nil {
 			s.ws.Close()
@@ -211,12 +222,13 @@ func (s *stream) write(ctx context.Context, client *hub.Client) {
 	if hook := s.h.opt.AfterSubscribe; hook != nil {
 		hook(s.jobID)
 	}
+	ping := time.NewTicker(s.h.opt.PingInterval)
+	defer ping.Stop()
+	s.ping = ping.C
 	if err := s.replay(ctx, -1); err != nil {
 		s.fail(err)
 		return
 	}
-	ping := time.NewTicker(s.h.opt.PingInterval)
-	defer ping.Stop()
 	for {
 		select {
 		case m, ok := <-client.Messages():
@@ -245,7 +257,7 @@ func (s *stream) write(ctx context.Context, client *hub.Client) {
 				return
 			}
 		case <-ping.C:
-			if err := s.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(s.h.opt.WriteWait)); err != nil {
+			if err := s.sendPing(); err != nil {
 				s.fail(err)
 				return
 			}
@@ -270,11 +282,22 @@ func (s *stream) replay(ctx context.Context, until int64) error {
 				return err
 			}
 			s.last = e.Seq
+			select { // a long replay still keeps the connection alive
+			case <-s.ping:
+				if err := s.sendPing(); err != nil {
+					return err
+				}
+			default:
+			}
 		}
 		if len(events) < replayPage {
 			return nil
 		}
 	}
+}
+
+func (s *stream) sendPing() error {
+	return s.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(s.h.opt.WriteWait))
 }
 
 func (s *stream) send(data []byte) error {

@@ -50,6 +50,12 @@ func (c *Client) Dropped() bool { return c.dropped.Load() }
 // JobID is the job the client follows.
 func (c *Client) JobID() string { return c.jobID }
 
+type jobClose struct {
+	jobID  string
+	code   int
+	reason string
+}
+
 type registration struct {
 	client *Client
 	added  chan struct{}
@@ -60,6 +66,7 @@ type Hub struct {
 	register   chan registration
 	unregister chan *Client
 	broadcast  chan Message
+	closeJob   chan jobClose
 	stopped    chan struct{}
 	queueSize  int
 	log        *slog.Logger
@@ -88,6 +95,7 @@ func New(log *slog.Logger, opt Options) *Hub {
 		register:   make(chan registration),
 		unregister: make(chan *Client, 64),
 		broadcast:  make(chan Message, opt.BroadcastBuffer),
+		closeJob:   make(chan jobClose),
 		stopped:    make(chan struct{}),
 		queueSize:  opt.QueueSize,
 		log:        log,
@@ -152,6 +160,14 @@ func (h *Hub) Broadcast(ctx context.Context, m Message) error {
 	}
 }
 
+// CloseJob closes every subscription to jobID with code at once (when the job is deleted).
+func (h *Hub) CloseJob(jobID string, code int, reason string) {
+	select {
+	case h.closeJob <- jobClose{jobID, code, reason}:
+	case <-h.stopped:
+	}
+}
+
 // Run delivers until ctx ends, then closes every subscription with 1001 (going away) and returns.
 func (h *Hub) Run(ctx context.Context) {
 	defer close(h.stopped)
@@ -167,6 +183,10 @@ func (h *Hub) Run(ctx context.Context) {
 			close(reg.added)
 		case c := <-h.unregister:
 			h.remove(c, 0, "")
+		case jc := <-h.closeJob:
+			for c := range h.subs[jc.jobID] {
+				h.remove(c, jc.code, jc.reason)
+			}
 		case m := <-h.broadcast:
 			for c := range h.subs[m.JobID] {
 				select {

@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS jobs (
 	enabled_agents   TEXT NOT NULL,
 	last_seq         INTEGER NOT NULL DEFAULT 0,
 	cancel_requested INTEGER NOT NULL DEFAULT 0,
+	deadline         INTEGER,
 	findings         INTEGER NOT NULL DEFAULT 0,
 	high             INTEGER NOT NULL DEFAULT 0,
 	medium           INTEGER NOT NULL DEFAULT 0,
@@ -46,6 +47,8 @@ CREATE TABLE IF NOT EXISTS jobs (
 	finished_at      INTEGER
 );
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, number);
+-- Hands out job numbers ("Report #N"); AUTOINCREMENT never reuses one, even after deletes.
+CREATE TABLE IF NOT EXISTS job_numbers (n INTEGER PRIMARY KEY AUTOINCREMENT);
 CREATE TABLE IF NOT EXISTS documents (
 	id           TEXT PRIMARY KEY,
 	job_id       TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
@@ -82,7 +85,8 @@ CREATE TABLE IF NOT EXISTS results (
 	raw_data    TEXT NOT NULL,
 	created_at  INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS results_job ON results(job_id, agent_id, ord);
+CREATE INDEX IF NOT EXISTS results_job ON results(job_id, ord);
+CREATE INDEX IF NOT EXISTS results_job_agent ON results(job_id, agent_id, ord);
 CREATE TABLE IF NOT EXISTS events (
 	job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
 	seq    INTEGER NOT NULL,
@@ -141,10 +145,10 @@ func (s *SQLite) Close() error {
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
-// Ping checks the database answers, for /api/health.
+// Ping checks the database file answers, for /api/health.
 func (s *SQLite) Ping(ctx context.Context) error {
-	var one int
-	return s.r.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+	var n int
+	return s.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM jobs LIMIT 1)").Scan(&n)
 }
 
 func now() int64 { return time.Now().UTC().UnixNano() }
@@ -203,7 +207,7 @@ func (s *SQLite) CreateJob(ctx context.Context, nj NewJob) (schemas.Job, Event, 
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		t := now()
 		var number int64
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(number), 0) + 1 FROM jobs`).Scan(&number); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO job_numbers DEFAULT VALUES RETURNING n`).Scan(&number); err != nil {
 			return err
 		}
 		name := nj.Name
@@ -508,13 +512,15 @@ func (s *SQLite) JobExists(ctx context.Context, id string) (bool, error) {
 // ---- the runner's side ----
 
 // ClaimNext moves the oldest queued job to processing and returns its id, or "" when none is
-// queued. The status change is the claim: a job is claimed exactly once.
-func (s *SQLite) ClaimNext(ctx context.Context) (string, error) {
+// queued. The status change is the claim: a job is claimed exactly once. The job must finish
+// within timeout of its claim; the deadline is stored, so a resumed job keeps it.
+func (s *SQLite) ClaimNext(ctx context.Context, timeout time.Duration) (string, error) {
 	var id string
+	t := now()
 	err := s.w.QueryRowContext(ctx,
-		`UPDATE jobs SET status = ?, updated_at = ?
+		`UPDATE jobs SET status = ?, updated_at = ?, deadline = ?
 		 WHERE id = (SELECT id FROM jobs WHERE status = ? ORDER BY number LIMIT 1)
-		 RETURNING id`, schemas.JobProcessing, now(), schemas.JobQueued).Scan(&id)
+		 RETURNING id`, schemas.JobProcessing, t, t+int64(timeout), schemas.JobQueued).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -550,7 +556,11 @@ func (s *SQLite) RunState(ctx context.Context, id string) (RunState, error) {
 		return st, err
 	}
 	st.Job = j
-	err = s.r.QueryRowContext(ctx, `SELECT cancel_requested FROM jobs WHERE id = ?`, id).Scan(&st.CancelRequested)
+	var deadline sql.NullInt64
+	err = s.r.QueryRowContext(ctx, `SELECT cancel_requested, deadline FROM jobs WHERE id = ?`, id).Scan(&st.CancelRequested, &deadline)
+	if deadline.Valid {
+		st.Deadline = toTime(deadline.Int64)
+	}
 	return st, err
 }
 
@@ -571,20 +581,24 @@ func (s *SQLite) Document(ctx context.Context, jobID string) (*extract.Document,
 	return &doc, nil
 }
 
-// RequestCancel records that the job should stop. It returns ErrConflict when the job has
-// already finished.
+// RequestCancel records that the job should stop. It returns ErrConflict, changing nothing,
+// when the job has already finished.
 func (s *SQLite) RequestCancel(ctx context.Context, id string) error {
 	var status string
 	err := s.w.QueryRowContext(ctx,
-		`UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ? RETURNING status`, now(), id).Scan(&status)
+		`UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ? AND status IN (?, ?) RETURNING status`,
+		now(), id, schemas.JobQueued, schemas.JobProcessing).Scan(&status)
 	if errors.Is(err, sql.ErrNoRows) {
-		return ErrNotFound
+		if ok, err := s.JobExists(ctx, id); err != nil || !ok {
+			if err == nil {
+				err = ErrNotFound
+			}
+			return err
+		}
+		return ErrConflict
 	}
 	if err != nil {
 		return fmt.Errorf("cancel job %s: %w", id, err)
-	}
-	if schemas.Finished(status) {
-		return ErrConflict
 	}
 	return nil
 }

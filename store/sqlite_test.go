@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -106,7 +107,7 @@ func TestClaimAndCancelQueuedRace(t *testing.T) {
 		var claimed string
 		var cancelErr error
 		var wg sync.WaitGroup
-		wg.Go(func() { claimed, _ = s.ClaimNext(ctx) })
+		wg.Go(func() { claimed, _ = s.ClaimNext(ctx, time.Minute) })
 		wg.Go(func() { _, cancelErr = s.CancelQueued(ctx, id) })
 		wg.Wait()
 		job, _ := s.Job(ctx, id, false)

@@ -5,6 +5,7 @@ package store
 
 import (
 	"errors"
+	"time"
 
 	"github.com/veritas-audit/veritas/extract"
 	"github.com/veritas-audit/veritas/schemas"
@@ -42,6 +43,9 @@ type Event struct {
 type RunState struct {
 	Job             schemas.Job
 	CancelRequested bool
+	// Deadline is when the job must have finished, set when it was first claimed (zero for a
+	// job claimed before deadlines were stored).
+	Deadline time.Time
 }
 
 // AgentOutcome is how an agent's run ended, as the runner stores it.
