@@ -1,10 +1,12 @@
 package handlers
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -27,10 +29,15 @@ const (
 	closeGrace = 2 * time.Second
 )
 
+const (
+	// maxBatch bounds the frames one vectored write sends.
+	maxBatch = 128
+)
+
 var (
 	pongMsg = []byte(`{"type":"pong"}`)
-	// writeBuffers is shared by every connection: a buffer is held only while a message is
-	// being written, so idle connections keep none.
+	// writeBuffers serves gorilla's own writes (none in normal operation: the stream writes its
+	// frames itself); shared, so idle connections hold no write buffer.
 	writeBuffers sync.Pool
 	connIDs      atomic.Int64
 )
@@ -67,8 +74,8 @@ func (h *Handlers) Stream(c *gin.Context) {
 		return
 	}
 	up := websocket.Upgrader{
-		ReadBufferSize:  1024,
-		WriteBufferSize: 4096,
+		ReadBufferSize:  512,
+		WriteBufferSize: 1024,
 		WriteBufferPool: &writeBuffers,
 		// The origin was checked above, against the allow-list, before the upgrade.
 		CheckOrigin: func(*http.Request) bool { return true },
@@ -77,18 +84,65 @@ func (h *Handlers) Stream(c *gin.Context) {
 		h.Problem(c, errorf(http.StatusServiceUnavailable, "The server is shutting down; reconnect in a moment."))
 		return
 	}
-	defer h.streams.leave()
-	ws, err := up.Upgrade(c.Writer, c.Request, nil)
+	hj := &hijacker{ResponseWriter: c.Writer}
+	ws, err := up.Upgrade(hj, c.Request, nil)
 	if err != nil {
+		h.streams.leave()
 		return // the upgrader has answered the client already
 	}
 	s := &stream{
-		h: h, ws: ws, jobID: id, last: since,
-		replies:    make(chan []byte, 16),
+		h: h, ws: ws, conn: hj.conn, jobID: id, last: since,
+		replies:    make(chan []byte, 8),
 		readerDone: make(chan struct{}),
 		log:        h.log.With("job_id", id, "conn_id", connIDs.Add(1)),
 	}
-	s.serve(c.Request.Context())
+	// The connection outlives this handler: its goroutines start small, and the HTTP server's
+	// goroutine and buffers for the request are released now.
+	go func() {
+		defer h.streams.leave()
+		s.serve()
+	}()
+}
+
+// hijacker hands gorilla a connection whose writes are serialised with the stream's own, so
+// a control frame gorilla writes by itself (a pong, a 1009 close) never lands inside a batch.
+type hijacker struct {
+	http.ResponseWriter
+	conn *lockedConn
+}
+
+func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := h.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("connection cannot be hijacked")
+	}
+	c, rw, err := hj.Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	h.conn = &lockedConn{Conn: c}
+	return h.conn, rw, err
+}
+
+// lockedConn is a net.Conn whose every write is one whole unit under a lock.
+type lockedConn struct {
+	net.Conn
+	mu sync.Mutex
+}
+
+func (c *lockedConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.Conn.Write(p)
+}
+
+// writeFrames sends bufs with one vectored write (writev on TCP) before deadline.
+func (c *lockedConn) writeFrames(bufs *net.Buffers, deadline time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.Conn.SetWriteDeadline(deadline)
+	_, err := bufs.WriteTo(c.Conn)
+	return err
 }
 
 // originAllowed lets through clients that send no Origin (they are not browsers, so no web
@@ -107,11 +161,13 @@ func (h *Handlers) originAllowed(r *http.Request) bool {
 	return false
 }
 
-// stream is one WebSocket connection following one job. The handler goroutine reads; one
-// writer goroutine sends everything, so there is never more than one writer on the socket.
+// stream is one WebSocket connection following one job. One goroutine reads; one writer
+// goroutine sends every frame (events, replies, pings, close), batching what is queued into
+// one vectored write, so there is never more than one writer on the socket.
 type stream struct {
 	h          *Handlers
-	ws         *websocket.Conn
+	ws         *websocket.Conn // for reading; frames are written to conn directly
+	conn       *lockedConn
 	jobID      string
 	last       int64 // highest seq sent; owned by the writer
 	replies    chan []byte
@@ -120,9 +176,15 @@ type stream struct {
 	closeOnce  sync.Once
 	closing    atomic.Bool
 	log        *slog.Logger
+
+	// owned by the writer: the batch being built
+	bufs    net.Buffers
+	headers []byte
 }
 
-func (s *stream) serve(ctx context.Context) {
+func (s *stream) serve() {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	client := s.h.hub.NewClient(s.jobID)
 	if err := s.h.hub.Register(ctx, client); err != nil {
 		s.closeWith(websocket.CloseGoingAway, "server shutting down")
@@ -147,6 +209,14 @@ func (s *stream) read() {
 	s.ws.SetReadLimit(maxClientFrame)
 	s.ws.SetReadDeadline(time.Now().Add(s.h.opt.PongWait))
 	s.ws.SetPongHandler(func(string) error { s.extendRead(); return nil })
+	s.ws.SetCloseHandler(func(code int, _ string) error {
+		// Answer the client's close with the same code, through the one writer path.
+		if code == websocket.CloseNoStatusReceived {
+			code = websocket.CloseNormalClosure
+		}
+		s.closeWith(code, "")
+		return nil
+	})
 	for {
 		kind, data, err := s.ws.ReadMessage()
 		if err != nil {
@@ -203,8 +273,9 @@ func errorMessage(text string) []byte {
 func (s *stream) closeWith(code int, reason string) {
 	s.closeOnce.Do(func() {
 		s.closing.Store(true)
-		deadline := time.Now().Add(s.h.opt.WriteWait)
-		if err := s.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), deadline); err != nil {
+		frame := hub.AppendFrame(nil, hub.OpClose, websocket.FormatCloseMessage(code, reason))
+		bufs := net.Buffers{frame}
+		if err := s.conn.writeFrames(&bufs, time.Now().Add(s.h.opt.WriteWait)); err != nil {
 			s.ws.Close()
 			return
 		}
@@ -213,7 +284,8 @@ func (s *stream) closeWith(code int, reason string) {
 }
 
 // write replays the log after s.last, then sends live events, dropping those already sent and
-// filling any gap from the log, so each seq goes out once, in order.
+// filling any gap from the log, so each seq goes out once, in order. Whatever is queued when
+// it wakes goes out in one vectored write.
 func (s *stream) write(ctx context.Context, client *hub.Client) {
 	defer func() {
 		// Whatever ended the writer, make sure the reader ends too.
@@ -229,66 +301,122 @@ func (s *stream) write(ctx context.Context, client *hub.Client) {
 		s.fail(err)
 		return
 	}
+	msgs := client.Messages()
 	for {
+		// Wait for something to send, then take whatever else is already queued.
 		select {
-		case m, ok := <-client.Messages():
-			if !ok || client.Dropped() {
-				code, reason := client.CloseCode()
-				s.closeWith(code, reason)
+		case f, ok := <-msgs:
+			if !s.queueLive(ctx, client, f, ok) {
 				return
 			}
-			if m.Seq <= s.last {
-				continue // already sent by the replay
-			}
-			if m.Seq > s.last+1 {
-				if err := s.replay(ctx, m.Seq-1); err != nil {
-					s.fail(err)
+		case r := <-s.replies:
+			s.queueText(r)
+		case <-ping.C:
+			s.queueControl(hub.OpPing)
+		case <-s.readerDone:
+			return
+		}
+	drain:
+		for len(s.bufs) < maxBatch {
+			select {
+			case f, ok := <-msgs:
+				if !s.queueLive(ctx, client, f, ok) {
 					return
 				}
+			case r := <-s.replies:
+				s.queueText(r)
+			default:
+				break drain
 			}
-			if err := s.send(m.Data); err != nil {
-				s.fail(err)
-				return
-			}
-			s.last = m.Seq
-		case r := <-s.replies:
-			if err := s.send(r); err != nil {
-				s.fail(err)
-				return
-			}
-		case <-ping.C:
-			if err := s.sendPing(); err != nil {
-				s.fail(err)
-				return
-			}
-		case <-s.readerDone:
+		}
+		if err := s.flush(); err != nil {
+			s.fail(err)
 			return
 		}
 	}
 }
 
-// replay sends stored events after s.last, up to seq `until` (-1: to the end of the log).
+// queueLive adds a live frame to the batch; false means the stream must end (the hub dropped
+// it, or the log could not fill a gap).
+func (s *stream) queueLive(ctx context.Context, client *hub.Client, f *hub.Frame, ok bool) bool {
+	if !ok || client.Dropped() {
+		code, reason := client.CloseCode()
+		if err := s.flush(); err != nil {
+			s.fail(err)
+			return false
+		}
+		s.closeWith(code, reason)
+		return false
+	}
+	if f.Seq <= s.last {
+		return true // already sent by the replay
+	}
+	if f.Seq > s.last+1 {
+		if err := s.replay(ctx, f.Seq-1); err != nil {
+			s.fail(err)
+			return false
+		}
+	}
+	s.bufs = append(s.bufs, f.Bytes)
+	s.last = f.Seq
+	return true
+}
+
+func (s *stream) queueText(payload []byte) {
+	s.bufs = append(s.bufs, hub.AppendFrame(nil, hub.OpText, payload))
+}
+
+func (s *stream) queueControl(op byte) {
+	s.bufs = append(s.bufs, hub.AppendFrame(nil, op, nil))
+}
+
+// flush sends the batch with one vectored write.
+func (s *stream) flush() error {
+	if len(s.bufs) == 0 {
+		return nil
+	}
+	bufs := s.bufs
+	err := s.conn.writeFrames(&bufs, time.Now().Add(s.h.opt.WriteWait))
+	clear(s.bufs[:cap(s.bufs)])
+	s.bufs = s.bufs[:0]
+	s.headers = s.headers[:0]
+	return err
+}
+
+// replay sends stored events after s.last, up to seq `until` (-1: to the end of the log), a
+// page per vectored write; the stored JSON is sent as it is, behind a frame header.
 func (s *stream) replay(ctx context.Context, until int64) error {
 	for {
 		events, err := s.h.store.Events(ctx, s.jobID, s.last, replayPage)
 		if err != nil {
 			return err
 		}
+		// Headers of the page share one buffer, sized up front so appends never move it
+		// (a header is at most 10 bytes).
+		if need := 10 * len(events); cap(s.headers)-len(s.headers) < need {
+			s.headers = make([]byte, 0, len(s.headers)+need)
+		}
 		for _, e := range events {
 			if until >= 0 && e.Seq > until {
-				return nil
+				return s.flush()
 			}
-			if err := s.send(e.Data); err != nil {
-				return err
-			}
+			start := len(s.headers)
+			s.headers = hub.AppendFrameHeader(s.headers, hub.OpText, len(e.Data))
+			s.bufs = append(s.bufs, s.headers[start:len(s.headers):len(s.headers)], e.Data)
 			s.last = e.Seq
-			select { // a long replay still keeps the connection alive
-			case <-s.ping:
-				if err := s.sendPing(); err != nil {
+			if len(s.bufs) >= 2*maxBatch {
+				if err := s.flush(); err != nil {
 					return err
 				}
-			default:
 			}
+		}
+		select { // a long replay still keeps the connection alive
+		case <-s.ping:
+			s.queueControl(hub.OpPing)
+		default:
+		}
+		if err := s.flush(); err != nil {
+			return err
 		}
 		if len(events) < replayPage {
 			return nil
@@ -296,19 +424,8 @@ func (s *stream) replay(ctx context.Context, until int64) error {
 	}
 }
 
-func (s *stream) sendPing() error {
-	return s.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(s.h.opt.WriteWait))
-}
-
-func (s *stream) send(data []byte) error {
-	s.ws.SetWriteDeadline(time.Now().Add(s.h.opt.WriteWait))
-	return s.ws.WriteMessage(websocket.TextMessage, data)
-}
-
 // fail ends a connection whose writes failed (a timed-out write leaves the socket unusable).
 func (s *stream) fail(err error) {
-	if !errors.Is(err, websocket.ErrCloseSent) {
-		s.log.Debug("stream write ended", "err", err)
-	}
+	s.log.Debug("stream write ended", "err", err)
 	s.ws.Close()
 }

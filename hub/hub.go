@@ -17,18 +17,26 @@ import (
 var ErrStopped = errors.New("hub stopped")
 
 // Message is one event on its way to subscribers: the job it belongs to, its seq and the JSON
-// every subscriber receives, encoded once.
+// every subscriber receives.
 type Message struct {
 	JobID string
 	Seq   int64
 	Data  []byte
 }
 
+// Frame is a Message made ready for the wire once, for all its subscribers: Bytes is the whole
+// WebSocket text frame. Frames are shared and never modified.
+type Frame struct {
+	JobID string
+	Seq   int64
+	Bytes []byte
+}
+
 // Client is one connection's subscription to one job. The hub is the only one that closes its
 // queue; once Messages is closed, CloseCode says why.
 type Client struct {
 	jobID   string
-	send    chan Message
+	send    chan *Frame
 	code    int
 	reason  string
 	dropped atomic.Bool
@@ -36,7 +44,7 @@ type Client struct {
 
 // Messages is the client's queue of live events, in the order they were broadcast. It is closed
 // when the hub drops the client (slow consumer, shutdown).
-func (c *Client) Messages() <-chan Message { return c.send }
+func (c *Client) Messages() <-chan *Frame { return c.send }
 
 // CloseCode is the WebSocket close code and reason the connection should send. It may be read
 // only after Messages is closed.
@@ -65,7 +73,7 @@ type registration struct {
 type Hub struct {
 	register   chan registration
 	unregister chan *Client
-	broadcast  chan Message
+	broadcast  chan *Frame
 	closeJob   chan jobClose
 	stopped    chan struct{}
 	queueSize  int
@@ -94,7 +102,7 @@ func New(log *slog.Logger, opt Options) *Hub {
 	return &Hub{
 		register:   make(chan registration),
 		unregister: make(chan *Client, 64),
-		broadcast:  make(chan Message, opt.BroadcastBuffer),
+		broadcast:  make(chan *Frame, opt.BroadcastBuffer),
 		closeJob:   make(chan jobClose),
 		stopped:    make(chan struct{}),
 		queueSize:  opt.QueueSize,
@@ -105,7 +113,7 @@ func New(log *slog.Logger, opt Options) *Hub {
 
 // NewClient makes a subscription to jobID; it receives nothing until Register.
 func (h *Hub) NewClient(jobID string) *Client {
-	return &Client{jobID: jobID, send: make(chan Message, h.queueSize)}
+	return &Client{jobID: jobID, send: make(chan *Frame, h.queueSize)}
 }
 
 // Register adds c to its job's subscribers and returns once the hub has done so: every event
@@ -143,15 +151,16 @@ func (h *Hub) Unregister(c *Client) {
 }
 
 // Broadcast queues m for every subscriber of m.JobID. Callers broadcast a job's events in seq
-// order, after they are stored.
+// order, after they are stored. The frame is built here, in the caller's goroutine, once.
 func (h *Hub) Broadcast(ctx context.Context, m Message) error {
 	select {
 	case <-h.stopped:
 		return ErrStopped
 	default:
 	}
+	f := &Frame{JobID: m.JobID, Seq: m.Seq, Bytes: AppendFrame(make([]byte, 0, len(m.Data)+10), OpText, m.Data)}
 	select {
-	case h.broadcast <- m:
+	case h.broadcast <- f:
 		return nil
 	case <-h.stopped:
 		return ErrStopped

@@ -25,14 +25,14 @@ func start(t *testing.T, opt hub.Options) (*hub.Hub, context.CancelFunc) {
 	return h, cancel
 }
 
-func recv(t *testing.T, c *hub.Client) (hub.Message, bool) {
+func recv(t *testing.T, c *hub.Client) (*hub.Frame, bool) {
 	t.Helper()
 	select {
 	case m, ok := <-c.Messages():
 		return m, ok
 	case <-time.After(5 * time.Second):
 		t.Fatal("no message within 5s")
-		return hub.Message{}, false
+		return nil, false
 	}
 }
 
@@ -56,6 +56,9 @@ func TestBroadcastReachesOnlyThatJobInOrder(t *testing.T) {
 			m, ok := recv(t, c)
 			if !ok || m.JobID != "a" || m.Seq != want {
 				t.Fatalf("got %+v (open %v), want job a seq %d", m, ok, want)
+			}
+			if want == 1 && string(m.Bytes) != "\x81\x00" {
+				t.Fatalf("frame %q, want an empty final text frame", m.Bytes)
 			}
 		}
 	}
