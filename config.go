@@ -28,6 +28,7 @@ type config struct {
 	AgentDelay      time.Duration
 	ShutdownTimeout time.Duration
 	SendQueue       int
+	AdminAddr       string
 
 	sqlitePath string
 }
@@ -112,6 +113,20 @@ var settings = []setting{
 	{"job-timeout", "VERITAS_JOB_TIMEOUT", "5m", "longest one audit may run", durationSetting(func(c *config) *time.Duration { return &c.JobTimeout }, time.Second)},
 	{"agent-delay", "VERITAS_AGENT_DELAY", "0s", "pause before each agent starts work (recovery drills and demos; 0 in production)", durationSetting(func(c *config) *time.Duration { return &c.AgentDelay }, 0)},
 	{"shutdown-timeout", "VERITAS_SHUTDOWN_TIMEOUT", "15s", "longest a graceful shutdown waits", durationSetting(func(c *config) *time.Duration { return &c.ShutdownTimeout }, time.Second)},
+	{"admin-addr", "VERITAS_ADMIN_ADDR", "", "loopback address of the admin listener (pprof, load generator, stats); off when empty", func(c *config, v string) error {
+		if v == "" {
+			return nil
+		}
+		host, _, err := net.SplitHostPort(v)
+		if err != nil {
+			return errors.New("want host:port on loopback, e.g. 127.0.0.1:6060")
+		}
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return errors.New("the admin listener serves profiles and a load generator: it listens on loopback only (127.0.0.1, ::1 or localhost)")
+		}
+		c.AdminAddr = v
+		return nil
+	}},
 	{"send-queue", "VERITAS_SEND_QUEUE", "256", "events queued per WebSocket before a slow client is closed with 1013", func(c *config, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 65536 {

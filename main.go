@@ -93,9 +93,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	bg.Go(func() { fanout.Run(hubCtx) })
 	runnerDone := make(chan error, 1)
 	go func() { runnerDone <- runner.Run(runCtx) }()
-	serveErr := make(chan error, 1)
+	serveErr := make(chan error, 2)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "database", cfg.DatabaseURL, "workers", cfg.Workers)
+	if cfg.AdminAddr != "" {
+		aln, err := net.Listen("tcp", cfg.AdminAddr)
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("listen on %s (admin): %w", cfg.AdminAddr, err)
+		}
+		admin := &http.Server{Handler: api.NewAdmin(h, log), ReadHeaderTimeout: 10 * time.Second}
+		go func() { serveErr <- admin.Serve(aln) }()
+		defer admin.Close()
+		log.Info("admin listening", "addr", aln.Addr().String())
+	}
 
 	var failure error
 	select {

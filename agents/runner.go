@@ -75,13 +75,44 @@ type Runner struct {
 
 	mu      sync.Mutex
 	running map[string]*run
+	locks   map[string]*emitLock
+	quit    chan struct{} // closed when Run returns
+	bg      sync.WaitGroup
 }
 
 // run is one job being run in this process.
 type run struct {
 	cancel context.CancelCauseFunc
 	done   chan struct{}
-	emitMu sync.Mutex // keeps store-append and broadcast of one job's events in seq order
+	lock   *emitLock
+}
+
+// emitLock keeps the store-append and broadcast of one job's events in seq order, whoever
+// emits them (the job's agents, the load generator).
+type emitLock struct {
+	mu   sync.Mutex
+	refs int // guarded by Runner.mu
+}
+
+// acquireEmit returns job id's emit lock, shared by everyone emitting for that job now.
+func (r *Runner) acquireEmit(id string) *emitLock {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	l := r.locks[id]
+	if l == nil {
+		l = &emitLock{}
+		r.locks[id] = l
+	}
+	l.refs++
+	return l
+}
+
+func (r *Runner) releaseEmit(id string, l *emitLock) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if l.refs--; l.refs == 0 {
+		delete(r.locks, id)
+	}
 }
 
 // NewRunner makes a runner; it runs nothing until Run starts.
@@ -102,6 +133,8 @@ func NewRunner(st Store, h Broadcaster, reg *Registry, log *slog.Logger, opt Run
 		store: st, hub: h, registry: reg, log: log, opt: opt,
 		notify:  make(chan struct{}, 1),
 		running: map[string]*run{},
+		locks:   map[string]*emitLock{},
+		quit:    make(chan struct{}),
 	}
 }
 
@@ -122,6 +155,10 @@ func (r *Runner) Run(ctx context.Context) error {
 	slots := make(chan struct{}, r.opt.Workers)
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	defer func() {
+		close(r.quit)
+		r.bg.Wait()
+	}()
 	start := func(id string) {
 		wg.Go(func() {
 			defer func() { <-slots }()
@@ -225,8 +262,12 @@ func (r *Runner) publish(ctx context.Context, ev store.Event) {
 // emit stores one event of j through write and broadcasts it, holding j's lock so that the
 // job's events reach the hub in seq order.
 func (r *Runner) emit(ctx context.Context, j *run, write func(context.Context) (store.Event, error)) error {
-	j.emitMu.Lock()
-	defer j.emitMu.Unlock()
+	return r.emitWith(ctx, j.lock, write)
+}
+
+func (r *Runner) emitWith(ctx context.Context, l *emitLock, write func(context.Context) (store.Event, error)) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	ev, err := write(context.WithoutCancel(ctx))
 	if err != nil {
 		return err
@@ -239,7 +280,7 @@ func (r *Runner) runJob(parent context.Context, id string) {
 	log := r.log.With("job_id", id)
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
-	j := &run{cancel: cancel, done: make(chan struct{})}
+	j := &run{cancel: cancel, done: make(chan struct{}), lock: r.acquireEmit(id)}
 	r.mu.Lock()
 	r.running[id] = j
 	r.mu.Unlock()
@@ -247,6 +288,7 @@ func (r *Runner) runJob(parent context.Context, id string) {
 		r.mu.Lock()
 		delete(r.running, id)
 		r.mu.Unlock()
+		r.releaseEmit(id, j.lock)
 		close(j.done)
 	}()
 
@@ -506,4 +548,58 @@ func errorRow(jobID, agentID, category, msg string) schemas.Result {
 		ID: uuid.Must(uuid.NewV7()).String(), JobID: jobID, AgentID: agentID, Category: category,
 		Error: &msg, SourceRefs: []string{}, RawData: json.RawMessage("{}"), CreatedAt: time.Now().UTC(),
 	}
+}
+
+// SyntheticAgent is the agent_id of generated load events.
+const SyntheticAgent = "synthetic_load"
+
+// Synthetic appends count agent_progress events to job id (message padded to about size
+// bytes; rate per second, 0 for as fast as possible) through the path every agent's events
+// take: stored, then broadcast, under the job's emit lock. The first is emitted before it
+// returns, with its seq; the rest follow in the background until done or the runner stops.
+func (r *Runner) Synthetic(ctx context.Context, id string, count, rate, size int) (int64, error) {
+	if count <= 0 {
+		return 0, nil
+	}
+	l := r.acquireEmit(id)
+	message := strings.Repeat("x", size)
+	var first int64
+	one := func(i int) error {
+		return r.emitWith(ctx, l, func(ctx context.Context) (store.Event, error) {
+			ev, err := r.store.AgentProgress(ctx, id, SyntheticAgent, i, count, message)
+			if i == 1 {
+				first = ev.Seq
+			}
+			return ev, err
+		})
+	}
+	if err := one(1); err != nil {
+		r.releaseEmit(id, l)
+		return 0, err
+	}
+	r.bg.Go(func() {
+		defer r.releaseEmit(id, l)
+		start := time.Now()
+		for i := 2; i <= count; i++ {
+			if rate > 0 {
+				next := start.Add(time.Duration(i-1) * time.Second / time.Duration(rate))
+				select {
+				case <-time.After(time.Until(next)):
+				case <-r.quit:
+					return
+				}
+			} else {
+				select {
+				case <-r.quit:
+					return
+				default:
+				}
+			}
+			if err := one(i); err != nil {
+				r.log.Warn("synthetic event", "job_id", id, "err", err)
+				return
+			}
+		}
+	})
+	return first, nil
 }

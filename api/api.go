@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"runtime/debug"
 	"strings"
 	"sync/atomic"
@@ -54,6 +55,25 @@ func New(h *handlers.Handlers, log *slog.Logger, opt Options) *gin.Engine {
 
 	r.GET("/ws/jobs/:id", h.Stream)
 	r.GET("/ws/audit/:id", h.Stream)
+	return r
+}
+
+// NewAdmin returns the engine of the admin listener: profiling (net/http/pprof), the load
+// generator and process stats. It is meant for loopback only; main refuses other addresses.
+func NewAdmin(h *handlers.Handlers, log *slog.Logger) *gin.Engine {
+	r := gin.New()
+	r.Use(requestID(), recovery(log))
+	r.NoRoute(func(c *gin.Context) {
+		handlers.WriteProblem(c, http.StatusNotFound, "There is no such admin route: "+c.Request.URL.Path+".")
+	})
+	r.GET("/debug/pprof/", gin.WrapF(pprof.Index))
+	r.GET("/debug/pprof/cmdline", gin.WrapF(pprof.Cmdline))
+	r.GET("/debug/pprof/profile", gin.WrapF(pprof.Profile))
+	r.GET("/debug/pprof/symbol", gin.WrapF(pprof.Symbol))
+	r.GET("/debug/pprof/trace", gin.WrapF(pprof.Trace))
+	r.GET("/debug/pprof/:profile", gin.WrapF(pprof.Index))
+	r.POST("/debug/jobs/:id/synthetic", h.Synthetic)
+	r.GET("/debug/stats", h.Stats)
 	return r
 }
 

@@ -41,6 +41,7 @@ type Runner interface {
 	Submitted(ctx context.Context, ev store.Event)
 	Cancel(ctx context.Context, id string) error
 	Wait(ctx context.Context, id string) error
+	Synthetic(ctx context.Context, id string, count, rate, size int) (int64, error)
 }
 
 var _ Runner = (*agents.Runner)(nil)

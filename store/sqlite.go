@@ -214,10 +214,14 @@ func (s *SQLite) CreateJob(ctx context.Context, nj NewJob) (schemas.Job, Event, 
 		if name == "" {
 			name = "Report #" + strconv.FormatInt(number, 10)
 		}
+		status, runStatus := schemas.JobQueued, schemas.AgentPending
+		if nj.Synthetic {
+			status, runStatus = schemas.JobProcessing, schemas.AgentCompleted
+		}
 		if _, err := tx.ExecContext(ctx,
 			`INSERT INTO jobs (id, number, name, status, enabled_agents, created_at, updated_at)
 			 VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			nj.ID, number, name, schemas.JobQueued, string(agents), t, t); err != nil {
+			nj.ID, number, name, status, string(agents), t, t); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx,
@@ -231,7 +235,7 @@ func (s *SQLite) CreateJob(ctx context.Context, nj NewJob) (schemas.Job, Event, 
 		for i, a := range nj.EnabledAgents {
 			if _, err := tx.ExecContext(ctx,
 				`INSERT INTO agent_runs (job_id, agent_id, position, status, updated_at) VALUES (?, ?, ?, ?, ?)`,
-				nj.ID, a, i, schemas.AgentPending, t); err != nil {
+				nj.ID, a, i, runStatus, t); err != nil {
 				return err
 			}
 		}

@@ -30,6 +30,9 @@ type NewJob struct {
 	Content       []byte
 	SHA256        string
 	Extracted     *extract.Document
+	// Synthetic marks a job made by the admin load generator: it starts processing with its
+	// agents already completed, so no worker runs it and only generated events fill its log.
+	Synthetic bool
 }
 
 // Event is one stored event: its place in the job's log and the JSON a client receives.
