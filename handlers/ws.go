@@ -23,8 +23,8 @@ import (
 const (
 	// maxClientFrame is the largest frame a client may send; larger ones close with 1009.
 	maxClientFrame = 4 << 10
-	// replayPage is how many stored events one read of the log returns.
-	replayPage = 512
+	// replayPage is how many stored events one read of the log (and one vectored write) takes.
+	replayPage = 256
 	// closeGrace is how long a connection waits for the client's reply to a close frame.
 	closeGrace = 2 * time.Second
 )
@@ -92,9 +92,7 @@ func (h *Handlers) Stream(c *gin.Context) {
 	}
 	s := &stream{
 		h: h, ws: ws, conn: hj.conn, jobID: id, last: since,
-		replies:    make(chan []byte, 8),
-		readerDone: make(chan struct{}),
-		log:        h.log.With("job_id", id, "conn_id", connIDs.Add(1)),
+		log: h.log.With("job_id", id, "conn_id", connIDs.Add(1)),
 	}
 	// The connection outlives this handler: its goroutines start small, and the HTTP server's
 	// goroutine and buffers for the request are released now.
@@ -161,46 +159,102 @@ func (h *Handlers) originAllowed(r *http.Request) bool {
 	return false
 }
 
-// stream is one WebSocket connection following one job. One goroutine reads; one writer
-// goroutine sends every frame (events, replies, pings, close), batching what is queued into
-// one vectored write, so there is never more than one writer on the socket.
+// stream is one WebSocket connection following one job. One goroutine reads. Writing happens
+// in a goroutine started only when there is something to send (events, replies, a ping, a
+// close) and ended when the queue is empty, so an idle connection costs one small goroutine.
+// At most one writer runs at a time; it sends whatever is queued with one vectored write.
 type stream struct {
-	h          *Handlers
-	ws         *websocket.Conn // for reading; frames are written to conn directly
-	conn       *lockedConn
-	jobID      string
-	last       int64 // highest seq sent; owned by the writer
-	replies    chan []byte
-	readerDone chan struct{}
-	ping       <-chan time.Time // the writer's ping ticker
-	closeOnce  sync.Once
-	closing    atomic.Bool
-	log        *slog.Logger
+	h         *Handlers
+	ws        *websocket.Conn // for reading; frames are written to conn directly
+	conn      *lockedConn
+	client    *hub.Client
+	jobID     string
+	closeOnce sync.Once
+	closing   atomic.Bool
+	pingDue   atomic.Bool
+	log       *slog.Logger
 
-	// owned by the writer: the batch being built
-	bufs    net.Buffers
-	headers []byte
+	mu      sync.Mutex // guards the fields below
+	pinger  *time.Timer
+	ready   bool // subscribed: writers may start
+	writing bool // a writer goroutine is running
+	again   bool // work arrived since the writer last looked
+	ended   bool // no more writers may start
+	replies [][]byte
+	writers sync.WaitGroup
+
+	// owned by the running writer
+	replayed bool
+	last     int64 // highest seq sent
+	spare    []*hub.Frame
+	bufs     net.Buffers
+	headers  []byte
 }
 
 func (s *stream) serve() {
+	s.client = s.h.hub.NewClient(s.jobID, s.kick)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	client := s.h.hub.NewClient(s.jobID)
-	if err := s.h.hub.Register(ctx, client); err != nil {
+	if err := s.h.hub.Register(ctx, s.client); err != nil {
 		s.closeWith(websocket.CloseGoingAway, "server shutting down")
 		s.ws.Close()
 		return
 	}
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		s.write(ctx, client)
-	}()
+	if hook := s.h.opt.AfterSubscribe; hook != nil {
+		hook(s.jobID)
+	}
+	s.mu.Lock()
+	s.ready = true
+	s.pinger = time.AfterFunc(s.h.opt.PingInterval, s.ping)
+	s.mu.Unlock()
+	s.kick() // the first writer replays the log
 	s.read()
-	close(s.readerDone)
-	s.h.hub.Unregister(client)
-	<-writerDone
-	s.ws.Close()
+	s.h.hub.Unregister(s.client)
+	s.mu.Lock()
+	s.ended = true
+	s.pinger.Stop()
+	s.mu.Unlock()
+	s.ws.Close() // unblocks a writer stuck on a dead peer
+	s.writers.Wait()
+}
+
+// ping asks the writer for a ping frame, every PingInterval until the stream ends.
+func (s *stream) ping() {
+	s.pingDue.Store(true)
+	s.kick()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.ended {
+		s.pinger.Reset(s.h.opt.PingInterval)
+	}
+}
+
+// kick makes sure a writer will look at the queues: it starts one unless one is running.
+func (s *stream) kick() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended {
+		return
+	}
+	s.again = true
+	if s.ready && !s.writing {
+		s.writing = true
+		s.writers.Add(1)
+		go s.write()
+	}
+}
+
+// reply queues a message to the client (pong, error); false when too many are waiting.
+func (s *stream) reply(msg []byte) bool {
+	s.mu.Lock()
+	if len(s.replies) >= 8 {
+		s.mu.Unlock()
+		return false
+	}
+	s.replies = append(s.replies, msg)
+	s.mu.Unlock()
+	s.kick()
+	return true
 }
 
 // read handles client frames until the connection ends: {"type":"ping"} is answered with pong,
@@ -245,9 +299,7 @@ func (s *stream) read() {
 		default:
 			reply = errorMessage("unknown message type; the server accepts only {\"type\":\"ping\"}")
 		}
-		select {
-		case s.replies <- reply:
-		default:
+		if !s.reply(reply) {
 			s.closeWith(websocket.ClosePolicyViolation, "too many messages")
 		}
 	}
@@ -283,91 +335,79 @@ func (s *stream) closeWith(code int, reason string) {
 	})
 }
 
-// write replays the log after s.last, then sends live events, dropping those already sent and
-// filling any gap from the log, so each seq goes out once, in order. Whatever is queued when
-// it wakes goes out in one vectored write.
-func (s *stream) write(ctx context.Context, client *hub.Client) {
-	defer func() {
-		// Whatever ended the writer, make sure the reader ends too.
-		s.closeWith(websocket.CloseGoingAway, "")
-	}()
-	if hook := s.h.opt.AfterSubscribe; hook != nil {
-		hook(s.jobID)
-	}
-	ping := time.NewTicker(s.h.opt.PingInterval)
-	defer ping.Stop()
-	s.ping = ping.C
-	if err := s.replay(ctx, -1); err != nil {
-		s.fail(err)
-		return
-	}
-	msgs := client.Messages()
+// write sends what is queued until nothing is, then ends. The first writer replays the log
+// after since; every writer drops live frames already sent and fills any gap from the log, so
+// each seq goes out once, in order.
+func (s *stream) write() {
+	defer s.writers.Done()
+	ctx := context.Background()
 	for {
-		// Wait for something to send, then take whatever else is already queued.
-		select {
-		case f, ok := <-msgs:
-			if !s.queueLive(ctx, client, f, ok) {
+		s.mu.Lock()
+		if !s.again || s.ended {
+			s.writing = false
+			s.mu.Unlock()
+			return
+		}
+		s.again = false
+		replies := s.replies
+		s.replies = nil
+		s.mu.Unlock()
+
+		if !s.replayed {
+			s.replayed = true
+			if err := s.replay(ctx, -1); err != nil {
+				s.fail(err)
 				return
 			}
-		case r := <-s.replies:
-			s.queueText(r)
-		case <-ping.C:
-			s.queueControl(hub.OpPing)
-		case <-s.readerDone:
+		}
+		frames, dropped, code, reason := s.client.Take(s.spare)
+		if dropped {
+			s.stop()
+			if err := s.flush(); err != nil {
+				s.fail(err)
+				return
+			}
+			s.closeWith(code, reason)
 			return
 		}
-	drain:
-		for len(s.bufs) < maxBatch {
-			select {
-			case f, ok := <-msgs:
-				if !s.queueLive(ctx, client, f, ok) {
+		for _, f := range frames {
+			if f.Seq <= s.last {
+				continue // already sent by the replay
+			}
+			if f.Seq > s.last+1 {
+				if err := s.replay(ctx, f.Seq-1); err != nil {
+					s.fail(err)
 					return
 				}
-			case r := <-s.replies:
-				s.queueText(r)
-			default:
-				break drain
 			}
+			s.bufs = append(s.bufs, f.Bytes)
+			s.last = f.Seq
 		}
-		if err := s.flush(); err != nil {
+		for _, r := range replies {
+			s.bufs = append(s.bufs, hub.AppendFrame(nil, hub.OpText, r))
+		}
+		if s.pingDue.Swap(false) {
+			s.bufs = append(s.bufs, hub.AppendFrame(nil, hub.OpPing, nil))
+		}
+		err := s.flush()
+		clear(frames)
+		if cap(frames) <= 4*maxBatch {
+			s.spare = frames[:0]
+		} else {
+			s.spare = nil // a burst's large queue is not kept by an idle connection
+		}
+		if err != nil {
 			s.fail(err)
 			return
 		}
 	}
 }
 
-// queueLive adds a live frame to the batch; false means the stream must end (the hub dropped
-// it, or the log could not fill a gap).
-func (s *stream) queueLive(ctx context.Context, client *hub.Client, f *hub.Frame, ok bool) bool {
-	if !ok || client.Dropped() {
-		code, reason := client.CloseCode()
-		if err := s.flush(); err != nil {
-			s.fail(err)
-			return false
-		}
-		s.closeWith(code, reason)
-		return false
-	}
-	if f.Seq <= s.last {
-		return true // already sent by the replay
-	}
-	if f.Seq > s.last+1 {
-		if err := s.replay(ctx, f.Seq-1); err != nil {
-			s.fail(err)
-			return false
-		}
-	}
-	s.bufs = append(s.bufs, f.Bytes)
-	s.last = f.Seq
-	return true
-}
-
-func (s *stream) queueText(payload []byte) {
-	s.bufs = append(s.bufs, hub.AppendFrame(nil, hub.OpText, payload))
-}
-
-func (s *stream) queueControl(op byte) {
-	s.bufs = append(s.bufs, hub.AppendFrame(nil, op, nil))
+// stop lets no further writer start.
+func (s *stream) stop() {
+	s.mu.Lock()
+	s.ended = true
+	s.mu.Unlock()
 }
 
 // flush sends the batch with one vectored write.
@@ -377,8 +417,12 @@ func (s *stream) flush() error {
 	}
 	bufs := s.bufs
 	err := s.conn.writeFrames(&bufs, time.Now().Add(s.h.opt.WriteWait))
-	clear(s.bufs[:cap(s.bufs)])
-	s.bufs = s.bufs[:0]
+	clear(s.bufs)
+	if cap(s.bufs) > 4*maxBatch {
+		s.bufs = nil
+	} else {
+		s.bufs = s.bufs[:0]
+	}
 	s.headers = s.headers[:0]
 	return err
 }
@@ -404,21 +448,12 @@ func (s *stream) replay(ctx context.Context, until int64) error {
 			s.headers = hub.AppendFrameHeader(s.headers, hub.OpText, len(e.Data))
 			s.bufs = append(s.bufs, s.headers[start:len(s.headers):len(s.headers)], e.Data)
 			s.last = e.Seq
-			if len(s.bufs) >= 2*maxBatch {
-				if err := s.flush(); err != nil {
-					return err
-				}
-			}
-		}
-		select { // a long replay still keeps the connection alive
-		case <-s.ping:
-			s.queueControl(hub.OpPing)
-		default:
 		}
 		if err := s.flush(); err != nil {
 			return err
 		}
 		if len(events) < replayPage {
+			s.headers = nil // an idle connection keeps no replay buffer
 			return nil
 		}
 	}
@@ -426,6 +461,7 @@ func (s *stream) replay(ctx context.Context, until int64) error {
 
 // fail ends a connection whose writes failed (a timed-out write leaves the socket unusable).
 func (s *stream) fail(err error) {
+	s.stop()
 	s.log.Debug("stream write ended", "err", err)
 	s.ws.Close()
 }

@@ -8,7 +8,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync/atomic"
+	"sync"
 
 	"github.com/gorilla/websocket"
 )
@@ -32,31 +32,65 @@ type Frame struct {
 	Bytes []byte
 }
 
-// Client is one connection's subscription to one job. The hub is the only one that closes its
-// queue; once Messages is closed, CloseCode says why.
+// Client is one connection's subscription to one job: a bounded queue of frames that the hub
+// fills and the connection takes from. The hub never waits for a client: it appends under the
+// client's lock and calls notify when the queue goes from empty to not empty; a client whose
+// queue is full is dropped (1013). The queue holds memory only while frames wait.
 type Client struct {
-	jobID   string
-	send    chan *Frame
+	jobID  string
+	limit  int
+	notify func()
+
+	mu      sync.Mutex
+	queue   []*Frame
+	dropped bool
 	code    int
 	reason  string
-	dropped atomic.Bool
 }
-
-// Messages is the client's queue of live events, in the order they were broadcast. It is closed
-// when the hub drops the client (slow consumer, shutdown).
-func (c *Client) Messages() <-chan *Frame { return c.send }
-
-// CloseCode is the WebSocket close code and reason the connection should send. It may be read
-// only after Messages is closed.
-func (c *Client) CloseCode() (int, string) { return c.code, c.reason }
-
-// Dropped reports whether the hub has closed the client. A connection checks it before each
-// write so that it sends the close code at once instead of draining a queue the client will
-// replay anyway; CloseCode may be read once it is true.
-func (c *Client) Dropped() bool { return c.dropped.Load() }
 
 // JobID is the job the client follows.
 func (c *Client) JobID() string { return c.jobID }
+
+// Take returns the queued frames, oldest first, and empties the queue, reusing spare's storage
+// for the next frames. Once the hub has dropped the client, dropped is true, code and reason
+// say which close to send, and the frames still queued are discarded: the connection closes and
+// the client resumes from the log.
+func (c *Client) Take(spare []*Frame) (frames []*Frame, dropped bool, code int, reason string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.dropped {
+		return nil, true, c.code, c.reason
+	}
+	frames, c.queue = c.queue, spare[:0]
+	return frames, false, 0, ""
+}
+
+// push queues f; false means the queue was full and the client is now dropped.
+func (c *Client) push(f *Frame) (ok, wake bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.dropped {
+		return true, false
+	}
+	if len(c.queue) >= c.limit {
+		return false, false
+	}
+	c.queue = append(c.queue, f)
+	return true, len(c.queue) == 1
+}
+
+// drop marks the client closed with code; it reports whether it was open.
+func (c *Client) drop(code int, reason string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.dropped {
+		return false
+	}
+	c.dropped, c.code, c.reason = true, code, reason
+	clear(c.queue)
+	c.queue = nil
+	return true
+}
 
 type jobClose struct {
 	jobID  string
@@ -111,9 +145,11 @@ func New(log *slog.Logger, opt Options) *Hub {
 	}
 }
 
-// NewClient makes a subscription to jobID; it receives nothing until Register.
-func (h *Hub) NewClient(jobID string) *Client {
-	return &Client{jobID: jobID, send: make(chan *Frame, h.queueSize)}
+// NewClient makes a subscription to jobID; it receives nothing until Register. notify is
+// called, from the hub's goroutine, when frames become available to Take or the client is
+// dropped; it must return quickly.
+func (h *Hub) NewClient(jobID string, notify func()) *Client {
+	return &Client{jobID: jobID, limit: h.queueSize, notify: notify}
 }
 
 // Register adds c to its job's subscribers and returns once the hub has done so: every event
@@ -198,11 +234,14 @@ func (h *Hub) Run(ctx context.Context) {
 			}
 		case m := <-h.broadcast:
 			for c := range h.subs[m.JobID] {
-				select {
-				case c.send <- m:
-				default:
+				ok, wake := c.push(m)
+				if !ok {
 					h.log.Warn("subscriber too slow, closing", "job_id", m.JobID, "seq", m.Seq)
 					h.remove(c, websocket.CloseTryAgainLater, "too slow: reconnect with since=<last seq>")
+					continue
+				}
+				if wake {
+					c.notify()
 				}
 			}
 		case <-ctx.Done():
@@ -216,8 +255,7 @@ func (h *Hub) Run(ctx context.Context) {
 	}
 }
 
-// remove drops c from its job and closes its queue with code. Only Run calls it, so a queue is
-// closed once, by the one goroutine that sends on it.
+// remove drops c from its job and marks it closed with code (0: the connection asked to leave).
 func (h *Hub) remove(c *Client, code int, reason string) {
 	set, ok := h.subs[c.jobID]
 	if !ok {
@@ -233,7 +271,7 @@ func (h *Hub) remove(c *Client, code int, reason string) {
 	if code == 0 {
 		code, reason = websocket.CloseNormalClosure, ""
 	}
-	c.code, c.reason = code, reason
-	c.dropped.Store(true)
-	close(c.send)
+	if c.drop(code, reason) {
+		c.notify()
+	}
 }

@@ -25,23 +25,52 @@ func start(t *testing.T, opt hub.Options) (*hub.Hub, context.CancelFunc) {
 	return h, cancel
 }
 
-func recv(t *testing.T, c *hub.Client) (*hub.Frame, bool) {
+// queue is a test connection: it takes frames whenever the hub signals.
+type queue struct {
+	c      *hub.Client
+	signal chan struct{}
+	frames []*hub.Frame
+}
+
+func newQueue(h *hub.Hub, job string) *queue {
+	q := &queue{signal: make(chan struct{}, 1)}
+	q.c = h.NewClient(job, func() {
+		select {
+		case q.signal <- struct{}{}:
+		default:
+		}
+	})
+	return q
+}
+
+// next waits for the next frame; ok is false once the client was dropped.
+func (q *queue) next(t *testing.T) (f *hub.Frame, ok bool) {
 	t.Helper()
-	select {
-	case m, ok := <-c.Messages():
-		return m, ok
-	case <-time.After(5 * time.Second):
-		t.Fatal("no message within 5s")
-		return nil, false
+	for len(q.frames) == 0 {
+		frames, dropped, _, _ := q.c.Take(nil)
+		if dropped {
+			return nil, false
+		}
+		if len(frames) > 0 {
+			q.frames = frames
+			break
+		}
+		select {
+		case <-q.signal:
+		case <-time.After(5 * time.Second):
+			t.Fatal("no message within 5s")
+		}
 	}
+	f, q.frames = q.frames[0], q.frames[1:]
+	return f, true
 }
 
 func TestBroadcastReachesOnlyThatJobInOrder(t *testing.T) {
 	h, _ := start(t, hub.Options{})
 	ctx := context.Background()
-	a1, a2, b := h.NewClient("a"), h.NewClient("a"), h.NewClient("b")
-	for _, c := range []*hub.Client{a1, a2, b} {
-		if err := h.Register(ctx, c); err != nil {
+	a1, a2, b := newQueue(h, "a"), newQueue(h, "a"), newQueue(h, "b")
+	for _, q := range []*queue{a1, a2, b} {
+		if err := h.Register(ctx, q.c); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -51,9 +80,9 @@ func TestBroadcastReachesOnlyThatJobInOrder(t *testing.T) {
 		}
 	}
 	h.Broadcast(ctx, hub.Message{JobID: "b", Seq: 1})
-	for _, c := range []*hub.Client{a1, a2} {
+	for _, q := range []*queue{a1, a2} {
 		for want := int64(1); want <= 100; want++ {
-			m, ok := recv(t, c)
+			m, ok := q.next(t)
 			if !ok || m.JobID != "a" || m.Seq != want {
 				t.Fatalf("got %+v (open %v), want job a seq %d", m, ok, want)
 			}
@@ -62,7 +91,7 @@ func TestBroadcastReachesOnlyThatJobInOrder(t *testing.T) {
 			}
 		}
 	}
-	if m, _ := recv(t, b); m.JobID != "b" || m.Seq != 1 {
+	if m, _ := b.next(t); m.JobID != "b" || m.Seq != 1 {
 		t.Fatalf("job b subscriber got %+v", m)
 	}
 }
@@ -70,64 +99,64 @@ func TestBroadcastReachesOnlyThatJobInOrder(t *testing.T) {
 func TestSlowClientIsDroppedWith1013AndOthersContinue(t *testing.T) {
 	h, _ := start(t, hub.Options{QueueSize: 4})
 	ctx := context.Background()
-	slow, fast := h.NewClient("j"), h.NewClient("j")
-	h.Register(ctx, slow)
-	h.Register(ctx, fast)
-	got := make(chan int64, 100)
-	go func() {
-		for m := range fast.Messages() {
-			got <- m.Seq
-		}
-		close(got)
-	}()
+	slow, fast := newQueue(h, "j"), newQueue(h, "j")
+	h.Register(ctx, slow.c)
+	h.Register(ctx, fast.c)
 	// Paced to the fast client, so only the slow one can fall behind.
 	for want := int64(1); want <= 50; want++ {
 		h.Broadcast(ctx, hub.Message{JobID: "j", Seq: want})
-		select {
-		case seq := <-got:
-			if seq != want {
-				t.Fatalf("fast client got seq %d, want %d", seq, want)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatalf("fast client stalled at seq %d", want)
+		if m, ok := fast.next(t); !ok || m.Seq != want {
+			t.Fatalf("fast client got %+v (open %v), want seq %d", m, ok, want)
 		}
 	}
-	n := 0
-	for range slow.Messages() {
-		n++
+	frames, dropped, code, _ := slow.c.Take(nil)
+	if !dropped || len(frames) != 0 || code != websocket.CloseTryAgainLater {
+		t.Fatalf("slow client: dropped %v, %d frames, code %d; want dropped with 1013", dropped, len(frames), code)
 	}
-	if n != 4 {
-		t.Fatalf("slow client kept %d queued messages, want its queue size 4", n)
+	h.Unregister(fast.c)
+	h.Broadcast(ctx, hub.Message{JobID: "j", Seq: 51})
+	waitDropped(t, fast)
+	if _, dropped, code, _ := fast.c.Take(nil); !dropped || code != websocket.CloseNormalClosure {
+		t.Fatalf("unregistered client: dropped %v code %d", dropped, code)
 	}
-	if code, _ := slow.CloseCode(); code != websocket.CloseTryAgainLater {
-		t.Fatalf("slow client close code %d, want 1013", code)
-	}
-	h.Unregister(fast)
-	if _, ok := <-got; ok {
-		t.Fatal("fast client got a message after its unregister")
+}
+
+func waitDropped(t *testing.T, q *queue) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, dropped, _, _ := q.c.Take(nil); dropped {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("client not dropped within 5s")
+		}
+		select {
+		case <-q.signal:
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 }
 
 func TestShutdownClosesWith1001AndNeverBlocksAfterwards(t *testing.T) {
 	h, stop := start(t, hub.Options{})
 	ctx := context.Background()
-	c := h.NewClient("j")
-	if err := h.Register(ctx, c); err != nil {
+	q := newQueue(h, "j")
+	if err := h.Register(ctx, q.c); err != nil {
 		t.Fatal(err)
 	}
 	stop()
-	if _, ok := recv(t, c); ok {
-		t.Fatal("queue still open after shutdown")
-	}
-	if code, _ := c.CloseCode(); code != websocket.CloseGoingAway {
+	waitDropped(t, q)
+	if _, _, code, _ := q.c.Take(nil); code != websocket.CloseGoingAway {
 		t.Fatalf("close code %d, want 1001", code)
 	}
 	done := make(chan struct{})
 	go func() {
 		for range 200 { // more than the unregister buffer
-			h.Unregister(c)
+			h.Unregister(q.c)
 		}
-		if err := h.Register(ctx, h.NewClient("j")); err != hub.ErrStopped {
+		h.CloseJob("j", 1000, "")
+		if err := h.Register(ctx, newQueue(h, "j").c); err != hub.ErrStopped {
 			t.Errorf("Register after stop: %v, want ErrStopped", err)
 		}
 		if err := h.Broadcast(ctx, hub.Message{JobID: "j", Seq: 1}); err != hub.ErrStopped {

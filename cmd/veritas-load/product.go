@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/veritas-audit/veritas/extract/docxgen"
+)
+
+// jobResult is what one upload measured.
+type jobResult struct {
+	first, complete time.Duration
+	err             error
+}
+
+func runProduct(ctx context.Context, args []string, out io.Writer) error {
+	fs := newFlags("product")
+	server := fs.String("server", "http://127.0.0.1:8000", "the API listener")
+	rate := fs.Int("rate", 100, "uploads per second")
+	duration := fs.Duration("duration", 60*time.Second, "how long to keep uploading")
+	subs := fs.Int("subs", 10, "subscribers per job")
+	tables := fs.Int("tables", 10, "tables in the generated statement")
+	file := fs.String("file", "", "upload this .docx instead of a generated statement")
+	timeout := fs.Duration("timeout", 30*time.Second, "longest one job may take before it counts as an error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	base, err := loopbackURL(*server, "server")
+	if err != nil {
+		return err
+	}
+	switch {
+	case *rate < 1 || *rate > 2000:
+		return errors.New("-rate: 1 to 2000 uploads per second")
+	case *duration <= 0 || *duration > 30*time.Minute:
+		return errors.New("-duration: up to 30m")
+	case *subs < 1 || *subs > 100:
+		return errors.New("-subs: 1 to 100")
+	}
+	doc := statement(*tables)
+	if *file != "" {
+		if doc, err = os.ReadFile(*file); err != nil {
+			return err
+		}
+	}
+	total := int(float64(*rate) * duration.Seconds())
+	results := make([]jobResult, total)
+	var wg sync.WaitGroup
+	interval := time.Second / time.Duration(*rate)
+	start := time.Now()
+	for i := range total {
+		if wait := time.Until(start.Add(time.Duration(i) * interval)); wait > 0 {
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		wg.Go(func() {
+			jctx, cancel := context.WithTimeout(ctx, *timeout)
+			defer cancel()
+			results[i] = oneJob(jctx, base.String(), wsBase(base), doc, *subs)
+		})
+	}
+	sent := time.Since(start)
+	wg.Wait()
+	elapsed := time.Since(start)
+
+	var first, complete []time.Duration
+	errs := map[string]int{}
+	for _, r := range results {
+		if r.err != nil {
+			errs[r.err.Error()]++
+			continue
+		}
+		first = append(first, r.first)
+		complete = append(complete, r.complete)
+	}
+	fmt.Fprintf(out, "uploads %d over %s (%.1f/s offered), %d subscribers each; all done after %s: %.1f jobs/s completed\n",
+		total, sent.Round(time.Millisecond), float64(total)/sent.Seconds(), *subs, elapsed.Round(time.Millisecond), float64(len(complete))/elapsed.Seconds())
+	fmt.Fprintf(out, "upload → first event:    %s\n", summarize(first))
+	fmt.Fprintf(out, "upload → audit_complete: %s\n", summarize(complete))
+	n := 0
+	for msg, c := range errs {
+		fmt.Fprintf(out, "error ×%d: %s\n", c, msg)
+		n += c
+	}
+	fmt.Fprintf(out, "errors %d\n", n)
+	if n > 0 {
+		return fmt.Errorf("%d of %d jobs failed", n, total)
+	}
+	return nil
+}
+
+func wsBase(u interface{ String() string }) string {
+	s := u.String()
+	if len(s) > 4 && s[:4] == "http" {
+		return "ws" + s[4:]
+	}
+	return s
+}
+
+// oneJob uploads doc, follows the job with subs subscribers and measures the first of them.
+func oneJob(ctx context.Context, base, ws string, doc []byte, subs int) jobResult {
+	start := time.Now()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	w, _ := mw.CreateFormFile("file", "statement.docx")
+	w.Write(doc)
+	mw.Close()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/documents/upload", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return jobResult{err: fmt.Errorf("upload: %w", errors.Unwrap(err))}
+	}
+	var job struct {
+		ID     string `json:"id"`
+		Detail string `json:"detail"`
+	}
+	json.NewDecoder(resp.Body).Decode(&job)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		return jobResult{err: fmt.Errorf("upload: %s: %s", resp.Status, job.Detail)}
+	}
+	results := make([]jobResult, subs)
+	var wg sync.WaitGroup
+	for i := range subs {
+		wg.Go(func() { results[i] = follow(ctx, ws+"/ws/jobs/"+job.ID, start) })
+	}
+	wg.Wait()
+	for _, r := range results {
+		if r.err != nil {
+			return r
+		}
+	}
+	return results[0]
+}
+
+// follow reads a job's stream until audit_complete, checking seqs run 1, 2, 3… without a gap.
+func follow(ctx context.Context, url string, start time.Time) jobResult {
+	var d websocket.Dialer
+	c, _, err := d.DialContext(ctx, url, nil)
+	if err != nil {
+		return jobResult{err: fmt.Errorf("subscribe: %w", err)}
+	}
+	defer c.Close()
+	stop := context.AfterFunc(ctx, func() { c.SetReadDeadline(time.Now()) })
+	defer stop()
+	var r jobResult
+	var last int64
+	for {
+		_, msg, err := c.ReadMessage()
+		if err != nil {
+			return jobResult{err: fmt.Errorf("stream: %w", err)}
+		}
+		seq, _, ok := eventHead(msg)
+		if !ok {
+			continue
+		}
+		if seq != last+1 {
+			return jobResult{err: fmt.Errorf("stream: seq %d after %d", seq, last)}
+		}
+		last = seq
+		if seq == 1 {
+			r.first = time.Since(start)
+		}
+		if bytes.Contains(msg, []byte(`"type":"audit_complete"`)) {
+			r.complete = time.Since(start)
+			return r
+		}
+	}
+}
+
+// statement generates a statement of n tables, each a small casting with one planted error in
+// the first, like the ones the benchmarks upload.
+func statement(n int) []byte {
+	d := docxgen.New().Heading(1, "Acme Holdings plc — Annual Report 2024").
+		Paragraph("These consolidated financial statements of Acme Holdings plc for the year ended 31 December 2024 " +
+			"are presented in thousands of euros. Revenue increased by 11% to 1,500.5 thousand, driven by services.")
+	for i := 1; i <= n; i++ {
+		total := "1,500.5"
+		if i == 1 {
+			total = "1,510.5"
+		}
+		d.Heading(2, fmt.Sprintf("Note %d — Revenue by segment", i)).
+			Paragraph("The table below analyses revenue by segment (in thousands of euros).").
+			Table([][]string{
+				{"", "2024", "2023"},
+				{"Products", "1,200.5", "1,100.0"},
+				{"Services", "300.0", "250.0"},
+				{"Total revenue", total, "1,350.0"},
+			})
+	}
+	return d.Bytes()
+}
