@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -76,7 +77,12 @@ func (h *Handlers) Synthetic(c *gin.Context) {
 
 // Stats reports the process's memory and connection counts, for load tools that measure the
 // cost of a connection (GET /debug/stats on the admin listener).
+// With ?gc=1 it first collects garbage and returns freed memory to the OS, so that figures
+// taken before and after a change compare live memory.
 func (h *Handlers) Stats(c *gin.Context) {
+	if c.Query("gc") == "1" {
+		debug.FreeOSMemory()
+	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	h.streams.mu.Lock()

@@ -19,6 +19,8 @@ import (
 type subscriber struct {
 	job      *loadJob
 	conn     *websocket.Conn
+	dial     func(since int64) (*websocket.Conn, error)
+	resumes  int64 // reconnections after a 1013 close
 	last     int64 // highest seq received
 	received int64
 	dups     int64
@@ -103,7 +105,11 @@ func runFanout(ctx context.Context, args []string, out io.Writer) error {
 				dialErr.CompareAndSwap(nil, err)
 				return
 			}
-			all[i] = &subscriber{job: j, conn: c, last: 1, lat: make([]time.Duration, 0, min(*events, 1<<16))}
+			all[i] = &subscriber{job: j, conn: c, last: 1, lat: make([]time.Duration, 0, min(*events, 1<<16)),
+				dial: func(since int64) (*websocket.Conn, error) {
+					c, _, err := dialer.DialContext(ctx, wsURL(base, j.id, since), nil)
+					return c, err
+				}}
 		})
 	}
 	dialWG.Wait()
@@ -146,14 +152,15 @@ func runFanout(ctx context.Context, args []string, out io.Writer) error {
 	closeAll(all)
 
 	var (
-		lat                              []time.Duration
-		received, lost, dups, unfinished int64
-		end                              time.Time
+		lat                                       []time.Duration
+		received, lost, dups, unfinished, resumes int64
+		end                                       time.Time
 	)
 	for _, s := range readers {
 		lat = append(lat, s.lat...)
 		received += s.received
 		dups += s.dups
+		resumes += s.resumes
 		if s.last < s.job.target.Load() {
 			unfinished++
 			lost += s.job.target.Load() - s.last
@@ -166,7 +173,7 @@ func runFanout(ctx context.Context, args []string, out io.Writer) error {
 	elapsed := end.Sub(start)
 	fmt.Fprintf(out, "deliveries %d in %s: %.0f/s\n", received, elapsed.Round(time.Millisecond), float64(received)/elapsed.Seconds())
 	fmt.Fprintf(out, "latency (event timestamp to receipt): %s\n", summarize(lat))
-	fmt.Fprintf(out, "lost %d, duplicated %d, subscribers that did not finish %d\n", lost, dups, unfinished)
+	fmt.Fprintf(out, "lost %d, duplicated %d, subscribers that did not finish %d, resumes after 1013 %d\n", lost, dups, unfinished, resumes)
 	closed := 0
 	for _, s := range stalledSubs {
 		if s != nil {
@@ -185,13 +192,28 @@ func runFanout(ctx context.Context, args []string, out io.Writer) error {
 // read records every event until the generator's last one has arrived or ctx ends.
 func (s *subscriber) read(ctx context.Context) {
 	var buf bytes.Buffer
-	stop := context.AfterFunc(ctx, func() { s.conn.SetReadDeadline(time.Now()) })
-	defer stop()
+	c := s.conn
+	stop := context.AfterFunc(ctx, func() { c.SetReadDeadline(time.Now()) })
+	defer func() { stop() }()
 	for {
 		if t := s.job.target.Load(); t > 0 && s.last >= t {
 			return
 		}
 		_, r, err := s.conn.NextReader()
+		if websocket.IsCloseError(err, websocket.CloseTryAgainLater) && ctx.Err() == nil {
+			// Too slow for the server's queue: resume from the log, as a real client does.
+			s.conn.Close()
+			c, derr := s.dial(s.last)
+			if derr != nil {
+				s.err = derr
+				return
+			}
+			s.conn = c
+			s.resumes++
+			stop()
+			stop = context.AfterFunc(ctx, func() { c.SetReadDeadline(time.Now()) })
+			continue
+		}
 		if err != nil {
 			s.err = err
 			return

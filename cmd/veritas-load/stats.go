@@ -41,7 +41,7 @@ type serverStats struct {
 
 func fetchStats(admin *url.URL) (serverStats, error) {
 	var s serverStats
-	resp, err := httpClient.Get(admin.JoinPath("/debug/stats").String())
+	resp, err := httpClient.Get(admin.JoinPath("/debug/stats").String() + "?gc=1")
 	if err != nil {
 		return s, err
 	}
