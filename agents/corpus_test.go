@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -546,4 +547,290 @@ func describe(fs []schemas.Finding) string {
 		parts = append(parts, f.Description)
 	}
 	return strings.Join(parts, "; ")
+}
+
+// TestCorpusDerivedFigures measures the roll-forward and change-column checks on the same
+// TAT-QA tables, with ground truth found by rules of its own (verifiedRollForwards,
+// verifiedChanges), kept apart from the agent's logic:
+//
+//   - a roll-forward is a row labelled as an opening balance ("… at beginning of year",
+//     "Opening balance", "Balance at 1 January") followed by movement rows and a row labelled
+//     as a closing balance, where in a column the opening plus the printed movements equals the
+//     closing within the largest rounding error; a movement cell of a verified column is
+//     changed, and the agent must name the table, the column and the closing or changed row;
+//   - a change column is one headed "change", "increase", "growth" or "variance" whose figures
+//     equal, in at least three rows and failing in none, the difference (or, for a percentage
+//     column, the relative change) of the two year columns to its left; one of its cells is
+//     changed, and the agent must name that row and column.
+//
+// It fails when recall is under 99 %. The clean tables are the same as TestCorpus's, which
+// checks them.
+func TestCorpusDerivedFigures(t *testing.T) {
+	entries := loadCorpus(t)
+	agent := NewNumeric()
+	ctx := context.Background()
+	seed := uint64(20260101)
+	if v, err := strconv.ParseUint(os.Getenv("VERITAS_CORPUS_SEED"), 10, 64); err == nil {
+		seed = v
+	}
+	perTable := plantsPerTable
+	if v, err := strconv.Atoi(os.Getenv("VERITAS_CORPUS_PLANTS")); err == nil && v > 0 {
+		perTable = v
+	}
+	rng := rand.New(rand.NewPCG(seed, 43))
+	type counts struct{ tables, plants, found int }
+	byKind := map[string]*counts{"roll-forward": {}, "change column": {}}
+	var misses []string
+	for i, e := range entries {
+		rows := e.Table.Table
+		var spots []derivedSpot
+		if rf := verifiedRollForwards(rows); len(rf) > 0 {
+			byKind["roll-forward"].tables++
+			spots = append(spots, rf...)
+		}
+		if ch := verifiedChanges(rows); len(ch) > 0 {
+			byKind["change column"].tables++
+			spots = append(spots, ch...)
+		}
+		rng.Shuffle(len(spots), func(a, b int) { spots[a], spots[b] = spots[b], spots[a] })
+		perKind := map[string]int{}
+		for _, s := range spots {
+			if perKind[s.kind] == perTable {
+				continue
+			}
+			changed, ok := mutateBeyond(rng, rows[s.row][s.col], s.bound)
+			if !ok {
+				continue
+			}
+			perKind[s.kind]++
+			c := byKind[s.kind]
+			c.plants++
+			cp := make([][]string, len(rows))
+			for r := range rows {
+				cp[r] = append([]string(nil), rows[r]...)
+			}
+			cp[s.row][s.col] = changed
+			doc := corpusDocument(t, e.title(), cp)
+			fs, err := agent.Run(ctx, doc, nil)
+			if err != nil {
+				t.Fatalf("corpus table %d: %v", i, err)
+			}
+			if plantFound(doc, plant{rows: cp, row: s.row, col: s.col, total: s.target}, fs) != "" {
+				c.found++
+				continue
+			}
+			misses = append(misses, fmt.Sprintf("corpus table %d: %s row %q column %d %q -> %q; findings: %s",
+				i, s.kind, rows[s.row][0], s.col, rows[s.row][s.col], changed, describe(fs)))
+		}
+	}
+	plants, found := 0, 0
+	for _, k := range []string{"roll-forward", "change column"} {
+		c := byKind[k]
+		plants += c.plants
+		found += c.found
+		t.Logf("%s: %d tables, %d planted errors, %d found", k, c.tables, c.plants, c.found)
+	}
+	recall := float64(found) / float64(max(plants, 1))
+	t.Logf("derived figures: %d planted errors, %d found, recall %.1f %%", plants, found, 100*recall)
+	if testing.Verbose() {
+		for _, m := range misses {
+			t.Logf("miss: %s", m)
+		}
+	}
+	if plants < 40 {
+		t.Errorf("only %d planted errors: the corpus or the ground-truth rules changed", plants)
+	}
+	if recall < 0.99 {
+		t.Errorf("recall %.1f %% is under 99 %%", 100*recall)
+	}
+}
+
+// derivedSpot is a cell of a verified derived figure that a plant may change: a movement of a
+// roll-forward (target is its closing row) or a change cell (target is its own row).
+type derivedSpot struct {
+	kind          string
+	row, col      int
+	target        int
+	bound         float64 // the smallest change the relation can reveal
+	before, after float64
+}
+
+// Balance labels for the ground truth: an opening and a closing balance.
+var (
+	openingLabel = regexp.MustCompile(`(?i)(beginning of|^opening|^balance,? (at|as of) (january|jan) 1|^(balance )?(at|as of) 1 january|brought forward|at start of)`)
+	closingLabel = regexp.MustCompile(`(?i)(end of (the )?(year|period)|^closing|^balance,? (at|as of) |^(balance )?(at|as of) (\d|january|february|march|april|may|june|july|august|september|october|november|december)|carried forward)`)
+)
+
+// verifiedRollForwards finds the roll-forwards of a table: an opening-balance row, at least one
+// movement row, and the next closing-balance row, with a column where the opening plus the
+// printed movements equals the closing within ½ unit of the last decimal per figure.
+func verifiedRollForwards(rows [][]string) []derivedSpot {
+	var out []derivedSpot
+	for a := 0; a < len(rows); a++ {
+		if len(rows[a]) < 2 || !openingLabel.MatchString(strings.TrimSpace(rows[a][0])) {
+			continue
+		}
+		k := -1
+		for i := a + 1; i < len(rows) && i < a+20; i++ {
+			l := strings.TrimSpace(rows[i][0])
+			if openingLabel.MatchString(l) {
+				break
+			}
+			if closingLabel.MatchString(l) {
+				k = i
+				break
+			}
+		}
+		if k < a+2 {
+			continue
+		}
+		for c := 1; c < len(rows[a]); c++ {
+			o, okO := ParseNumber(rows[a][c])
+			z, okZ := ParseNumber(rows[k][c])
+			if !okO || !okZ || o.Dash || z.Dash || o.Percent || z.Percent {
+				continue
+			}
+			sum, decimals, figures, ok := o.Value, max(o.Decimals, z.Decimals), 2, true
+			var cells []int
+			for i := a + 1; i < k; i++ {
+				cell := strings.TrimSpace(rows[i][c])
+				if cell == "" {
+					continue
+				}
+				n, isNum := ParseNumber(cell)
+				if !isNum || n.Percent {
+					ok = false
+					break
+				}
+				if n.Dash {
+					continue
+				}
+				sum += n.Value
+				figures++
+				decimals = max(decimals, n.Decimals)
+				if digitCount(cell) > 0 {
+					cells = append(cells, i)
+				}
+			}
+			bound := 0.5 * math.Pow10(-decimals) * float64(figures)
+			if !ok || len(cells) == 0 || math.Abs(sum-z.Value) > bound+1e-9 {
+				continue
+			}
+			for _, i := range cells {
+				out = append(out, derivedSpot{kind: "roll-forward", row: i, col: c, target: k, bound: bound + math.Abs(sum-z.Value)})
+			}
+		}
+	}
+	return out
+}
+
+// changeHeading marks a column of changes in its heading.
+var changeHeading = regexp.MustCompile(`(?i)(change|increase|growth|variance)`)
+
+// yearHeading finds a year in a column heading.
+var yearHeading = regexp.MustCompile(`\b(19[9]\d|20\d\d)\b`)
+
+// verifiedChanges finds change columns: headed as a change, to the right of two year columns,
+// equal in at least three rows (and failing in none) to the difference of those columns, or
+// for a percentage column to their relative change, within the rounding of every figure.
+func verifiedChanges(rows [][]string) []derivedSpot {
+	if len(rows) < 4 {
+		return nil
+	}
+	width := len(rows[0])
+	heading := make([]string, width)
+	first := 0
+	for i, r := range rows {
+		numeric := 0
+		for _, c := range r[1:] {
+			if n, ok := ParseNumber(c); ok && !n.Dash && !yearHeading.MatchString(c) {
+				numeric++
+			}
+		}
+		if numeric > 0 {
+			first = i
+			break
+		}
+		for j, c := range r {
+			heading[j] += " " + c
+		}
+	}
+	if first == 0 {
+		return nil
+	}
+	var out []derivedSpot
+	for c := 1; c < width; c++ {
+		if !changeHeading.MatchString(heading[c]) {
+			continue
+		}
+		var years []int
+		for j := c - 1; j >= 1 && len(years) < 2; j-- {
+			if ys := yearHeading.FindAllString(heading[j], -1); len(ys) == 1 && !changeHeading.MatchString(heading[j]) {
+				years = append(years, j)
+			}
+		}
+		if len(years) < 2 {
+			continue
+		}
+		ya, yb := yearHeading.FindString(heading[years[0]]), yearHeading.FindString(heading[years[1]])
+		cur, prior := years[0], years[1]
+		if ya < yb {
+			cur, prior = prior, cur
+		} else if ya == yb {
+			continue
+		}
+		pctColumn := strings.Contains(heading[c], "%")
+		var spots []derivedSpot
+		failed := false
+		for i := first; i < len(rows); i++ {
+			z, okZ := ParseNumber(rows[i][c])
+			x, okX := ParseNumber(rows[i][cur])
+			y, okY := ParseNumber(rows[i][prior])
+			if !okZ || !okX || !okY || z.Dash || x.Dash || y.Dash || x.Percent || y.Percent || digitCount(rows[i][c]) == 0 {
+				continue
+			}
+			ux, uy := 0.5*math.Pow10(-x.Decimals), 0.5*math.Pow10(-y.Decimals)
+			var want, bound float64
+			if pctColumn || z.Percent {
+				if y.Value == 0 || (x.Value < 0) != (y.Value < 0) {
+					continue
+				}
+				want = (x.Value - y.Value) / math.Abs(y.Value) * 100
+				bound = math.Pow10(-z.Decimals) + 100*(ux/math.Abs(y.Value)+math.Abs(x.Value)*uy/(y.Value*y.Value))
+			} else {
+				want = x.Value - y.Value
+				bound = 0.5*math.Pow10(-z.Decimals) + ux + uy
+			}
+			if math.Abs(math.Abs(z.Value)-math.Abs(want)) > bound+1e-9 {
+				failed = true
+				break
+			}
+			spots = append(spots, derivedSpot{kind: "change column", row: i, col: c, target: i, bound: 2 * bound})
+		}
+		if !failed && len(spots) >= 3 {
+			out = append(out, spots...)
+		}
+	}
+	return out
+}
+
+// mutateBeyond makes a typing error in a cell that moves its value by more than bound, keeping
+// its sign (a sign flip is not a casting error); it reports false when none of 40 tries does.
+func mutateBeyond(rng *rand.Rand, cell string, bound float64) (string, bool) {
+	before, ok := ParseNumber(cell)
+	if !ok {
+		return "", false
+	}
+	for range 40 {
+		changed, _, ok := mutateDigits(rng, cell)
+		if !ok {
+			continue
+		}
+		after, ok := ParseNumber(changed)
+		if !ok || after.Dash || math.Abs(math.Abs(after.Value)-math.Abs(before.Value)) <= bound {
+			continue
+		}
+		return changed, true
+	}
+	return "", false
 }

@@ -348,6 +348,10 @@ func validDigits(s string) (string, int, bool) {
 		}
 	}
 	digits := strings.Join(groups, "")
+	if len(digits) > 1 && digits[0] == '0' {
+		// "000" is the unit heading of a column ("€000"), never a printed figure.
+		return "", 0, false
+	}
 	if hasPoint {
 		digits += "." + frac
 	}

@@ -22,6 +22,11 @@ func TestParseNumber(t *testing.T) {
 		{in: "1,234,567", ok: true, value: 1234567},
 		{in: "0.060", ok: true, value: 0.06, decimals: 3},
 		{in: ".5", ok: true, value: 0.5, decimals: 1},
+		// Unit headings that look like figures: "€000" is thousands of euros, not zero.
+		{in: "€000", ok: false},
+		{in: "000", ok: false},
+		{in: "$ 0,000", ok: false},
+		{in: "0", ok: true, value: 0},
 		{in: "+5", ok: true, value: 5},
 		{in: "  16  ", ok: true, value: 16},
 		// Currency symbols and codes, before or after.

@@ -14,9 +14,12 @@ import (
 
 // Numeric is the numeric_validation agent: it casts and cross-casts every table of the statement
 // (components against the totals and subtotals printed with them, and total columns against the
-// columns beside them) and reports each total that does not add up. It is deliberately quiet
-// where a table's structure is not clear: most relations in a real statement are not plain sums,
-// and a false alarm costs the auditor as much time as a miss.
+// columns beside them), checks roll-forwards (opening balance + movements = closing balance) and
+// the percentages, ratios and changes a table states against their parts, and compares the
+// tables with each other: the same line item and period in two places, and the balance sheet
+// identity. It is deliberately quiet where a table's structure is not clear: most relations in
+// a real statement are not plain sums, and a false alarm costs the auditor as much time as a
+// miss.
 type Numeric struct{}
 
 var _ Agent = (*Numeric)(nil)
@@ -31,15 +34,20 @@ func (n *Numeric) Info() schemas.AgentInfo {
 		ID:       schemas.AgentNumeric,
 		Category: "numeric",
 		Name:     "Numeric validation",
-		Description: "Casts and cross-casts every table: checks that components add up to the " +
-			"totals and subtotals printed with them, down each column and across total columns, " +
-			"within rounding.",
+		Description: "Casts and cross-casts every table (components against the totals and " +
+			"subtotals printed with them, down each column and across total columns), checks " +
+			"roll-forwards and the margins, ratios and changes a table states, and compares the " +
+			"statements with each other and with their notes: the same line item and period in " +
+			"two places, closing cash, profit, equity, and total assets against total equity and " +
+			"liabilities, all within rounding and each table's scale.",
 		Available: true,
 	}
 }
 
-// Run checks every table of doc, reporting progress after each table and stopping between
-// tables when ctx ends. Findings come in document order: by table, row and column.
+// Run checks every table of doc, then compares the tables with each other, reporting progress
+// after each table and after the comparison, and stopping between steps when ctx ends. Findings
+// within tables come first, in document order (by table, row and column); those across tables
+// follow, ordered by the table of the figure they report.
 func (n *Numeric) Run(ctx context.Context, doc *extract.Document, progress Progress) ([]schemas.Finding, error) {
 	if doc == nil {
 		return nil, fmt.Errorf("numeric validation: no document")
@@ -49,6 +57,9 @@ func (n *Numeric) Run(ctx context.Context, doc *extract.Document, progress Progr
 		tables = markdownTables(doc.Markdown)
 	}
 	findings := []schemas.Finding{}
+	models := make([]*tableModel, len(tables))
+	flagged := make([]map[[2]int]int, len(tables))
+	steps := len(tables) + 1 // each table, then the comparison across tables
 	for i, t := range tables {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("numeric validation stopped at table %d of %d: %w", i+1, len(tables), err)
@@ -56,21 +67,89 @@ func (n *Numeric) Run(ctx context.Context, doc *extract.Document, progress Progr
 		if t.Index == 0 {
 			t.Index = i + 1
 		}
-		issues := checkTable(t)
-		for _, is := range issues {
-			findings = append(findings, is.finding())
-		}
+		m := readTable(t)
+		models[i] = m
+		fs, cells := checkModel(m)
+		flagged[i] = cells
+		findings = append(findings, fs...)
 		if progress != nil {
-			progress(i+1, len(tables), fmt.Sprintf("checked table %d of %d: %d finding(s)",
-				i+1, len(tables), len(issues)))
+			progress(i+1, steps, fmt.Sprintf("checked table %d of %d: %d finding(s)",
+				i+1, len(tables), len(fs)))
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("numeric validation stopped before comparing tables: %w", err)
+	}
+	cross := crossTableChecks(doc, models, flagged)
+	for _, d := range cross {
+		findings = append(findings, d.finding())
+	}
+	if progress != nil {
+		progress(steps, steps, fmt.Sprintf("compared figures across %d table(s): %d finding(s)",
+			len(tables), len(cross)))
 	}
 	return findings, nil
 }
 
-// checkTable runs every check on one table and orders what it finds by row, column and check.
-func checkTable(t extract.Table) []issue {
-	m := readTable(t)
+// Suspicion of a cell, as the in-table checks leave it for the cross-table checks.
+const (
+	suspectComponent = 1 // a component of a relation that fails
+	suspectReported  = 2 // the cell a finding reports
+)
+
+// checkModel runs the checks within one table and words what they find, in row, column and
+// check order. It also returns how suspect each cell (row index, column) is after them: when two
+// tables disagree, a figure that does not cast in its own table is the likelier culprit.
+func checkModel(m *tableModel) ([]schemas.Finding, map[[2]int]int) {
+	cells := map[[2]int]int{}
+	suspect := func(row, col int) {
+		if cells[[2]int{row, col}] == 0 {
+			cells[[2]int{row, col}] = suspectComponent
+		}
+	}
+	issues := checkTableModel(m)
+	type placed struct {
+		row, col int
+		f        schemas.Finding
+	}
+	var all []placed
+	for _, is := range issues {
+		cells[[2]int{is.target.index, is.col}] = suspectReported
+		all = append(all, placed{is.target.index, is.col, is.finding()})
+	}
+	for _, is := range issues {
+		for _, c := range is.comps {
+			suspect(c.index, is.col)
+		}
+		for _, j := range is.compCols {
+			suspect(is.target.index, j)
+		}
+	}
+	var derived []discrepancy
+	for _, b := range m.bands {
+		derived = append(derived, checkContinuity(m, b)...)
+	}
+	derived = append(derived, checkRatios(m, cells)...)
+	for _, d := range derived {
+		cells[[2]int{d.row.index, d.col}] = suspectReported
+		all = append(all, placed{d.row.index, d.col, d.finding()})
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		if all[i].row != all[j].row {
+			return all[i].row < all[j].row
+		}
+		return all[i].col < all[j].col
+	})
+	out := make([]schemas.Finding, len(all))
+	for i, p := range all {
+		out[i] = p.f
+	}
+	return out, cells
+}
+
+// checkTableModel runs the casting checks on one table and orders what they find by row,
+// column and check.
+func checkTableModel(m *tableModel) []issue {
 	if m.width < 2 {
 		return nil
 	}
@@ -108,10 +187,14 @@ func (is issue) finding() schemas.Finding {
 	}
 	formula := is.formula()
 	var desc string
-	if is.check == checkCrossColumn {
+	switch is.check {
+	case checkCrossColumn:
 		desc = fmt.Sprintf("%s %s (%s) does not equal the sum of the other columns (%s)",
 			clip(fsli, 300), clip(column, 200), formatAmount(res.actual, dec), formatAmount(res.expected, dec))
-	} else {
+	case checkRollForward:
+		desc = fmt.Sprintf("%s %s (%s) does not equal the opening balance plus the movements (%s)",
+			clip(fsli, 300), clip(column, 200), formatAmount(res.actual, dec), formatAmount(res.expected, dec))
+	default:
 		desc = fmt.Sprintf("%s %s (%s%s) does not equal the sum of its components (%s%s)",
 			clip(fsli, 300), clip(column, 200), formatAmount(res.actual, dec), unit, formatAmount(res.expected, dec), unit)
 	}
@@ -152,13 +235,13 @@ func (is issue) finding() schemas.Finding {
 // formula writes the relation as an auditor would: "Fixed Price + Other = Total sales".
 func (is issue) formula() string {
 	var terms []string
-	if is.check == checkCrossColumn {
+	if len(is.compCols) > 0 {
 		for _, j := range is.compCols {
 			terms = append(terms, is.band.names[j])
 		}
 	} else {
 		for _, c := range is.comps {
-			terms = append(terms, rowName(c))
+			terms = append(terms, sectionedName(is.band, c))
 		}
 	}
 	const maxTerms = 12
@@ -181,13 +264,25 @@ func (is issue) formula() string {
 		}
 		b.WriteString(t)
 	}
-	target := rowName(is.target)
-	if is.check == checkCrossColumn {
+	target := sectionedName(is.band, is.target)
+	if len(is.compCols) > 0 {
 		target = is.band.names[is.col]
 	}
 	b.WriteString(" = ")
 	b.WriteString(target)
 	return b.String()
+}
+
+// sectionedName names a row in a formula: its label, prefixed by its section when the label is
+// only a date ("Cost: At 31 December 2024"), so the balances of a roll-forward note read apart.
+func sectionedName(b *band, r *tableRow) string {
+	if r.balance == balanceNone || r.item.key != "" {
+		return rowName(r)
+	}
+	if section := strings.TrimRight(sectionOf(b, r), ": "); section != "" {
+		return section + ": " + rowName(r)
+	}
+	return rowName(r)
 }
 
 // fsliName names the line item a finding is about: the row label, or for an unlabelled

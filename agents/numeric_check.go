@@ -23,7 +23,13 @@ import (
 //     decimals (a price column beside share counts is not a broken total), or percentages
 //     confirmed by another percentage column or adding to 100 %.
 // A relation is reported on a label alone only where a single column can be checked, the row is
-// labelled "Total" and every row of the block above it prints a figure.
+// labelled "Total" and every row of the block above it prints a figure, or the row is a closing
+// balance whose roll-forward block (one opening balance, movements) is labelled as such.
+//
+// Roll-forwards laid out by rows are cast here too: a closing balance ("At 31 December 2024",
+// "Balance at end of year") is an aggregate of the opening balance and the movements above it,
+// tried also with movements printed without a sign subtracted when their labels say they
+// decrease the balance (disposals, amounts used, payments, depreciation).
 //
 // Cross-column: a column that equals the sum of the other amount columns in (nearly) every row,
 // such as a "Total" column or a roll-forward's closing balance, is a relation too; rows where it
@@ -45,6 +51,8 @@ const (
 	patPrinted    = iota // every component added as printed
 	patLess              // rows labelled "Less ..." subtracted
 	patFirstMinus        // the first component less the others (gross less deductions)
+	patDecrease          // roll-forwards: disposals, payments, depreciation printed unsigned are subtracted
+	patDisposals         // roll-forwards of accumulated depreciation: disposals subtracted, depreciation added
 	patCount
 )
 
@@ -121,13 +129,15 @@ type runSum struct {
 	less     float64 // Σ with "Less" rows subtracted
 	rest     float64 // Σ as printed of the run without its first item (for first-minus-rest)
 	first    float64 // the first item's figure
+	decrease float64 // Σ with decreasing and wearing movements subtracted (patDecrease)
+	disposal float64 // Σ with decreasing movements subtracted, wearing ones added (patDisposals)
 	figures  int     // components printing a figure
 	decimals int
 	invalid  bool // a component is text, or a percentage among amounts
 }
 
 // add puts the next item (one row further up) at the front of the run.
-func (a *runSum) add(cell tableCell, less, percentColumn bool) {
+func (a *runSum) add(cell tableCell, r *tableRow, percentColumn bool) {
 	a.rest = a.printed
 	a.first = 0
 	switch {
@@ -138,10 +148,21 @@ func (a *runSum) add(cell tableCell, less, percentColumn bool) {
 		v := cell.num.Value
 		a.first = v
 		a.printed += v
-		if less {
+		if r.less {
 			a.less -= v
 		} else {
 			a.less += v
+		}
+		switch r.flow {
+		case flowDecrease:
+			a.decrease -= math.Abs(v)
+			a.disposal -= math.Abs(v)
+		case flowWearing:
+			a.decrease -= math.Abs(v)
+			a.disposal += math.Abs(v)
+		default:
+			a.decrease += v
+			a.disposal += v
 		}
 		a.figures++
 		a.decimals = max(a.decimals, cell.num.Decimals)
@@ -155,6 +176,10 @@ func (a *runSum) expected(pattern int) float64 {
 		return a.less
 	case patFirstMinus:
 		return a.first - a.rest
+	case patDecrease:
+		return a.decrease
+	case patDisposals:
+		return a.disposal
 	}
 	return a.printed
 }
@@ -195,7 +220,7 @@ func evaluate(b *band, target *tableRow, comps []*tableRow, col int, pattern int
 	var a runSum
 	percent := b.kinds[col] == colPercent
 	for i := len(comps) - 1; i >= 0; i-- {
-		a.add(comps[i].cells[col], isLessLabel(comps[i].label), percent)
+		a.add(comps[i].cells[col], comps[i], percent)
 	}
 	return judge(b, target, col, &a, pattern)
 }
@@ -206,8 +231,9 @@ func (r cellResult) strong() bool {
 	return r.state == stateMatch && math.Abs(r.actual) > 5*r.tol
 }
 
-// signsFor returns the component signs of a pattern, or nil when the pattern does not apply.
-func signsFor(comps []*tableRow, pattern int) []float64 {
+// signsFor returns the component signs of a pattern in a column, or nil when the pattern does
+// not apply.
+func signsFor(comps []*tableRow, pattern, col int) []float64 {
 	signs := make([]float64, len(comps))
 	switch pattern {
 	case patPrinted:
@@ -234,6 +260,14 @@ func signsFor(comps []*tableRow, pattern int) []float64 {
 			signs[i] = -1
 		}
 		signs[0] = 1
+	case patDecrease, patDisposals:
+		for i, c := range comps {
+			signs[i] = 1
+			positive := c.cells[col].class == cellNum && c.cells[col].num.Value > 0
+			if positive && (c.flow == flowDecrease || (c.flow == flowWearing && pattern == patDecrease)) {
+				signs[i] = -1
+			}
+		}
 	}
 	return signs
 }
@@ -242,6 +276,21 @@ func signsFor(comps []*tableRow, pattern int) []float64 {
 func isLessLabel(label string) bool {
 	w := words(label)
 	return len(w) > 0 && (w[0] == "less" || w[0] == "deduct" || w[0] == "minus" || w[0] == "deduction")
+}
+
+// blockEnd reports whether a row ends a block of figures: the last row of its band, or followed
+// by a section label or a blank row.
+func blockEnd(b *band, r *tableRow) bool {
+	for i, x := range b.rows {
+		if x != r {
+			continue
+		}
+		for _, next := range b.rows[i+1:] {
+			return next.kind != rowData
+		}
+		return true
+	}
+	return false
 }
 
 // totalLabel reports whether a label names a total outright.
@@ -388,7 +437,10 @@ func checkBand(m *tableModel, b *band) []issue {
 		if r.percent || r.perUnit {
 			continue
 		}
-		aggregate := aggregateLabel(r.label)
+		// A closing balance ("At 31 December 2024") is the sum of the opening balance and the
+		// movements above it: an aggregate, checked also with unsigned decreases subtracted.
+		roll := r.balance == balanceClosing
+		aggregate := roll || r.subtotal || aggregateLabel(r.label)
 		// Rows that are not labelled as aggregates only close runs inside their own section,
 		// and never as "first less the rest": a line item that happens to equal a difference
 		// of the rows above it is no subtotal.
@@ -400,17 +452,19 @@ func checkBand(m *tableModel, b *band) []issue {
 		for i := range sums {
 			sums[i] = runSum{}
 		}
-		anyLess := false
+		anyLess, anyFlow, anyDecrease := false, false, false
 		for start := len(items) - 1; start >= first && start >= len(items)-maxRun; start-- {
 			it := items[start]
-			less := isLessLabel(it.label)
-			anyLess = anyLess || less
+			anyLess = anyLess || it.less
+			anyFlow = anyFlow || it.flow != flowNone
+			anyDecrease = anyDecrease || it.flow == flowDecrease
 			for i, col := range cols {
-				sums[i].add(it.cells[col], less, b.kinds[col] == colPercent)
+				sums[i].add(it.cells[col], it, b.kinds[col] == colPercent)
 			}
 			n := len(items) - start
 			for p := range patCount {
-				if (p == patLess && !anyLess) || (p == patFirstMinus && (n < 2 || !aggregate)) {
+				if (p == patLess && !anyLess) || (p == patFirstMinus && (n < 2 || !aggregate)) ||
+					(p == patDecrease && (!roll || !anyFlow)) || (p == patDisposals && (!roll || !anyDecrease)) {
 					continue
 				}
 				work.start, work.pattern = start, p
@@ -440,15 +494,21 @@ func checkBand(m *tableModel, b *band) []issue {
 		case single != nil && single.miss == 0 && single.strong > 0 && aggregate:
 			closeInto(single.start)
 		case multi != nil && multi.miss > 0 && multi.strong > 0 &&
-			((aggregate && multi.strong >= multi.miss) || (multi.strong >= 2 && multi.strong >= 2*multi.miss)):
+			((aggregate && multi.strong >= multi.miss) || (multi.strong >= 2 && multi.strong >= 2*multi.miss) ||
+				// The last row of a block, made of the whole block above it (a note's total
+				// printed without "Total": "Income tax expense" below current and deferred tax).
+				(blockEnd(b, r) && multi.start == boundary && len(items)-boundary >= 2 && multi.strong >= multi.miss) ||
+				// A closing balance made of the one opening balance above it and the movements
+				// between, as the labels say.
+				(roll && multi.start == rollStart(items, boundary))):
 			comps := append([]*tableRow(nil), items[multi.start:]...)
 			for _, res := range multi.results {
 				if res.state != stateMismatch || !supported(b, multi, res) {
 					continue
 				}
 				issues = append(issues, issue{
-					check: checkInTable, table: m, band: b, target: r, col: res.col,
-					comps: comps, signs: signsFor(comps, multi.pattern), result: res,
+					check: relationCheck(r, comps), table: m, band: b, target: r, col: res.col,
+					comps: comps, signs: signsFor(comps, multi.pattern, res.col), result: res,
 					evidence: holdingEvidence(b, multi),
 				})
 			}
@@ -459,6 +519,13 @@ func checkBand(m *tableModel, b *band) []issue {
 				issues = append(issues, is)
 			}
 			closeInto(boundary)
+		case roll && rollStart(items, boundary) >= 0:
+			start := rollStart(items, boundary)
+			comps := append([]*tableRow(nil), items[start:]...)
+			if is, ok := rollOnlyIssue(m, b, cols, r, comps); ok {
+				issues = append(issues, is)
+			}
+			closeInto(start)
 		default:
 			items = append(items, r)
 		}
@@ -481,7 +548,7 @@ func holdingEvidence(b *band, c *candidate) string {
 // table has a single column to check it in, so no other column can confirm the relation. It only
 // reports when every component prints a figure in that column.
 func labelOnlyIssue(m *tableModel, b *band, cols []int, r *tableRow, comps []*tableRow) (issue, bool) {
-	signs := signsFor(comps, patPrinted)
+	signs := signsFor(comps, patPrinted, 0)
 	var found *cellResult
 	checkable := 0
 	for _, col := range cols {
@@ -497,7 +564,7 @@ func labelOnlyIssue(m *tableModel, b *band, cols []int, r *tableRow, comps []*ta
 	if checkable != 1 || found == nil {
 		return issue{}, false
 	}
-	if less := signsFor(comps, patLess); less != nil {
+	if less := signsFor(comps, patLess, 0); less != nil {
 		if evaluate(b, r, comps, found.col, patLess).state != stateMismatch {
 			return issue{}, false
 		}
@@ -509,15 +576,56 @@ func labelOnlyIssue(m *tableModel, b *band, cols []int, r *tableRow, comps []*ta
 	}, true
 }
 
+// relationCheck is the check type of a relation: a roll-forward when the target is a closing
+// balance and its first component a balance, otherwise a casting relation.
+func relationCheck(target *tableRow, comps []*tableRow) string {
+	if target.balance != balanceClosing || len(comps) < 2 || comps[0].balance == balanceNone {
+		return checkInTable
+	}
+	for _, c := range comps[1:] {
+		if c.balance != balanceNone {
+			return checkInTable // balances of several sections: cost less accumulated depreciation
+		}
+	}
+	return checkRollForward
+}
+
 // checkColumns runs the cross-column check of one band: a column equal to the sum of the other
 // amount columns in nearly every row.
 func checkColumns(m *tableModel, b *band) []issue {
-	var amounts []int
+	var amounts, sums []int
 	for j, k := range b.kinds {
 		if k == colAmount {
 			amounts = append(amounts, j)
+			// A column of changes between two others is checked as such (changeColumns), not
+			// as a part of a sum: "2019 = 2018 + $ Change" holds, but says nothing new.
+			if !(b.variance[j] && changeHeaded(b, j)) {
+				sums = append(sums, j)
+			}
 		}
 	}
+	if len(amounts) < 3 {
+		return nil
+	}
+	issues := checkColumnSums(m, b, sums)
+	reported := map[int]bool{}
+	for _, is := range issues {
+		reported[is.col] = true
+	}
+	for _, j := range sums {
+		if !reported[j] && totalLabel(b.names[j]) {
+			issues = append(issues, checkTotalColumn(m, b, sums, j)...)
+		}
+	}
+	if last := amounts[len(amounts)-1]; !reported[last] {
+		issues = append(issues, checkColumnRollForward(m, b, amounts)...)
+	}
+	return issues
+}
+
+// checkColumnSums finds a column equal to the sum of the other amount columns in nearly every
+// row, and reports the rows where it is not.
+func checkColumnSums(m *tableModel, b *band, amounts []int) []issue {
 	if len(amounts) < 3 {
 		return nil
 	}
@@ -598,8 +706,80 @@ func checkColumns(m *tableModel, b *band) []issue {
 	return issues
 }
 
-// evaluateRow checks cell[total] = Σ cell[comps] in one row.
+// checkTotalColumn checks a column headed "Total…" against the amount columns just left of it
+// (back to the first amount column or an earlier total), as a maturity table's "Total
+// contractual cash flows" sums the time bands but not the "Carrying amount" beside it. A row
+// with a single figure counts: "131.1 | – | – | 131.1" holds. Rows labelled as totals are left
+// out when a line item fails, since their failure follows from it.
+func checkTotalColumn(m *tableModel, b *band, amounts []int, total int) []issue {
+	var comps []int
+	for _, j := range amounts {
+		switch {
+		case j >= total:
+		case totalLabel(b.names[j]):
+			comps = comps[:0]
+		default:
+			comps = append(comps, j)
+		}
+	}
+	if len(comps) < 2 || comps[len(comps)-1] != total-1 {
+		return nil
+	}
+	type failing struct {
+		r   *tableRow
+		res cellResult
+	}
+	var items, totals []failing
+	match := 0
+	for _, r := range b.rows {
+		if r.kind != rowData || r.percent || r.perUnit {
+			continue
+		}
+		res := evaluateRowFigures(r, total, comps, 1)
+		res.col = total
+		switch res.state {
+		case stateMatch:
+			match++
+		case stateMismatch:
+			if totalLabel(r.label) {
+				totals = append(totals, failing{r, res})
+			} else {
+				items = append(items, failing{r, res})
+			}
+		}
+	}
+	report := items
+	if len(items) == 0 && match >= 2 {
+		report = totals
+	}
+	if match < 1 || len(report) == 0 || len(report) > max(1, match/3) {
+		return nil
+	}
+	signs := make([]float64, len(comps))
+	for i := range signs {
+		signs[i] = 1
+	}
+	var issues []issue
+	for _, f := range report {
+		issues = append(issues, issue{
+			check: checkCrossColumn, table: m, band: b, target: f.r, col: total,
+			compCols: comps, signs: signs, result: f.res,
+			evidence: "the column is headed as the total of the columns before it, which add up to it in " +
+				itoa(match) + " other row(s)",
+		})
+	}
+	return issues
+}
+
+// evaluateRow checks cell[total] = Σ cell[comps] in one row with at least two figures among the
+// components.
 func evaluateRow(r *tableRow, total int, comps []int) cellResult {
+	return evaluateRowFigures(r, total, comps, 2)
+}
+
+// evaluateRowFigures checks cell[total] = Σ cell[comps] in one row with at least minFigures
+// figures among the components.
+func evaluateRowFigures(r *tableRow, total int, comps []int, minFigures int) cellResult {
 	var res cellResult
 	t := r.cells[total]
 	if t.class != cellNum || t.num.Percent {
@@ -624,7 +804,7 @@ func evaluateRow(r *tableRow, total int, comps []int) cellResult {
 	if !t.num.Dash {
 		actual = t.num.Value
 	}
-	if figures < 2 || (actual == 0 && sum == 0) {
+	if figures < minFigures || (actual == 0 && sum == 0) {
 		return res
 	}
 	res.expected, res.actual, res.decimals, res.figures = sum, actual, decimals, figures

@@ -56,7 +56,31 @@ type tableRow struct {
 	// perUnit is set when the label says the figures are per share, ratios, rates or
 	// averages, which do not add up down a column or across a row.
 	perUnit bool
+	// less is set for a row printed as a deduction ("Less: accumulated depreciation").
+	less bool
+	// balance is balanceOpening or balanceClosing for the balances of a roll-forward ("At 1
+	// January 2024", "Balance at end of year").
+	balance int
+	// flow says how the label moves a balance when the figure is printed without a sign.
+	flow rowFlow
+	// subtotal is set for the subtotals a primary statement defines by the rows above them:
+	// gross profit, operating profit, profit before tax, profit for the year.
+	subtotal bool
+	// item is the line item the label names, read once for the checks across tables.
+	item lineItem
+	// ratioLabel is set when the row may state a ratio: it prints percentages, or its label
+	// says so.
+	ratioLabel bool
 }
+
+// rowFlow says how a movement row of a roll-forward changes the balance by its label.
+type rowFlow uint8
+
+const (
+	flowNone     rowFlow = iota
+	flowDecrease         // disposals, payments, amounts used or reversed: reduce any balance
+	flowWearing          // depreciation, amortisation, impairment: reduce an asset, add to its accumulated depreciation
+)
 
 // columnKind says how a column's figures may be added.
 type columnKind uint8
@@ -115,6 +139,15 @@ func readTable(t extract.Table) *tableModel {
 		}
 		r.label = normalizeSpaces(r.cells[0].raw)
 		classifyRow(r, inHeader)
+		if r.kind == rowData || r.kind == rowSection {
+			r.item = readLineItem(r.label)
+		}
+		if r.kind == rowData {
+			r.less = isLessLabel(r.label)
+			r.balance = r.item.balance
+			r.flow = flowOf(words(r.label))
+			r.subtotal = statementSubtotals[r.item.key]
+		}
 		m.rows = append(m.rows, r)
 		switch r.kind {
 		case rowHeader:
@@ -144,6 +177,7 @@ func readTable(t extract.Table) *tableModel {
 		for _, r := range b.rows {
 			if r.kind == rowData {
 				markRow(r, b)
+				r.ratioLabel = percentRow(r) || hasWord(r.label, "ratio")
 			}
 		}
 	}
@@ -392,7 +426,8 @@ func classifyColumns(b *band, width int) {
 		switch {
 		case figures == 0 || texts > figures || years > figures:
 			b.kinds[j] = colNone
-		case pct*2 >= figures || strings.Contains(name, "%") || hasWord(name, "percent", "percentage"):
+		case pct*2 >= figures || strings.Contains(name, "%") || hasWord(name, "percent", "percentage") ||
+			percentUnit(b, j):
 			b.kinds[j] = colPercent
 			l := strings.ToLower(name)
 			b.shareOf[j] = strings.Contains(l, "of total") || strings.Contains(l, "% of") ||
@@ -406,6 +441,19 @@ func classifyColumns(b *band, width int) {
 			b.kinds[j] = colAmount
 		}
 	}
+}
+
+// percentUnit reports whether a heading row states the column's unit as a percentage: "(%)"
+// under "Change".
+func percentUnit(b *band, j int) bool {
+	for _, h := range b.headers {
+		if j < len(h.cells) {
+			if t := strings.Trim(normalizeSpaces(h.cells[j].raw), "() "); t == "%" || strings.EqualFold(t, "in %") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // varianceColumns finds the amount columns that equal, up to sign, the difference of two amount
@@ -505,4 +553,49 @@ func tableRef(m *tableModel) string {
 		return fmt.Sprintf("Table %d", m.index)
 	}
 	return fmt.Sprintf("Table %d '%s'", m.index, m.title)
+}
+
+// statementSubtotals are the line items a statement prints as the sum of the rows above them.
+var statementSubtotals = map[string]bool{
+	"gross profit": true, "operating profit": true, "profit before tax": true,
+	"profit for the year": true, "total comprehensive income": true,
+	"net cash from operating activities": true, "cash generated from operations": true,
+}
+
+// decreaseWords mark a movement that reduces the balance it moves, whatever the balance.
+var decreaseWords = []string{
+	"disposal", "disposals", "disposed", "sold", "derecognised", "derecognized", "derecognition",
+	"written", "write", "writeoff", "writeoffs", "utilised", "utilized", "used", "released",
+	"reversed", "reversal", "reversals", "paid", "payment", "payments", "repaid", "repayment",
+	"repayments", "settled", "settlement", "settlements", "redeemed", "redemption", "redemptions",
+	"retirements", "retired", "expired", "forfeited", "cancelled", "canceled", "cancellations",
+	"lapsed", "exercised", "vested", "decrease", "decreases", "reduction", "reductions",
+	"deductions", "dividends", "dividend", "distributions", "collected", "collections",
+	"withdrawals", "outflows", "surrendered", "terminated", "terminations",
+}
+
+// wearingWords mark depreciation-like movements.
+var wearingWords = []string{"depreciation", "amortisation", "amortization", "impairment", "impairments"}
+
+// flowOf reads how a movement label, split into words, changes a balance.
+func flowOf(ws []string) rowFlow {
+	switch {
+	case anyWord(ws, wearingWords) && !anyWord(ws, []string{"reversal", "reversed", "accumulated"}):
+		return flowWearing
+	case anyWord(ws, decreaseWords) && !anyWord(ws, []string{"proceeds", "acquired", "additions"}):
+		return flowDecrease
+	}
+	return flowNone
+}
+
+// anyWord reports whether any of want occurs among the words ws.
+func anyWord(ws, want []string) bool {
+	for _, w := range ws {
+		for _, x := range want {
+			if w == x {
+				return true
+			}
+		}
+	}
+	return false
 }

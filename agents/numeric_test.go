@@ -372,7 +372,7 @@ func TestNumericRunContract(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := []string{"1/3", "2/3", "3/3"}; !reflect.DeepEqual(calls, want) {
+		if want := []string{"1/4", "2/4", "3/4", "4/4"}; !reflect.DeepEqual(calls, want) {
 			t.Errorf("progress %v, want %v", calls, want)
 		}
 		if len(fs) != 2 || fs[0].RawData["table"] != 2 || fs[1].RawData["table"] != 3 {
