@@ -1,0 +1,576 @@
+package logic
+
+import (
+	"strings"
+)
+
+// This file turns narrative sentences into claims the tables can confirm or contradict:
+// a metric, the direction it moved, by how much, to what level, and over which years. It is
+// deliberately narrow: a sentence it cannot tie to one metric, or that speaks of forecasts,
+// adjusted measures or conditions, yields no claim.
+
+// direction is the movement a claim states.
+type direction uint8
+
+const (
+	dirNone   direction = iota
+	dirUp               // increased, rose, grew, up, higher
+	dirDown             // decreased, fell, declined, down, lower
+	dirFlat             // unchanged, flat, stable
+	dirBetter           // improved: up for a profit, down for a cost
+	dirWorse            // deteriorated
+)
+
+// state is a claim about the sign of a figure rather than its movement.
+type state uint8
+
+const (
+	stateNone           state = iota
+	stateProfit               // "made a profit", "was profitable"
+	stateLoss                 // "made a loss", "loss-making"
+	stateReturnedProfit       // "returned to profit"
+	stateSwungLoss            // "swung to a loss"
+	stateCashPositive         // "turned cash positive"
+)
+
+// claim is one checkable statement of the narrative.
+type claim struct {
+	text    string // the words of the claim, subject to complement
+	subject string // the metric as written
+	ref     metricRef
+	dir     direction
+	verb    string // the word that states the movement or the state
+	verbAt  int    // byte offset of the verb in the sentence
+	state   state
+	// multiple is the factor a verb states ("doubled" 2, "halved" 0.5), 0 when none.
+	multiple float64
+	multHdg  hedge
+	sizes    []quantity
+	level    *quantity // the figure for the claim's year
+	prior    *quantity // the figure for the comparative year
+	year     int       // the year the claim is about, 0 when it does not say
+	compYear int       // the year it compares with, 0 when it does not say
+	relative bool      // compares with "last year", "the prior year"
+	scoped   bool      // the movement is said of a part ("in Europe"), not the whole
+	// dates are the balance dates the claim names ("to €44.0m at 30 September 2024").
+	dates []quantity
+	start int // byte offsets of the claim in its sentence
+	end   int
+}
+
+// sentenceResult is what one sentence yields.
+type sentenceResult struct {
+	text   string
+	start  int // byte offset in the paragraph
+	claims []claim
+	// open is set when the sentence speaks of figures or changes but yielded no claim: a
+	// candidate for the language-model review.
+	open bool
+	// year and compYear are the years the sentence names, for the sentences after it.
+	year, compYear int
+}
+
+// pos is the part of speech of a trigger word, which decides where its metric is.
+type pos uint8
+
+const (
+	posVerb pos = iota // "revenue increased"
+	posNoun            // "an increase in revenue", "revenue growth"
+	posAdj             // "revenue was higher"
+	posAdv             // "revenue was up 12%"
+	posFlat            // "revenue was unchanged"
+)
+
+// trigger is a word that states a movement.
+type trigger struct {
+	dir  direction
+	pos  pos
+	mult float64
+}
+
+// triggers are the words that state a movement, with the part of speech that says where the
+// metric stands ("revenue increased" against "an increase in revenue").
+var triggers = map[string]trigger{
+	"increased": {dirUp, posVerb, 0}, "increases": {dirUp, posVerb, 0}, "increase": {dirUp, posNoun, 0},
+	"rose": {dirUp, posVerb, 0}, "risen": {dirUp, posVerb, 0}, "rises": {dirUp, posVerb, 0}, "rise": {dirUp, posNoun, 0},
+	"grew": {dirUp, posVerb, 0}, "grown": {dirUp, posVerb, 0}, "grows": {dirUp, posVerb, 0}, "growth": {dirUp, posNoun, 0},
+	"climbed": {dirUp, posVerb, 0}, "jumped": {dirUp, posVerb, 0}, "surged": {dirUp, posVerb, 0},
+	"advanced": {dirUp, posVerb, 0}, "expanded": {dirUp, posVerb, 0}, "soared": {dirUp, posVerb, 0},
+	"widened": {dirUp, posVerb, 0},
+	"doubled": {dirUp, posVerb, 2}, "tripled": {dirUp, posVerb, 3}, "trebled": {dirUp, posVerb, 3},
+	"halved":    {dirDown, posVerb, 0.5},
+	"decreased": {dirDown, posVerb, 0}, "decreases": {dirDown, posVerb, 0}, "decrease": {dirDown, posNoun, 0},
+	"fell": {dirDown, posVerb, 0}, "fallen": {dirDown, posVerb, 0}, "falls": {dirDown, posVerb, 0}, "fall": {dirDown, posNoun, 0},
+	"declined": {dirDown, posVerb, 0}, "declines": {dirDown, posVerb, 0}, "decline": {dirDown, posNoun, 0},
+	"dropped": {dirDown, posVerb, 0}, "drop": {dirDown, posNoun, 0},
+	"reduced": {dirDown, posVerb, 0}, "reduction": {dirDown, posNoun, 0},
+	"shrank": {dirDown, posVerb, 0}, "contracted": {dirDown, posVerb, 0}, "slipped": {dirDown, posVerb, 0},
+	"eased": {dirDown, posVerb, 0}, "narrowed": {dirDown, posVerb, 0},
+	"improved": {dirBetter, posVerb, 0}, "improvement": {dirBetter, posNoun, 0}, "strengthened": {dirBetter, posVerb, 0},
+	"deteriorated": {dirWorse, posVerb, 0}, "deterioration": {dirWorse, posNoun, 0}, "worsened": {dirWorse, posVerb, 0},
+	"weakened": {dirWorse, posVerb, 0},
+	"higher":   {dirUp, posAdj, 0}, "lower": {dirDown, posAdj, 0}, "ahead": {dirUp, posAdj, 0}, "behind": {dirDown, posAdj, 0},
+	"up": {dirUp, posAdv, 0}, "down": {dirDown, posAdv, 0},
+	"unchanged": {dirFlat, posFlat, 0}, "flat": {dirFlat, posFlat, 0}, "stable": {dirFlat, posFlat, 0},
+	"steady": {dirFlat, posFlat, 0},
+}
+
+// blockers make a whole sentence unfit for checking against reported figures: forecasts,
+// conditions, sensitivities and comparisons with plans rather than with the prior year.
+var blockers = map[string]bool{
+	"will": true, "would": true, "could": true, "might": true, "should": true, "shall": true, "if": true,
+	"expect": true, "expects": true, "expected": true, "expecting": true, "expectation": true, "expectations": true,
+	"anticipate": true, "anticipates": true, "anticipated": true, "forecast": true, "forecasts": true,
+	"forecasted": true, "guidance": true, "outlook": true, "target": true, "targets": true, "targeted": true,
+	"budget": true, "budgeted": true, "projected": true, "projection": true, "projections": true,
+	"sensitivity": true, "hypothetical": true, "aim": true, "aims": true, "plan": true, "plans": true,
+	"planned": true, "consensus": true, "assuming": true, "assumed": true, "pro-forma": true,
+	"cumulative": true, "cumulatively": true, "since": true, "quarter": true, "quarterly": true,
+	"q1": true, "q2": true, "q3": true, "q4": true, "h1": true, "h2": true, "half": true, "half-year": true,
+	"months": true, "interim": true, "weeks": true, "cagr": true, "compound": true, "annualised": true, "annualized": true,
+}
+
+// qualifiers mark a measure other than the reported one ("on a constant currency basis").
+var qualifiers = map[string]bool{
+	"underlying": true, "adjusted": true, "organic": true, "organically": true, "like-for-like": true,
+	"lfl": true, "excluding": true, "ex": true, "normalised": true, "normalized": true, "pro": true,
+	"comparable": true, "constant": true, "cc": true, "local": true, "headline": true, "core": true,
+	"non-gaap": true, "non-ifrs": true, "proforma": true, "before": true, "exceptional": true,
+	"exceptionals": true, "one-off": true, "annualised": true, "per": true, "volume": true, "volumes": true,
+	"price": true, "prices": true, "rate": true, "rates": true, "segment": true,
+}
+
+// negations before a trigger turn a statement around or make it no claim at all.
+var negations = map[string]bool{"not": true, "no": true, "never": true, "neither": true, "nor": true, "without": true, "didn't": true, "wasn't": true, "weren't": true}
+
+// hardStops end a subject when scanning back from a trigger, and a complement scanning forward.
+var hardStops = map[string]bool{
+	"but": true, "while": true, "whilst": true, "whereas": true, "which": true, "that": true,
+	"because": true, "although": true, "though": true, "when": true, "where": true,
+	"due": true, "driven": true, "despite": true, "than": true, "compared": true, "versus": true,
+	"vs": true, "reflecting": true, "resulting": true, "following": true, "including": true,
+	"primarily": true, "mainly": true, "largely": true, "partly": true, "partially": true,
+	"principally": true, "offset": true, "thanks": true, "led": true, "owing": true,
+	"representing": true, "bringing": true, "after": true, "mostly": true, "attributable": true,
+	"as": true, "with": true, "and": true, "respectively": true, "it": true, "this": true,
+	"they": true, "these": true, "those": true, "by": true, "to": true, "from": true, "reflects": true,
+	"so": true, "thus": true, "hence": true, "whose": true, "who": true,
+}
+
+// causeWords introduce a driver rather than a result: "partially offset by a decrease in".
+var causeWords = map[string]bool{
+	"of": true, "for": true, "on": true, "in": true, "partially": true, "partly": true, "primarily": true,
+	"mainly": true, "largely": true, "reflects": true, "reflected": true, "includes": true, "included": true,
+	"and": true, "or": true, "caused": true, "reflect": true,
+}
+
+// parser reads claims. known reports whether the tables hold a figure for a metric key, so
+// that a phrase is only read as a metric the statements can confirm.
+type parser struct {
+	lx    *lexicon
+	known func(key string) bool
+	// names are the line items' names as words ("net", "cash", "generated", "from", …) that
+	// hold a word which would otherwise end a metric phrase.
+	names [][]string
+}
+
+// newParser reads claims against the index: its metrics and its rows' labels.
+func newParser(lx *lexicon, ix *index) *parser {
+	p := &parser{lx: lx, known: func(key string) bool { return len(ix.byKey[key]) > 0 }}
+	var labels []string
+	for _, s := range ix.series {
+		if s.row >= 0 {
+			labels = append(labels, s.label)
+		}
+	}
+	p.names = stopNames(labels)
+	return p
+}
+
+// stopNames are the names, canonical or from the tables, that contain a stop word.
+func stopNames(labels []string) [][]string {
+	var out [][]string
+	seen := map[string]bool{}
+	add := func(n string) {
+		words := strings.Fields(normLabel(n))
+		has := false
+		for _, w := range words {
+			if hardStops[w] && w != "and" {
+				has = true
+			}
+		}
+		key := strings.Join(words, " ")
+		if has && len(words) <= 10 && !seen[key] {
+			seen[key] = true
+			out = append(out, words)
+		}
+	}
+	for _, m := range metrics {
+		for _, n := range m.names {
+			add(n)
+		}
+	}
+	for _, l := range labels {
+		add(l)
+	}
+	return out
+}
+
+// paragraph parses every sentence of a paragraph. Sentences without years inherit those of
+// the sentence before, and the first sentence those the caller passes (from a heading such as
+// "2024 compared with 2023").
+func (p *parser) paragraph(text string, year, compYear int) []sentenceResult {
+	if len(text) > 40*maxSentence {
+		text = text[:40*maxSentence]
+	}
+	var out []sentenceResult
+	for _, sp := range splitSentences(text) {
+		s := text[sp.start:sp.end]
+		if len(s) > maxSentence {
+			continue
+		}
+		r := p.sentence(s)
+		r.start = sp.start
+		if r.year != 0 || r.compYear != 0 {
+			year, compYear = r.year, r.compYear
+		} else {
+			for i := range r.claims {
+				c := &r.claims[i]
+				if c.year == 0 && c.compYear == 0 && !c.relative {
+					c.year, c.compYear = year, compYear
+				}
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// sentence parses one sentence.
+func (p *parser) sentence(s string) sentenceResult {
+	res := sentenceResult{text: s}
+	toks := tokenize(s)
+	mentions := false
+	for i, t := range toks {
+		if t.kind == tokWord && blockers[t.low] && !(t.low == "may" && tokAt(toks, i+1).kind == tokNum) {
+			return res // a forecast or condition: not a statement of reported figures
+		}
+		if t.kind == tokWord && triggers[t.low].dir != dirNone {
+			mentions = true
+		}
+		if t.kind == tokNum {
+			if q, ok := readQuantity(toks, i); ok && (q.kind == qPercent || q.kind == qAmount || q.kind == qPoints) {
+				mentions = true
+			}
+		}
+	}
+	// Years the sentence names, for the ones after it.
+	for i := 0; i < len(toks); i++ {
+		if d, ok := readDate(toks, i, false); ok {
+			res.noteYear(toks, i, d.year)
+			i = d.to - 1
+			continue
+		}
+		if y, ok := readYear(toks, i); ok {
+			res.noteYear(toks, i, y.year)
+			i = y.to - 1
+		}
+	}
+	next := 0
+	for i := 0; i < len(toks); i++ {
+		if i < next || toks[i].kind != tokWord {
+			continue
+		}
+		c, end, ok := p.claimAt(toks, i, s)
+		if !ok {
+			continue
+		}
+		res.claims = append(res.claims, c)
+		next = max(end, i+1)
+	}
+	res.open = mentions && len(res.claims) == 0
+	return res
+}
+
+// noteYear records a year the sentence names, as compared-with when a comparison word
+// precedes it.
+func (r *sentenceResult) noteYear(toks []token, i, y int) {
+	if comparativeBefore(toks, i) {
+		if r.compYear == 0 {
+			r.compYear = y
+		}
+		return
+	}
+	if r.year == 0 {
+		r.year = y
+	}
+}
+
+// comparativeBefore reports whether the words just before token i introduce a comparative
+// ("compared with", "from", "over", "than", "versus", "(2023: …").
+func comparativeBefore(toks []token, i int) bool {
+	for k := i - 1; k >= max(0, i-4); k-- {
+		t := toks[k]
+		if t.kind == tokPunct && t.text == "(" {
+			return true
+		}
+		if t.kind != tokWord {
+			return false
+		}
+		switch t.low {
+		case "from", "compared", "versus", "vs", "than", "over", "against", "on", "relative", "prior":
+			return true
+		case "the", "fiscal", "financial", "year", "with", "to", "in", "for", "ended", "of":
+			continue
+		}
+		return false
+	}
+	return false
+}
+
+// claimAt reads a claim whose trigger is token i. It returns the claim and the index after it.
+func (p *parser) claimAt(toks []token, i int, s string) (claim, int, bool) {
+	if c, end, ok := p.stateClaim(toks, i, s); ok {
+		return c, end, true
+	}
+	tr, ok := triggers[toks[i].low]
+	if !ok {
+		return p.levelClaim(toks, i, s)
+	}
+	c := claim{dir: tr.dir, verb: toks[i].text, verbAt: toks[i].start, multiple: tr.mult}
+	if tr.mult != 0 {
+		switch {
+		case word(toks, i-1, "than") && word(toks, i-2, "more"):
+			c.multHdg = hedgeAtLeast
+		case word(toks, i-1, "almost", "nearly"):
+			c.multHdg = hedgeAtMost
+		case word(toks, i-1, "approximately", "roughly", "about", "around"):
+			c.multHdg = hedgeApprox
+		}
+	}
+	noun := tr.pos == posNoun
+	// ofSize says "of" introduces the size ("an increase of 12%", "we cut net debt of…"), and
+	// after is where the words after the claim's metric start.
+	ofSize := noun
+	switch tr.pos {
+	case posAdj:
+		// "was higher", "was 12% higher": a copula must come first, or it is an adjective
+		// before a noun ("higher revenue").
+		if !copulaBefore(toks, i) {
+			return claim{}, 0, false
+		}
+		if word(toks, i+1, "than") && !yearAfterThan(toks, i+2) {
+			return claim{}, 0, false // "higher than expected", "lower than the market"
+		}
+	case posAdv:
+		if word(toks, i+1, "to") || !(startsQuantity(toks, i+1) || word(toks, i+1, "by", "on", "from", "year-on-year", "year-over-year") || copulaBefore(toks, i) || punct(toks, i-1, ",")) {
+			return claim{}, 0, false // "up to", "paid down", "set up"
+		}
+	case posFlat:
+		if !copulaBefore(toks, i) {
+			return claim{}, 0, false
+		}
+	case posVerb:
+		// A past participle after "by", "to", "of" is an adjective: "driven by increased sales".
+		if word(toks, i-1, "by", "to", "of", "from", "with", "the", "a", "an", "for", "in", "on") {
+			return claim{}, 0, false
+		}
+		if strings.HasSuffix(toks[i].low, "s") && !strings.HasSuffix(toks[i].low, "ss") {
+			// "increases", "declines" after a determiner are nouns.
+			if word(toks, i-1, "the", "these", "such", "further", "price", "rate") {
+				return claim{}, 0, false
+			}
+		}
+	}
+	// Negation just before the trigger.
+	for k := i - 1; k >= max(0, i-3); k-- {
+		if toks[k].kind == tokWord && negations[toks[k].low] {
+			return claim{}, 0, false
+		}
+	}
+
+	// Where the metric is: after "in" for a noun ("an increase in revenue"), otherwise before.
+	var subj subject
+	found := false
+	preSizeEnd := i
+	nounAfter := i + 1
+	if noun {
+		// "a 12% increase", "a €3.2m reduction": a size before the noun.
+		k := i - 1
+		for k >= 0 && toks[k].kind == tokWord && nounAdjectives[toks[k].low] {
+			k--
+		}
+		lead := k
+		if q, ok := quantityEndingAt(toks, k+1); ok && (q.kind == qPercent || q.kind == qAmount || q.kind == qPoints) {
+			c.sizes = append(c.sizes, q)
+			preSizeEnd = q.from
+			lead = q.from - 1
+			for lead >= 0 && toks[lead].kind == tokWord && nounAdjectives[toks[lead].low] {
+				lead--
+			}
+		}
+		// "offset by a reduction in interest expense", "due to an increase in sales": a
+		// driver of another movement, often only part of the metric's change.
+		if lead >= 0 && toks[lead].kind == tokWord && (prepositions[toks[lead].low] || causeWords[toks[lead].low]) {
+			return claim{}, 0, false
+		}
+		j := i + 1
+		if word(toks, j, "of") {
+			if q, ok := readQuantity(toks, j+1); ok && q.kind != qPlain {
+				// "an increase of 12% in revenue"
+				c.sizes = append(c.sizes, q)
+				j = q.to
+				nounAfter = j
+			}
+		}
+		if word(toks, j, "in") {
+			if sj, ok := p.subjectAfter(toks, j+1); ok {
+				subj, found = sj, true
+				nounAfter = sj.to
+			}
+		}
+	}
+	if !found {
+		end := preSizeEnd
+		if noun {
+			// "a revenue increase": skip the article and adjectives; "revenue growth".
+			k := end - 1
+			for k >= 0 && toks[k].kind == tokWord && nounAdjectives[toks[k].low] {
+				k--
+			}
+			end = k + 1
+		}
+		sj, ok := p.subjectBefore(toks, end, &c, true)
+		if !ok && tr.pos == posVerb && actorBefore(toks, i) {
+			// "We reduced net debt by €2.8m": the metric is the verb's object.
+			if obj, ok2 := p.subjectAfter(toks, i+1); ok2 {
+				sj, ok = obj, true
+				nounAfter = obj.to
+				ofSize = true
+			}
+		}
+		if !ok {
+			return claim{}, 0, false
+		}
+		subj = sj
+	}
+	if subj.qualified {
+		return claim{}, 0, false
+	}
+	c.ref = subj.ref
+	c.subject = subj.text
+	if subj.level != nil && c.level == nil {
+		c.level = subj.level
+	}
+	if subj.year != 0 {
+		c.year = subj.year
+	}
+	if subj.compYear != 0 {
+		c.compYear = subj.compYear
+	}
+	c.dates = append(c.dates, subj.dates...)
+	start := min(subj.from, i)
+	after := i + 1
+	if ofSize {
+		after = nounAfter
+	}
+	end := p.complement(toks, after, &c, ofSize)
+	if c.scoped {
+		return claim{}, 0, false
+	}
+	if c.dir == dirBetter || c.dir == dirWorse {
+		pol := c.ref.polarity()
+		if pol == 0 {
+			return claim{}, 0, false
+		}
+		up := (c.dir == dirBetter) == (pol > 0)
+		c.dir = dirDown
+		if up {
+			c.dir = dirUp
+		}
+	}
+	for start < i && (word(toks, start, "and", "but", "while", "whilst", "whereas") || punct(toks, start, ",")) {
+		start++
+	}
+	c.start, c.end = toks[start].start, toks[max(end-1, i)].end
+	c.text = s[c.start:c.end]
+	return c, end, true
+}
+
+// actorBefore reports whether the word before a verb is the entity rather than a metric: "we",
+// "the Group", "Acme".
+func actorBefore(toks []token, i int) bool {
+	k := i - 1
+	for k >= 0 && toks[k].kind == tokWord && auxiliaries[toks[k].low] {
+		k--
+	}
+	if k < 0 || toks[k].kind != tokWord {
+		return false
+	}
+	switch toks[k].low {
+	case "we", "group", "company", "business", "management", "board", "it":
+		return true
+	}
+	r := toks[k].text[0]
+	return r >= 'A' && r <= 'Z' && k > 0
+}
+
+// nounAdjectives may stand between an article and a movement noun: "a strong increase".
+var nounAdjectives = map[string]bool{
+	"a": true, "an": true, "the": true, "strong": true, "significant": true, "modest": true, "slight": true,
+	"further": true, "small": true, "large": true, "sharp": true, "substantial": true, "marked": true,
+	"year-on-year": true, "year-over-year": true, "double-digit": true, "overall": true, "material": true,
+	"good": true, "solid": true, "robust": true, "healthy": true, "steep": true, "notable": true, "total": true,
+	"net": false, "resulting": true, "corresponding": true, "continued": true, "its": true, "our": true,
+	"this": true, "that": true, "year's": true, "years": true, "lower": false,
+}
+
+// copulaBefore reports whether a linking verb comes before token i, past adverbs and a size:
+// "was up", "were 12% higher", "remained broadly flat".
+func copulaBefore(toks []token, i int) bool {
+	k := i - 1
+	if q, ok := quantityEndingAt(toks, i); ok {
+		k = q.from - 1
+	}
+	for k >= 0 && toks[k].kind == tokWord && auxiliaries[toks[k].low] && !copulas[toks[k].low] {
+		k--
+	}
+	return k >= 0 && toks[k].kind == tokWord && (copulas[toks[k].low] || toks[k].low == "been")
+}
+
+// yearAfterThan reports whether "than" is followed by a year or a prior period ("than in 2023",
+// "than last year"), the only comparison this agent checks.
+func yearAfterThan(toks []token, i int) bool {
+	for k := i; k < min(len(toks), i+4); k++ {
+		if _, ok := readYear(toks, k); ok {
+			return true
+		}
+		if word(toks, k, "last", "prior", "previous") {
+			return true
+		}
+		if !word(toks, k, "in", "the", "for", "fiscal", "financial", "year") {
+			return false
+		}
+	}
+	return false
+}
+
+// startsQuantity reports whether a figure starts at token i.
+func startsQuantity(toks []token, i int) bool {
+	q, ok := readQuantity(toks, i)
+	return ok && q.kind != qPlain
+}
+
+// quantityEndingAt finds a figure that ends just before token end ("12%" in "was 12% higher").
+func quantityEndingAt(toks []token, end int) (quantity, bool) {
+	for k := max(0, end-6); k < end; k++ { // the longest reading: "$1.2m", not "1.2m"
+		q, ok := readQuantity(toks, k)
+		if ok && q.to == end {
+			if _, isYear := readYear(toks, k); isYear && q.kind == qPlain {
+				return quantity{}, false
+			}
+			return q, true
+		}
+	}
+	return quantity{}, false
+}
