@@ -29,6 +29,11 @@ type config struct {
 	ShutdownTimeout time.Duration
 	SendQueue       int
 	AdminAddr       string
+	GeminiAPIKey    string
+	GeminiModel     string
+	GeminiTimeout   time.Duration
+	GeminiRetries   int
+	LLMReview       bool
 
 	sqlitePath string
 }
@@ -127,6 +132,35 @@ var settings = []setting{
 		c.AdminAddr = v
 		return nil
 	}},
+	// The key has no flag: a flag would show it to anyone who can list processes.
+	{"", "VERITAS_GEMINI_API_KEY", "", "Gemini API key; enables external_signal (and the optional review)", func(c *config, v string) error {
+		c.GeminiAPIKey = strings.TrimSpace(v)
+		return nil
+	}},
+	{"gemini-model", "VERITAS_GEMINI_MODEL", "gemini-2.5-flash", "Gemini model id", func(c *config, v string) error {
+		if strings.TrimSpace(v) == "" || strings.ContainsAny(v, "/?# ") {
+			return errors.New("want a model id like gemini-2.5-flash")
+		}
+		c.GeminiModel = v
+		return nil
+	}},
+	{"gemini-timeout", "VERITAS_GEMINI_TIMEOUT", "60s", "longest one Gemini call may take", durationSetting(func(c *config) *time.Duration { return &c.GeminiTimeout }, time.Second)},
+	{"gemini-max-retries", "VERITAS_GEMINI_MAX_RETRIES", "3", "retries of a Gemini call on 429/5xx/timeouts (-1: none)", func(c *config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < -1 || n > 10 {
+			return errors.New("want a whole number from -1 to 10")
+		}
+		c.GeminiRetries = n
+		return nil
+	}},
+	{"llm-review", "VERITAS_LLM_REVIEW", "false", "let Gemini review narrative paragraphs logic_consistency's rules could not parse (needs VERITAS_GEMINI_API_KEY)", func(c *config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errors.New("want true or false")
+		}
+		c.LLMReview = b
+		return nil
+	}},
 	{"send-queue", "VERITAS_SEND_QUEUE", "256", "events queued per WebSocket before a slow client is closed with 1013", func(c *config, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 65536 {
@@ -155,16 +189,19 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	values := map[string]string{}
 	source := map[string]string{}
 	for _, s := range settings {
-		values[s.flag], source[s.flag] = s.def, "default"
+		values[s.env], source[s.env] = s.def, "default"
 		if v := getenv(s.env); v != "" {
-			values[s.flag], source[s.flag] = v, s.env
+			values[s.env], source[s.env] = v, s.env
 		}
 	}
 	fs := flag.NewFlagSet("veritas", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	for _, s := range settings {
+		if s.flag == "" {
+			continue // environment only
+		}
 		fs.Func(s.flag, s.usage+" (env "+s.env+", default "+strconv.Quote(s.def)+")", func(v string) error {
-			values[s.flag], source[s.flag] = v, "--"+s.flag
+			values[s.env], source[s.env] = v, "--"+s.flag
 			return nil
 		})
 	}
@@ -175,9 +212,16 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	for _, s := range settings {
-		if err := s.set(c, values[s.flag]); err != nil {
-			return nil, fmt.Errorf("invalid %s %q: %w", source[s.flag], values[s.flag], err)
+		if err := s.set(c, values[s.env]); err != nil {
+			shown := strconv.Quote(values[s.env])
+			if s.flag == "" {
+				shown = "(hidden)"
+			}
+			return nil, fmt.Errorf("invalid %s %s: %w", source[s.env], shown, err)
 		}
+	}
+	if c.LLMReview && c.GeminiAPIKey == "" {
+		return nil, errors.New("VERITAS_LLM_REVIEW=true needs VERITAS_GEMINI_API_KEY")
 	}
 	return c, nil
 }

@@ -17,6 +17,10 @@ import (
 	"time"
 
 	"github.com/veritas-audit/veritas/agents"
+	"github.com/veritas-audit/veritas/agents/disclosure"
+	"github.com/veritas-audit/veritas/agents/external"
+	"github.com/veritas-audit/veritas/agents/gemini"
+	"github.com/veritas-audit/veritas/agents/logic"
 	"github.com/veritas-audit/veritas/api"
 	"github.com/veritas-audit/veritas/handlers"
 	"github.com/veritas-audit/veritas/hub"
@@ -40,6 +44,35 @@ func main() {
 }
 
 var errHelp = errors.New("help requested")
+
+// team builds the audit agents. external_signal (and the optional review of logic_consistency)
+// use Gemini when VERITAS_GEMINI_API_KEY is set; without it external_signal is listed as not
+// available and says so in every job that asks for it.
+func team(ctx context.Context, cfg *config, log *slog.Logger) (*agents.Registry, error) {
+	var (
+		provider external.Provider
+		reviewer logic.Reviewer
+	)
+	if cfg.GeminiAPIKey != "" {
+		client, err := gemini.New(ctx, gemini.Config{
+			APIKey: cfg.GeminiAPIKey, Model: cfg.GeminiModel, Timeout: cfg.GeminiTimeout,
+			MaxRetries: cfg.GeminiRetries, Logger: log,
+		})
+		if err != nil {
+			return nil, err
+		}
+		provider = client
+		if cfg.LLMReview {
+			reviewer = client
+		}
+	}
+	return agents.NewRegistry(
+		agents.NewNumeric(),
+		logic.New(logic.Options{Reviewer: reviewer}),
+		disclosure.New(),
+		external.New(provider),
+	), nil
+}
 
 // signalContext ends on SIGINT or SIGTERM, which start a graceful shutdown.
 func signalContext() (context.Context, context.CancelFunc) {
@@ -66,7 +99,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	defer st.Close()
 
 	fanout := hub.New(log, hub.Options{QueueSize: cfg.SendQueue})
-	registry := agents.NewRegistry(agents.NewNumeric())
+	registry, err := team(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
 	runner := agents.NewRunner(st, fanout, registry, log, agents.RunnerOptions{
 		Workers: cfg.Workers, JobTimeout: cfg.JobTimeout, AgentDelay: cfg.AgentDelay,
 	})

@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"github.com/veritas-audit/veritas/agents"
+	"github.com/veritas-audit/veritas/agents/disclosure"
+	"github.com/veritas-audit/veritas/agents/external"
+	"github.com/veritas-audit/veritas/agents/logic"
 	"github.com/veritas-audit/veritas/extract"
 	"github.com/veritas-audit/veritas/hub"
 	"github.com/veritas-audit/veritas/schemas"
@@ -240,5 +243,53 @@ func TestAgentErrorWithoutMessageIsStillExplained(t *testing.T) {
 	}
 	if last := evs[len(evs)-1]; last.Status != schemas.JobCompleted || last.Summary.Errors != 2 {
 		t.Fatalf("audit_complete %+v", last)
+	}
+}
+
+// TestFullTeamWithoutGeminiKey runs the four agents as main wires them without a Gemini key:
+// three report, external_signal says it is not configured, and the job completes.
+func TestFullTeamWithoutGeminiKey(t *testing.T) {
+	team := []agents.Agent{agents.NewNumeric(), logic.New(logic.Options{}), disclosure.New(), external.New(nil)}
+	e := newEnv(t, envOptions{agents: team})
+	var infos []schemas.AgentInfo
+	decode(t, e.do(http.MethodGet, "/api/v1/agents", nil), 200, &infos)
+	if len(infos) != 4 {
+		t.Fatalf("agents %+v", infos)
+	}
+	for _, in := range infos {
+		if want := in.ID != schemas.AgentExternal; in.Available != want {
+			t.Fatalf("%s available %v", in.ID, in.Available)
+		}
+		if in.ID == schemas.AgentExternal && !strings.Contains(in.Reason, "not configured") {
+			t.Fatalf("external_signal reason %q", in.Reason)
+		}
+	}
+	job := e.submit(statement(2, true), nil)
+	if len(job.EnabledAgents) != 4 {
+		t.Fatalf("default enabled_agents %v", job.EnabledAgents)
+	}
+	ws := e.dial(job.ID, 0)
+	defer ws.Close()
+	evs := readAll(t, ws, 1)
+	completed, errored := map[string]bool{}, map[string]string{}
+	for _, ev := range evs {
+		switch ev.Type {
+		case schemas.EventAgentCompleted:
+			completed[ev.AgentID] = true
+		case schemas.EventAgentError:
+			errored[ev.AgentID] = ev.Error
+		}
+	}
+	if len(completed) != 3 || len(errored) != 1 || !strings.Contains(errored[schemas.AgentExternal], "external_signal is not configured") {
+		t.Fatalf("completed %v, errors %v; events %v", completed, errored, types(evs))
+	}
+	last := evs[len(evs)-1]
+	if last.Status != schemas.JobCompleted || last.Summary.Errors != 1 {
+		t.Fatalf("audit_complete %+v %+v", last, last.Summary)
+	}
+	var rows []schemas.Result
+	decode(t, e.do(http.MethodGet, "/api/v1/jobs/"+job.ID+"/results/agent/external_signal", nil), 200, &rows)
+	if len(rows) != 1 || rows[0].Error == nil || rows[0].Category != "external" {
+		t.Fatalf("external_signal rows %+v", rows)
 	}
 }
