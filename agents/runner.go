@@ -550,6 +550,32 @@ func errorRow(jobID, agentID, category, msg string) schemas.Result {
 	}
 }
 
+// maxBacklog is how many events per subscriber an unpaced generator lets queue up before it
+// waits for the connections to catch up.
+const maxBacklog = 4
+
+// waitForFanout holds an unpaced generator while the job's subscribers have more than
+// maxBacklog events waiting on average (at most a second per event): like a publisher whose
+// call returns once the server has taken the event, it emits as fast as the fan-out delivers,
+// and one stalled subscriber among many barely moves the average. False when the runner stops.
+func (r *Runner) waitForFanout(id string) bool {
+	b, ok := r.hub.(interface{ Backlog(jobID string) float64 })
+	deadline := time.Now().Add(time.Second)
+	for ok && b.Backlog(id) > maxBacklog && time.Now().Before(deadline) {
+		select {
+		case <-r.quit:
+			return false
+		case <-time.After(50 * time.Microsecond):
+		}
+	}
+	select {
+	case <-r.quit:
+		return false
+	default:
+		return true
+	}
+}
+
 // SyntheticAgent is the agent_id of generated load events.
 const SyntheticAgent = "synthetic_load"
 
@@ -588,12 +614,8 @@ func (r *Runner) Synthetic(ctx context.Context, id string, count, rate, size int
 				case <-r.quit:
 					return
 				}
-			} else {
-				select {
-				case <-r.quit:
-					return
-				default:
-				}
+			} else if !r.waitForFanout(id) {
+				return
 			}
 			if err := one(i); err != nil {
 				r.log.Warn("synthetic event", "job_id", id, "err", err)

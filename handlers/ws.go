@@ -32,6 +32,8 @@ const (
 const (
 	// maxBatch bounds the frames one vectored write sends.
 	maxBatch = 128
+	// socketSendBuffer is the kernel send buffer asked for each stream (Linux doubles it).
+	socketSendBuffer = 32 << 10
 )
 
 var (
@@ -117,6 +119,12 @@ func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c, rw, err := hj.Hijack()
 	if err != nil {
 		return nil, nil, err
+	}
+	if tc, ok := c.(*net.TCPConn); ok {
+		// A small kernel send buffer keeps the backlog of a connection in its queue, where the
+		// hub sees it (flow control, the 1013 bound), instead of megabytes the kernel would
+		// otherwise accept on its behalf; it also bounds kernel memory per connection.
+		tc.SetWriteBuffer(socketSendBuffer)
 	}
 	h.conn = &lockedConn{Conn: c}
 	return h.conn, rw, err

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gorilla/websocket"
 )
@@ -37,9 +38,11 @@ type Frame struct {
 // client's lock and calls notify when the queue goes from empty to not empty; a client whose
 // queue is full is dropped (1013). The queue holds memory only while frames wait.
 type Client struct {
-	jobID  string
-	limit  int
-	notify func()
+	jobID    string
+	limit    int
+	notify   func()
+	stats    *jobStats
+	released bool // guarded by Hub.statsMu
 
 	mu      sync.Mutex
 	queue   []*Frame
@@ -62,6 +65,7 @@ func (c *Client) Take(spare []*Frame) (frames []*Frame, dropped bool, code int, 
 		return nil, true, c.code, c.reason
 	}
 	frames, c.queue = c.queue, spare[:0]
+	c.stats.queued.Add(-int64(len(frames)))
 	return frames, false, 0, ""
 }
 
@@ -76,6 +80,7 @@ func (c *Client) push(f *Frame) (ok, wake bool) {
 		return false, false
 	}
 	c.queue = append(c.queue, f)
+	c.stats.queued.Add(1)
 	return true, len(c.queue) == 1
 }
 
@@ -87,9 +92,17 @@ func (c *Client) drop(code int, reason string) bool {
 		return false
 	}
 	c.dropped, c.code, c.reason = true, code, reason
+	c.stats.queued.Add(-int64(len(c.queue)))
 	clear(c.queue)
 	c.queue = nil
 	return true
+}
+
+// jobStats counts the frames waiting in the queues of one job's subscribers, so a publisher
+// that wants flow control can see how far the connections are behind.
+type jobStats struct {
+	queued atomic.Int64
+	subs   int // guarded by Hub.statsMu
 }
 
 type jobClose struct {
@@ -112,6 +125,9 @@ type Hub struct {
 	stopped    chan struct{}
 	queueSize  int
 	log        *slog.Logger
+
+	statsMu sync.Mutex
+	stats   map[string]*jobStats
 
 	subs map[string]map[*Client]struct{} // owned by Run
 }
@@ -142,6 +158,7 @@ func New(log *slog.Logger, opt Options) *Hub {
 		queueSize:  opt.QueueSize,
 		log:        log,
 		subs:       map[string]map[*Client]struct{}{},
+		stats:      map[string]*jobStats{},
 	}
 }
 
@@ -149,7 +166,41 @@ func New(log *slog.Logger, opt Options) *Hub {
 // called, from the hub's goroutine, when frames become available to Take or the client is
 // dropped; it must return quickly.
 func (h *Hub) NewClient(jobID string, notify func()) *Client {
-	return &Client{jobID: jobID, limit: h.queueSize, notify: notify}
+	h.statsMu.Lock()
+	defer h.statsMu.Unlock()
+	st := h.stats[jobID]
+	if st == nil {
+		st = &jobStats{}
+		h.stats[jobID] = st
+	}
+	st.subs++
+	return &Client{jobID: jobID, limit: h.queueSize, notify: notify, stats: st}
+}
+
+// Backlog is the mean number of frames waiting per subscriber of jobID (0 without any). A
+// publisher with no pace of its own can wait while it is high, so that it emits as fast as the
+// connections take events rather than filling their queues.
+func (h *Hub) Backlog(jobID string) float64 {
+	h.statsMu.Lock()
+	defer h.statsMu.Unlock()
+	st := h.stats[jobID]
+	if st == nil || st.subs == 0 {
+		return 0
+	}
+	return float64(st.queued.Load()) / float64(st.subs)
+}
+
+// release forgets c in its job's counts, once.
+func (h *Hub) release(c *Client) {
+	h.statsMu.Lock()
+	defer h.statsMu.Unlock()
+	if c.released {
+		return
+	}
+	c.released = true
+	if c.stats.subs--; c.stats.subs == 0 {
+		delete(h.stats, c.jobID)
+	}
 }
 
 // Register adds c to its job's subscribers and returns once the hub has done so: every event
@@ -268,6 +319,7 @@ func (h *Hub) remove(c *Client, code int, reason string) {
 	if len(set) == 0 {
 		delete(h.subs, c.jobID)
 	}
+	h.release(c)
 	if code == 0 {
 		code, reason = websocket.CloseNormalClosure, ""
 	}
