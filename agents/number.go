@@ -358,9 +358,11 @@ func validDigits(s string) (string, int, bool) {
 	return digits, len(frac), true
 }
 
-// formatAmount prints a value the way the statements do, with thousands separators and the
+// FormatAmount prints a value the way the statements do, with thousands separators and the
 // given decimals, and a leading minus for negatives (findings quote it inside parentheses, so
-// the accounting style would read as "((346))").
+// the accounting style would read as "((346))"). Every agent quotes figures through it.
+func FormatAmount(v float64, decimals int) string { return formatAmount(v, decimals) }
+
 func formatAmount(v float64, decimals int) string {
 	if decimals < 0 {
 		decimals = 0

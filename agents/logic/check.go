@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/veritas-audit/veritas/agents"
 )
 
 // This file checks one claim against the figures of its metric. A claim is contradicted only
@@ -780,7 +782,7 @@ func fmtFigD(v float64, s *series, extra int) string {
 	for _, x := range s.values {
 		dec = max(dec, x.decimals)
 	}
-	return formatAmount(v, dec+extra)
+	return agents.FormatAmount(v, dec+extra)
 }
 
 // fmtPct prints a percentage with one decimal.
@@ -795,7 +797,7 @@ func fmtFig(v float64, s *series) string {
 	if s.percent {
 		return fmt.Sprintf("%.*f%%", max(dec, 1), v)
 	}
-	return formatAmount(v, dec)
+	return agents.FormatAmount(v, dec)
 }
 
 // signedFig prints a change with its sign.
@@ -830,25 +832,4 @@ func unitNote(s *series) string {
 		return " (in billions)"
 	}
 	return ""
-}
-
-// formatAmount prints a value with thousands separators and the given decimals.
-func formatAmount(v float64, decimals int) string {
-	s := fmt.Sprintf("%.*f", decimals, math.Abs(v))
-	intPart, frac, hasPoint := strings.Cut(s, ".")
-	var b strings.Builder
-	if v < 0 && strings.Trim(s, "0.") != "" {
-		b.WriteByte('-')
-	}
-	for i, r := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if hasPoint {
-		b.WriteByte('.')
-		b.WriteString(frac)
-	}
-	return b.String()
 }
