@@ -8,7 +8,8 @@
 // product: uploads statements at a steady rate, with S subscribers per job, and reports upload
 // to first event and upload to audit_complete latency, jobs per second and errors.
 //
-// Every run is bounded in count and time, and it talks to loopback addresses only.
+// Every run is bounded in count and time, and it talks to loopback addresses only. With
+// VERITAS_LOAD_CPUPROFILE=file the tool profiles itself, to tell its own cost from the server's.
 package main
 
 import (
@@ -22,6 +23,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"time"
 )
 
@@ -37,6 +39,17 @@ func main() {
 func run(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
 		return errors.New("usage: veritas-load fanout|product [flags] (-h for the flags of each)")
+	}
+	if prof := os.Getenv("VERITAS_LOAD_CPUPROFILE"); prof != "" {
+		f, err := os.Create(prof)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	switch args[0] {
 	case "fanout":
