@@ -800,6 +800,14 @@ func evaluateRowFigures(r *tableRow, total int, comps []int, minFigures int) cel
 			}
 		}
 	}
+	return judgeSum(t, sum, decimals, figures, minFigures)
+}
+
+// judgeSum compares the printed total t with sum, the sum of `figures` printed components
+// (the largest of their decimals in decimals), within the rounding tolerance. With fewer than
+// minFigures components, or nothing but zeros, there is nothing to judge.
+func judgeSum(t tableCell, sum float64, decimals, figures, minFigures int) cellResult {
+	var res cellResult
 	actual := 0.0
 	if !t.num.Dash {
 		actual = t.num.Value

@@ -216,21 +216,7 @@ func evaluateRollRow(r *tableRow, close int, comps []int, flows []rowFlow, patte
 		figures++
 		decimals = max(decimals, c.num.Decimals)
 	}
-	actual := 0.0
-	if !t.num.Dash {
-		actual = t.num.Value
-	}
-	if figures < 2 || (actual == 0 && sum == 0) {
-		return res
-	}
-	res.expected, res.actual, res.decimals, res.figures = sum, actual, decimals, figures
-	res.tol = tolerance(figures, decimals)
-	if math.Abs(actual-sum) <= res.tol+1e-9*math.Max(1, math.Abs(sum)) {
-		res.state = stateMatch
-	} else {
-		res.state = stateMismatch
-	}
-	return res
+	return judgeSum(t, sum, decimals, figures, 2)
 }
 
 // checkContinuity checks that a roll-forward laid out with a column per year opens each year
