@@ -110,6 +110,10 @@ func (r *Runner) acquireEmit(id string) *emitLock {
 func (r *Runner) releaseEmit(id string, l *emitLock) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.releaseEmitLocked(id, l)
+}
+
+func (r *Runner) releaseEmitLocked(id string, l *emitLock) {
 	if l.refs--; l.refs == 0 {
 		delete(r.locks, id)
 	}
@@ -156,7 +160,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer func() {
-		close(r.quit)
+		r.mu.Lock()
+		close(r.quit) // under mu: no Synthetic adds to bg once Wait may run
+		r.mu.Unlock()
 		r.bg.Wait()
 	}()
 	start := func(id string) {
@@ -602,6 +608,14 @@ func (r *Runner) Synthetic(ctx context.Context, id string, count, rate, size int
 	if err := one(1); err != nil {
 		r.releaseEmit(id, l)
 		return 0, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	select {
+	case <-r.quit:
+		r.releaseEmitLocked(id, l)
+		return first, nil // stopping: the rest is not generated
+	default:
 	}
 	r.bg.Go(func() {
 		defer r.releaseEmit(id, l)

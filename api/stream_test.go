@@ -331,6 +331,20 @@ func TestClientFrames(t *testing.T) {
 	if _, data, _ := ws.ReadMessage(); string(data) != `{"type":"pong"}` {
 		t.Fatalf("connection not usable after bad frames: %q", data)
 	}
+	// A protocol-level ping is answered with a pong carrying its payload.
+	pong := make(chan string, 1)
+	ws.SetPongHandler(func(data string) error { pong <- data; return nil })
+	ws.WriteControl(websocket.PingMessage, []byte("are you there"), time.Now().Add(time.Second))
+	ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"ping"}`))
+	ws.ReadMessage() // the pong control frame is handled while reading this
+	select {
+	case data := <-pong:
+		if data != "are you there" {
+			t.Fatalf("pong payload %q", data)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no pong for a protocol ping")
+	}
 
 	for _, tc := range []struct {
 		name string

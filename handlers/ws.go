@@ -86,12 +86,15 @@ func (h *Handlers) Stream(c *gin.Context) {
 		h.Problem(c, errorf(http.StatusServiceUnavailable, "The server is shutting down; reconnect in a moment."))
 		return
 	}
-	hj := &hijacker{ResponseWriter: c.Writer}
+	hj := &hijacker{ResponseWriter: c.Writer, writeWait: h.opt.WriteWait}
 	ws, err := up.Upgrade(hj, c.Request, nil)
 	if err != nil {
 		h.streams.leave()
 		return // the upgrader has answered the client already
 	}
+	hj.conn.mu.Lock()
+	hj.conn.framing = true
+	hj.conn.mu.Unlock()
 	s := &stream{
 		h: h, ws: ws, conn: hj.conn, jobID: id, last: since,
 		log: h.log.With("job_id", id, "conn_id", connIDs.Add(1)),
@@ -108,7 +111,8 @@ func (h *Handlers) Stream(c *gin.Context) {
 // a control frame gorilla writes by itself (a pong, a 1009 close) never lands inside a batch.
 type hijacker struct {
 	http.ResponseWriter
-	conn *lockedConn
+	writeWait time.Duration
+	conn      *lockedConn
 }
 
 func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
@@ -126,27 +130,56 @@ func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		// otherwise accept on its behalf; it also bounds kernel memory per connection.
 		tc.SetWriteBuffer(socketSendBuffer)
 	}
-	h.conn = &lockedConn{Conn: c}
+	h.conn = &lockedConn{Conn: c, writeWait: h.writeWait}
 	return h.conn, rw, err
 }
 
-// lockedConn is a net.Conn whose every write is one whole unit under a lock.
+// errCloseSent refuses writes once a close frame has gone out (RFC 6455 §5.5.1).
+var errCloseSent = errors.New("close frame already sent")
+
+// lockedConn is a net.Conn whose every write is one whole unit under a lock, with its own write
+// deadline set under that lock; after a close frame, from us or from gorilla (a 1009), it
+// writes nothing more.
 type lockedConn struct {
 	net.Conn
-	mu sync.Mutex
+	writeWait time.Duration
+
+	mu        sync.Mutex
+	framing   bool // the handshake is done: writes are WebSocket frames
+	closeSent bool
 }
 
+// Write is gorilla's path: the handshake response, then whole control frames.
 func (c *lockedConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.closeSent {
+		return 0, errCloseSent
+	}
+	if c.framing && len(p) > 0 && p[0]&0x0f == hub.OpClose {
+		c.closeSent = true
+	}
+	c.Conn.SetWriteDeadline(time.Now().Add(c.writeWait))
 	return c.Conn.Write(p)
 }
 
-// writeFrames sends bufs with one vectored write (writev on TCP) before deadline.
-func (c *lockedConn) writeFrames(bufs *net.Buffers, deadline time.Time) error {
+// SetWriteDeadline is ignored: every write sets its own deadline under the lock, so a control
+// frame gorilla sends cannot shorten the deadline of a batch already being written.
+func (c *lockedConn) SetWriteDeadline(time.Time) error { return nil }
+
+// SetDeadline sets only the read deadline, for the same reason.
+func (c *lockedConn) SetDeadline(t time.Time) error { return c.Conn.SetReadDeadline(t) }
+
+// writeFrames sends bufs with one vectored write (writev on TCP); closing marks a batch that
+// ends with a close frame.
+func (c *lockedConn) writeFrames(bufs *net.Buffers, closing bool) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.Conn.SetWriteDeadline(deadline)
+	if c.closeSent {
+		return errCloseSent
+	}
+	c.closeSent = closing
+	c.Conn.SetWriteDeadline(time.Now().Add(c.writeWait))
 	_, err := bufs.WriteTo(c.Conn)
 	return err
 }
@@ -179,8 +212,10 @@ type stream struct {
 	jobID     string
 	closeOnce sync.Once
 	closing   atomic.Bool
-	pingDue   atomic.Bool
-	log       *slog.Logger
+	// deadlineMu orders extendRead against closeWith's grace deadline.
+	deadlineMu sync.Mutex
+	pingDue    atomic.Bool
+	log        *slog.Logger
 
 	mu      sync.Mutex // guards the fields below
 	pinger  *time.Timer
@@ -189,6 +224,7 @@ type stream struct {
 	again   bool // work arrived since the writer last looked
 	ended   bool // no more writers may start
 	replies [][]byte
+	pong    []byte // payload of the client's last ping, to answer
 	writers sync.WaitGroup
 
 	// owned by the running writer
@@ -205,6 +241,14 @@ func (s *stream) serve() {
 	defer cancel()
 	if err := s.h.hub.Register(ctx, s.client); err != nil {
 		s.closeWith(websocket.CloseGoingAway, "server shutting down")
+		s.ws.Close()
+		return
+	}
+	// A delete that ran between the check before the upgrade and the subscription has already
+	// closed the job's subscribers; this one must close itself.
+	if err := s.h.requireJob(ctx, s.jobID); err != nil {
+		s.h.hub.Unregister(s.client)
+		s.closeWith(websocket.CloseNormalClosure, "job deleted")
 		s.ws.Close()
 		return
 	}
@@ -271,6 +315,15 @@ func (s *stream) read() {
 	s.ws.SetReadLimit(maxClientFrame)
 	s.ws.SetReadDeadline(time.Now().Add(s.h.opt.PongWait))
 	s.ws.SetPongHandler(func(string) error { s.extendRead(); return nil })
+	s.ws.SetPingHandler(func(data string) error {
+		// Answer through the writer: the reader never waits behind a batch being written.
+		s.extendRead()
+		s.mu.Lock()
+		s.pong = []byte(data)
+		s.mu.Unlock()
+		s.kick()
+		return nil
+	})
 	s.ws.SetCloseHandler(func(code int, _ string) error {
 		// Answer the client's close with the same code, through the one writer path.
 		if code == websocket.CloseNoStatusReceived {
@@ -315,6 +368,8 @@ func (s *stream) read() {
 
 // extendRead gives the client another PongWait, unless the connection is closing.
 func (s *stream) extendRead() {
+	s.deadlineMu.Lock()
+	defer s.deadlineMu.Unlock()
 	if !s.closing.Load() {
 		s.ws.SetReadDeadline(time.Now().Add(s.h.opt.PongWait))
 	}
@@ -328,18 +383,20 @@ func errorMessage(text string) []byte {
 	return b
 }
 
-// closeWith starts the closing handshake once: it sends a close frame and gives the client a
-// short time to answer before the reader gives up.
+// closeWith starts the closing handshake once: no writer starts after it, it sends a close
+// frame, and gives the client a short time to answer before the reader gives up.
 func (s *stream) closeWith(code int, reason string) {
 	s.closeOnce.Do(func() {
+		s.stop()
+		s.deadlineMu.Lock()
 		s.closing.Store(true)
+		s.ws.SetReadDeadline(time.Now().Add(closeGrace))
+		s.deadlineMu.Unlock()
 		frame := hub.AppendFrame(nil, hub.OpClose, websocket.FormatCloseMessage(code, reason))
 		bufs := net.Buffers{frame}
-		if err := s.conn.writeFrames(&bufs, time.Now().Add(s.h.opt.WriteWait)); err != nil {
+		if err := s.conn.writeFrames(&bufs, true); err != nil {
 			s.ws.Close()
-			return
 		}
-		s.ws.SetReadDeadline(time.Now().Add(closeGrace))
 	})
 }
 
@@ -357,25 +414,30 @@ func (s *stream) write() {
 			return
 		}
 		s.again = false
-		replies := s.replies
-		s.replies = nil
+		replies, pong := s.replies, s.pong
+		s.replies, s.pong = nil, nil
 		s.mu.Unlock()
 
+		var held []*hub.Frame
 		if !s.replayed {
 			s.replayed = true
-			if err := s.replay(ctx, -1); err != nil {
+			var err error
+			if held, err = s.replay(ctx, -1); err != nil {
+				var d *droppedError
+				if errors.As(err, &d) {
+					s.closeAfterFlush(d.code, d.reason)
+					return
+				}
 				s.fail(err)
 				return
 			}
 		}
 		frames, dropped, code, reason := s.client.Take(s.spare)
+		if len(held) > 0 {
+			frames = append(held, frames...)
+		}
 		if dropped {
-			s.stop()
-			if err := s.flush(); err != nil {
-				s.fail(err)
-				return
-			}
-			s.closeWith(code, reason)
+			s.closeAfterFlush(code, reason)
 			return
 		}
 		for _, f := range frames {
@@ -383,13 +445,16 @@ func (s *stream) write() {
 				continue // already sent by the replay
 			}
 			if f.Seq > s.last+1 {
-				if err := s.replay(ctx, f.Seq-1); err != nil {
+				if _, err := s.replay(ctx, f.Seq-1); err != nil {
 					s.fail(err)
 					return
 				}
 			}
 			s.bufs = append(s.bufs, f.Bytes)
 			s.last = f.Seq
+		}
+		if pong != nil {
+			s.bufs = append(s.bufs, hub.AppendFrame(nil, hub.OpPong, pong))
 		}
 		for _, r := range replies {
 			s.bufs = append(s.bufs, hub.AppendFrame(nil, hub.OpText, r))
@@ -404,12 +469,33 @@ func (s *stream) write() {
 		} else {
 			s.spare = nil // a burst's large queue is not kept by an idle connection
 		}
+		if errors.Is(err, errCloseSent) {
+			return // the reader closed the connection; it waits for the client's answer
+		}
 		if err != nil {
 			s.fail(err)
 			return
 		}
 	}
 }
+
+// closeAfterFlush sends what is batched, then the close frame.
+func (s *stream) closeAfterFlush(code int, reason string) {
+	s.stop()
+	if err := s.flush(); err != nil && !errors.Is(err, errCloseSent) {
+		s.fail(err)
+		return
+	}
+	s.closeWith(code, reason)
+}
+
+// droppedError ends a replay when the hub dropped the client meanwhile.
+type droppedError struct {
+	code   int
+	reason string
+}
+
+func (e *droppedError) Error() string { return "dropped by the hub: " + e.reason }
 
 // stop lets no further writer start.
 func (s *stream) stop() {
@@ -424,7 +510,7 @@ func (s *stream) flush() error {
 		return nil
 	}
 	bufs := s.bufs
-	err := s.conn.writeFrames(&bufs, time.Now().Add(s.h.opt.WriteWait))
+	err := s.conn.writeFrames(&bufs, false)
 	clear(s.bufs)
 	if cap(s.bufs) > 4*maxBatch {
 		s.bufs = nil
@@ -436,12 +522,14 @@ func (s *stream) flush() error {
 }
 
 // replay sends stored events after s.last, up to seq `until` (-1: to the end of the log), a
-// page per vectored write; the stored JSON is sent as it is, behind a frame header.
-func (s *stream) replay(ctx context.Context, until int64) error {
+// page per vectored write; the stored JSON is sent as it is, behind a frame header. A replay to
+// the end of the log also takes the live frames queued meanwhile after each page and hands
+// them back, so a long replay does not fill the client's queue and get it dropped (1013).
+func (s *stream) replay(ctx context.Context, until int64) (held []*hub.Frame, err error) {
 	for {
 		events, err := s.h.store.Events(ctx, s.jobID, s.last, replayPage)
 		if err != nil {
-			return err
+			return held, err
 		}
 		// Headers of the page share one buffer, sized up front so appends never move it
 		// (a header is at most 10 bytes).
@@ -450,7 +538,7 @@ func (s *stream) replay(ctx context.Context, until int64) error {
 		}
 		for _, e := range events {
 			if until >= 0 && e.Seq > until {
-				return s.flush()
+				return held, s.flush()
 			}
 			start := len(s.headers)
 			s.headers = hub.AppendFrameHeader(s.headers, hub.OpText, len(e.Data))
@@ -458,11 +546,18 @@ func (s *stream) replay(ctx context.Context, until int64) error {
 			s.last = e.Seq
 		}
 		if err := s.flush(); err != nil {
-			return err
+			return held, err
 		}
 		if len(events) < replayPage {
 			s.headers = nil // an idle connection keeps no replay buffer
-			return nil
+			return held, nil
+		}
+		if until < 0 {
+			frames, dropped, code, reason := s.client.Take(nil)
+			if dropped {
+				return held, &droppedError{code, reason}
+			}
+			held = append(held, frames...)
 		}
 	}
 }

@@ -211,14 +211,17 @@ func (h *Hub) Register(ctx context.Context, c *Client) error {
 	reg := registration{client: c, added: make(chan struct{})}
 	select {
 	case <-h.stopped:
+		h.release(c)
 		return ErrStopped
 	default:
 	}
 	select {
 	case h.register <- reg:
 	case <-h.stopped:
+		h.release(c)
 		return ErrStopped
 	case <-ctx.Done():
+		h.release(c)
 		return ctx.Err()
 	}
 	select {
