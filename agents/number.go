@@ -137,7 +137,7 @@ suffix:
 	if onlyDashes(s) {
 		return Number{Dash: true, Percent: n.Percent, Currency: n.Currency}, true
 	}
-	digits, decimals, ok := validDigits(s)
+	digits, decimals, ok := validDigits(commaGroups(s))
 	if !ok {
 		return Number{}, false
 	}
@@ -151,6 +151,34 @@ suffix:
 	n.Value = v
 	n.Decimals = decimals
 	return n, true
+}
+
+// commaGroups rewrites thousands separated by a space or an apostrophe ("8 555", "1 234 567.8",
+// the Swiss "8'555") with commas, so they read like "8,555". Only groups of exactly three digits
+// after a first group of one to three count: "2019 2018" stays two numbers, not one.
+func commaGroups(s string) string {
+	if !strings.ContainsAny(s, " '’") {
+		return s
+	}
+	intPart, frac, hasPoint := strings.Cut(s, ".")
+	groups := strings.FieldsFunc(intPart, func(r rune) bool { return r == ' ' || r == '\'' || r == '’' })
+	if len(groups) < 2 || len(groups[0]) < 1 || len(groups[0]) > 3 {
+		return s
+	}
+	for i, g := range groups {
+		if (i > 0 && len(g) != 3) || strings.Trim(g, "0123456789") != "" {
+			return s
+		}
+	}
+	// The separators must be single characters between groups (no "8  555" or "8 '555").
+	if n := len(strings.Join(groups, "")) + len(groups) - 1; utf8.RuneCountInString(intPart) != n {
+		return s
+	}
+	out := strings.Join(groups, ",")
+	if hasPoint {
+		out += "." + frac
+	}
+	return out
 }
 
 // normalizeSpaces trims the cell and turns the Unicode spaces statements use (no-break, thin,

@@ -21,6 +21,16 @@ func TestParseNumber(t *testing.T) {
 		{in: "1,452.4", ok: true, value: 1452.4, decimals: 1},
 		{in: "1,234,567", ok: true, value: 1234567},
 		{in: "0.060", ok: true, value: 0.06, decimals: 3},
+		// Thousands separated by spaces (plain, no-break, thin) or apostrophes (Swiss).
+		{in: "8 555", ok: true, value: 8555},
+		{in: "8\u00a0555", ok: true, value: 8555},
+		{in: "8\u2009555", ok: true, value: 8555},
+		{in: "1 234 567.8", ok: true, value: 1234567.8, decimals: 1},
+		{in: "8'555", ok: true, value: 8555},
+		{in: "CHF 8’555", ok: true, value: 8555, currency: "CHF"},
+		{in: "(8 555)", ok: true, value: -8555},
+		{in: "2019 2018", ok: false},
+		{in: "12 34", ok: false},
 		{in: ".5", ok: true, value: 0.5, decimals: 1},
 		// Unit headings that look like figures: "€000" is thousands of euros, not zero.
 		{in: "€000", ok: false},
