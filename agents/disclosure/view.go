@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode"
 
 	"github.com/veritas-audit/veritas/agents"
 	"github.com/veritas-audit/veritas/extract"
@@ -117,12 +118,13 @@ func newView(doc *extract.Document) *view {
 		ctx := normalize(strings.Join(s.path, " \n "))
 		ref := sectionRef(s)
 		var all []piece
+		var caps captions
 		for _, b := range s.blocks {
 			switch {
 			case b.table != nil:
 				t := b.table
 				tp := tablePieces(t)
-				tctx := ctx + " \n " + normalize(t.Title)
+				tctx := caps.context(ctx) + " \n " + normalize(t.Title)
 				whole := tp
 				if t.Title != "" {
 					whole = append([]piece{textPiece(t.Title, tableRef(t), true)}, tp...)
@@ -136,6 +138,7 @@ func newView(doc *extract.Document) *view {
 					v.add("line", unit{pieces: []piece{p}, context: tctx, figure: p.figure,
 						timeBands: timeBand.MatchString(p.norm)})
 				}
+				caps.add(tp...)
 				if t.Title != "" {
 					v.add("title", unit{pieces: []piece{textPiece(t.Title, tableRef(t), true)}})
 				}
@@ -154,18 +157,24 @@ func newView(doc *extract.Document) *view {
 				if p.title {
 					v.add("title", unit{pieces: []piece{p}})
 				}
-				para := unit{pieces: []piece{p}, context: ctx, figure: p.figure, timeBands: timeBand.MatchString(p.norm)}
+				if numbered, ok := captionLike(b.text); ok {
+					caps.start(v, ctx, p.norm, numbered)
+				}
+				caps.add(p)
+				pctx := caps.context(ctx)
+				para := unit{pieces: []piece{p}, context: pctx, figure: p.figure, timeBands: timeBand.MatchString(p.norm)}
 				v.add("paragraph", para)
 				v.add("text", para)
 				for _, sen := range sentences(b.text) {
 					sp := textPiece(sen, ref, false)
-					su := unit{pieces: []piece{sp}, context: ctx, figure: sp.figure, timeBands: timeBand.MatchString(sp.norm)}
+					su := unit{pieces: []piece{sp}, context: pctx, figure: sp.figure, timeBands: timeBand.MatchString(sp.norm)}
 					v.add("sentence", su)
 					v.add("line", su)
 				}
 				all = append(all, p)
 			}
 		}
+		caps.end(v)
 		v.add("leaf", unit{pieces: all, context: ctx, figure: anyFigure(all)})
 		// A section with its subsections is one note as long as it is note-sized; the
 		// "Notes to the financial statements" heading over twenty notes is not.
@@ -193,6 +202,75 @@ func newView(doc *extract.Document) *view {
 	return v
 }
 
+// captions are the caption-like paragraphs of a heading's section ("19. Related party
+// transactions", "Compensation of key management personnel" set as plain paragraphs rather
+// than headings), which stand in for headings below the heading's own section: they count as
+// context for the paragraphs and tables after them (terms and a group's Title alike), and each
+// opens a stretch, to the next numbered caption or the section's end, that is a leaf and a
+// section unit of its own. A note titled by a plain paragraph is thus still a note. The
+// stretches lie inside their section's leaf.
+type captions struct {
+	// titles are the normalised captions in force: the last numbered one and those after it,
+	// at most maxCaptions.
+	titles []string
+	runs   []captionRun
+}
+
+type captionRun struct {
+	context string
+	pieces  []piece
+}
+
+// maxCaptions bounds the captions in force and the stretches open at once.
+const maxCaptions = 3
+
+// context is the heading context ctx with the captions in force.
+func (c *captions) context(ctx string) string {
+	if len(c.titles) == 0 {
+		return ctx
+	}
+	return ctx + " \n " + strings.Join(c.titles, " \n ")
+}
+
+// start takes the caption title, normalised, into force and opens its stretch. A numbered
+// caption starts a new note: it ends the captions and stretches before it.
+func (c *captions) start(v *view, ctx, title string, numbered bool) {
+	if numbered {
+		c.end(v)
+		c.titles = nil
+	}
+	c.titles = append(c.titles, title)
+	if len(c.titles) > maxCaptions {
+		c.titles = c.titles[1:]
+	}
+	if len(c.runs) == maxCaptions {
+		c.close(v, c.runs[0])
+		c.runs = c.runs[1:]
+	}
+	c.runs = append(c.runs, captionRun{context: c.context(ctx)})
+}
+
+// add puts pieces into every open stretch.
+func (c *captions) add(ps ...piece) {
+	for i := range c.runs {
+		c.runs[i].pieces = append(c.runs[i].pieces, ps...)
+	}
+}
+
+// end closes every open stretch.
+func (c *captions) end(v *view) {
+	for _, r := range c.runs {
+		c.close(v, r)
+	}
+	c.runs = nil
+}
+
+func (c *captions) close(v *view, r captionRun) {
+	for _, scope := range []string{"leaf", "section"} {
+		v.add(scope, unit{pieces: r.pieces, context: r.context, figure: anyFigure(r.pieces)})
+	}
+}
+
 // maxSubsections is the most subsections a heading may have for its whole text to count as one
 // note section.
 const maxSubsections = 5
@@ -210,7 +288,7 @@ func (v *view) add(scope string, u unit) {
 // textPiece makes the piece of a heading or paragraph.
 func textPiece(text, ref string, title bool) piece {
 	n := normalize(text)
-	return piece{text: text, norm: n, ref: ref, title: title, figure: amountInText.MatchString(n)}
+	return piece{text: text, norm: n, ref: ref, title: title, figure: amountInText.MatchString(n) || groupedAmount.MatchString(text)}
 }
 
 // tablePieces makes one piece per table row. A row is labelled by its first non-empty cell.
@@ -258,7 +336,7 @@ func isAmount(cell string) bool {
 		return false
 	}
 	v := n.Value
-	if n.Decimals == 0 && n.Currency == "" && v >= 1900 && v <= 2100 && !strings.ContainsAny(cell, ",(") {
+	if n.Decimals == 0 && n.Currency == "" && v >= 1900 && v <= 2100 && !strings.ContainsAny(strings.TrimSpace(cell), ",( '’\u00a0\u2009\u202f\u2007") {
 		return false // a year heading
 	}
 	return true
@@ -291,8 +369,12 @@ func anyFigure(ps []piece) bool {
 }
 
 // amountInText finds an amount stated in prose (normalised): "€4.2 million", "$ 12,300",
-// "1,234", "chf 450", "3.1m".
-var amountInText = regexp.MustCompile(`(?:[$€£¥]|\b(?:usd|eur|gbp|chf|aud|cad|jpy|cu|a\$|r)\b) ?\d|\b\d{1,3}(?:,\d{3})+\b|\b\d+(?:\.\d+)? ?(?:m|bn|k|million|billion|thousand|000)\b`)
+// "1,234", "8 555" (thousands set off by a space, no-break or thin space), "chf 450", "3.1m".
+var amountInText = regexp.MustCompile(`(?:[$€£¥]|\b(?:usd|eur|gbp|chf|aud|cad|jpy|cu|a\$|r)\b) ?\d|\b\d{1,3}(?:,\d{3})+\b|\b\d{1,3}(?: \d{3})+\b|\b\d+(?:\.\d+)? ?(?:m|bn|k|million|billion|thousand|000)\b`)
+
+// groupedAmount finds an amount with apostrophes or Unicode spaces between its thousands in
+// the printed text ("8'555", "8 555"), which normalize folds away.
+var groupedAmount = regexp.MustCompile(`(?:^|[^\d'’.,])\d{1,3}(?:['’\x{00a0}\x{2009}\x{202f}\x{2007}]\d{3})+(?:$|[^\d'’])`)
 
 // timeBand finds a maturity time band: "within one year", "1 5 year" (from "1-5 years"), "more
 // than five year", "later than 5 year", "on demand", "thereafter", "year 2".
@@ -313,6 +395,22 @@ func timeBanded(t *extract.Table) bool {
 		}
 	}
 	return len(seen) >= 2
+}
+
+// captionLike tells whether a body paragraph reads as a caption that titles what follows it: a
+// note title ("21. Related party transactions", "Note 21 Related parties"), or a short line of
+// a few words without a sentence end ("Related party transactions"). numbered is set for a
+// note title.
+func captionLike(s string) (numbered, ok bool) {
+	s = strings.TrimSpace(s)
+	if noteTitle.MatchString(s) {
+		return true, true
+	}
+	if !titleLike(s) || len([]rune(s)) > 80 || len(strings.Fields(s)) > 10 {
+		return false, false
+	}
+	r := []rune(s)[0]
+	return false, unicode.IsUpper(r) || unicode.IsDigit(r)
 }
 
 // titleLike tells whether a body paragraph reads as a title: short, no sentence end. Statements
