@@ -98,6 +98,14 @@ type checker struct {
 // document's latest year and the one before it.
 func (ck *checker) periodsFor(c claim, s *series) (cur, comp int, ok bool) {
 	cur = c.year
+	if cur == 0 && c.past {
+		// "In the previous year revenue increased…": the document's comparative year, which
+		// this series must print.
+		cur = ck.priorYear()
+		if _, has := s.at(cur); cur == 0 || !has || c.compYear != 0 && c.compYear >= cur {
+			return 0, 0, false
+		}
+	}
 	if cur == 0 {
 		cur = ck.latest
 		if _, has := s.at(cur); !has && len(s.t.years) > 0 {
@@ -118,6 +126,40 @@ func (ck *checker) periodsFor(c claim, s *series) (cur, comp int, ok bool) {
 	return cur, comp, hasCur
 }
 
+// priorYear is the year before the latest the statements present, 0 when there is none.
+func (ck *checker) priorYear() int {
+	prev := 0
+	for _, y := range ck.ix.years {
+		if y < ck.latest && y > prev {
+			prev = y
+		}
+	}
+	return prev
+}
+
+// periodEnd reports whether a balance date a claim names is a period end the tables present:
+// the day and month of a year end their headings state. "At 30 June 2024" in statements to 31
+// December is an interim date no column holds. When the headings state no date, any date is
+// taken to be the year end.
+func (ck *checker) periodEnd(d quantity) bool {
+	if d.day == 0 || d.month == 0 {
+		return true
+	}
+	known := false
+	for _, t := range ck.ix.tables {
+		for _, e := range t.yearEnds {
+			if e.day == 0 || e.month == 0 {
+				continue
+			}
+			known = true
+			if sameYearEnd(e, dateMention{day: d.day, month: d.month}) {
+				return true
+			}
+		}
+	}
+	return !known
+}
+
 // check evaluates a claim against every series of its metric. It returns the verdict to
 // report (nil when some series bears the claim out or none can be compared), and whether any
 // figure could be compared at all.
@@ -125,6 +167,15 @@ func (ck *checker) check(c claim) (*verdict, bool) {
 	cands := ck.ix.candidates(c.ref.key)
 	if len(cands) == 0 {
 		return nil, false
+	}
+	dates := c.dates
+	if c.at != nil {
+		dates = append(slices.Clone(dates), *c.at)
+	}
+	for _, d := range dates {
+		if !ck.periodEnd(d) {
+			return nil, false // an interim date: no column holds the figure it states
+		}
 	}
 	var first *verdict
 	for _, s := range cands {
@@ -140,6 +191,11 @@ func (ck *checker) check(c claim) (*verdict, bool) {
 			continue
 		}
 		if len(v.problems) == 0 {
+			if c.past && v.comp == 0 && (c.dir != dirNone || len(c.sizes) > 0 || c.multiple != 0) {
+				// A prior-year level fits, but this series lacks the year before it: the
+				// movement the claim states is left to a series that has both.
+				continue
+			}
 			return nil, true // one reading of the claim fits the statements
 		}
 		if first == nil {
@@ -156,8 +212,8 @@ func (ck *checker) check(c claim) (*verdict, bool) {
 // checkPeriod handles a claim whose years the statements do not hold: when the claim fits the
 // statements' own latest year and comparative, it has named the wrong year.
 func (ck *checker) checkPeriod(c claim, cands []*series) *verdict {
-	if c.year == 0 && c.compYear == 0 {
-		return nil
+	if c.year == 0 && c.compYear == 0 || c.past || c.multi {
+		return nil // a prior-period or multi-year claim the tables cannot hold is left alone
 	}
 	if len(c.sizes) == 0 && c.level == nil && c.prior == nil && c.state == stateNone {
 		return nil // a bare direction is too little to say which years it meant

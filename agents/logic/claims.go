@@ -51,9 +51,18 @@ type claim struct {
 	year     int       // the year the claim is about, 0 when it does not say
 	compYear int       // the year it compares with, 0 when it does not say
 	relative bool      // compares with "last year", "the prior year"
-	scoped   bool      // the movement is said of a part ("in Europe"), not the whole
+	// past is set when the claim is about the comparative period ("in the previous year
+	// revenue increased…"): it is checked against the year before the latest, never the latest.
+	past bool
+	// multi is set when the claim spans several years ("since 2020"): compYear is the start,
+	// and a one-year change is never the right comparison.
+	multi  bool
+	scoped bool // the movement is said of a part ("in Europe"), not the whole
 	// dates are the balance dates the claim names ("to €44.0m at 30 September 2024").
 	dates []quantity
+	// at is the date that opens the sentence when the metric's phrase does not hold it ("At
+	// 30 June 2024, after a strong start, revenue…").
+	at    *quantity
 	start int // byte offsets of the claim in its sentence
 	end   int
 }
@@ -68,6 +77,9 @@ type sentenceResult struct {
 	open bool
 	// year and compYear are the years the sentence names, for the sentences after it.
 	year, compYear int
+	// noCarry is set when the sentence's years are not the current comparison (a sentence
+	// about the prior year, or since some year), so the sentences after it do not inherit them.
+	noCarry bool
 }
 
 // pos is the part of speech of a trigger word, which decides where its metric is.
@@ -125,9 +137,12 @@ var blockers = map[string]bool{
 	"budget": true, "budgeted": true, "projected": true, "projection": true, "projections": true,
 	"sensitivity": true, "hypothetical": true, "aim": true, "aims": true, "plan": true, "plans": true,
 	"planned": true, "consensus": true, "assuming": true, "assumed": true, "pro-forma": true,
-	"cumulative": true, "cumulatively": true, "since": true, "quarter": true, "quarterly": true,
+	"cumulative": true, "cumulatively": true, "quarter": true, "quarterly": true,
 	"q1": true, "q2": true, "q3": true, "q4": true, "h1": true, "h2": true, "half": true, "half-year": true,
-	"months": true, "interim": true, "weeks": true, "cagr": true, "compound": true, "annualised": true, "annualized": true,
+	"months": true, "interim": true, "half-way": true, "halfway": true, "midway": true, "mid-way": true,
+	"mid-year": true, "midyear": true, "year-to-date": true, "ytd": true, "half-yearly": true, "first-half": true,
+	"second-half": true, "six-month": true, "nine-month": true, "three-month": true, "quarter-end": true,
+	"multi-year": true, "decade": true, "weeks": true, "cagr": true, "compound": true, "annualised": true, "annualized": true,
 }
 
 // qualifiers mark a measure other than the reported one ("on a constant currency basis").
@@ -231,12 +246,16 @@ func (p *parser) paragraph(text string, year, compYear int) []sentenceResult {
 		}
 		r := p.sentence(s)
 		r.start = sp.start
+		if r.noCarry {
+			out = append(out, r)
+			continue
+		}
 		if r.year != 0 || r.compYear != 0 {
 			year, compYear = r.year, r.compYear
 		} else {
 			for i := range r.claims {
 				c := &r.claims[i]
-				if c.year == 0 && c.compYear == 0 && !c.relative {
+				if c.year == 0 && c.compYear == 0 && !c.relative && !c.past && !c.multi {
 					c.year, c.compYear = year, compYear
 				}
 			}
@@ -251,9 +270,20 @@ func (p *parser) sentence(s string) sentenceResult {
 	res := sentenceResult{text: s}
 	toks := tokenize(s)
 	mentions := false
+	since := 0 // "since 2020": the year a multi-year claim starts from
 	for i, t := range toks {
 		if t.kind == tokWord && blockers[t.low] && !(t.low == "may" && tokAt(toks, i+1).kind == tokNum) {
 			return res // a forecast or condition: not a statement of reported figures
+		}
+		if interimAt(toks, i) || multiYearAt(toks, i) {
+			return res // an interim date or a span of several years: not the year's change
+		}
+		if word(toks, i, "since") {
+			y, ok := readYear(toks, i+1)
+			if !ok || since != 0 {
+				return res // "since the acquisition", "since then": no year to check against
+			}
+			since = y.year
 		}
 		if t.kind == tokWord && triggers[t.low].dir != dirNone {
 			mentions = true
@@ -288,8 +318,113 @@ func (p *parser) sentence(s string) sentenceResult {
 		res.claims = append(res.claims, c)
 		next = max(end, i+1)
 	}
+	past := pastPeriod(toks)
+	opening, _, openOK := balanceDate(toks, 0) // "At 30 June 2024, after a strong start, revenue…"
+	for i := range res.claims {
+		c := &res.claims[i]
+		if openOK && len(c.dates) == 0 && c.year == 0 {
+			// Not one of c.dates: the opening date may head an interim aside, and is checked
+			// as the claim's date without being taken for a statement of the year end.
+			c.at = &opening
+			c.year = opening.year
+		}
+		switch {
+		case since != 0:
+			// "Since 2020, revenue has fallen by 19%": the latest year against 2020.
+			c.multi, c.year, c.compYear, c.relative = true, 0, since, false
+		case past && c.year == 0:
+			c.past, c.relative = true, false
+		}
+	}
+	if since != 0 || past {
+		res.noCarry = true
+	}
 	res.open = mentions && len(res.claims) == 0
 	return res
+}
+
+// interimAt reports whether the words at token i date a claim inside the year: "half-way
+// through the year", "in the middle of the year", "at the end of the first quarter", "in the
+// first six months". (Single words such as "H1", "Q3", "interim" and "half" are blockers.)
+func interimAt(toks []token, i int) bool {
+	switch {
+	case word(toks, i, "middle", "mid", "part-way", "partway") && word(toks, i+1, "of", "through", "way") &&
+		(word(toks, i+2, "the", "this", "our") && word(toks, i+3, "year", "financial", "fiscal", "period") || word(toks, i+2, "year")):
+		return true
+	case word(toks, i, "half", "part") && word(toks, i+1, "way", "-"):
+		return true
+	}
+	return false
+}
+
+// numberWords are the spelled-out counts of years a multi-year claim names.
+var numberWords = map[string]bool{"two": true, "three": true, "four": true, "five": true, "six": true,
+	"seven": true, "eight": true, "nine": true, "ten": true, "several": true, "few": true}
+
+// multiYearAt reports whether the words at token i span several years: "over the past four
+// years", "in the last 3 years", "a five-year period", "between 2020 and 2024".
+func multiYearAt(toks []token, i int) bool {
+	t := tokAt(toks, i)
+	if t.kind == tokWord && strings.HasSuffix(t.low, "-year") && numberWords[strings.TrimSuffix(t.low, "-year")] {
+		return true
+	}
+	if word(toks, i, "years") {
+		p := tokAt(toks, i-1)
+		if p.kind == tokWord && numberWords[p.low] || p.kind == tokNum {
+			if _, isYear := readYear(toks, i-1); !isYear {
+				return true
+			}
+		}
+	}
+	if word(toks, i, "between") {
+		if y, ok := readYear(toks, i+1); ok && word(toks, y.to, "and") {
+			if _, ok := readYear(toks, y.to+1); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// pastPeriod reports whether a sentence dates its claims in the comparative period: "In the
+// previous year revenue increased…", "Last year, cash fell…", "Revenue was €141.1m in the
+// prior year". A prior period that is only compared with ("up 12% on last year", "from €11.1m
+// in the prior year", "ahead of the prior year") does not count, nor does a sentence that also
+// speaks of the current year.
+func pastPeriod(toks []token) bool {
+	found := false
+	for i := 0; i < len(toks); i++ {
+		if word(toks, i, "this", "current", "now", "since") {
+			return false
+		}
+		if toks[i].kind == tokWord {
+			switch toks[i].low {
+			case "from", "compared", "comparison", "versus", "vs", "against", "than", "whereas", "while",
+				"whilst", "relative", "on", "after", "following", "ahead", "behind", "over":
+				if !found {
+					return false
+				}
+			}
+		}
+		if found {
+			continue
+		}
+		if !word(toks, i, "last", "prior", "previous", "preceding", "comparative", "the") {
+			continue
+		}
+		_, comp, _, ok := periodPhrase(toks, i)
+		if !ok || !comp {
+			continue
+		}
+		prev := tokAt(toks, i-1)
+		if i == 0 || prev.kind == tokPunct && prev.text == "," || word(toks, i-1, "in", "during", "for", "at") {
+			found = true
+		}
+		if word(toks, i-1, "at") && word(toks, i-2, "as") {
+			found = true
+		}
+	}
+	return found
 }
 
 // noteYear records a year the sentence names, as compared-with when a comparison word

@@ -694,3 +694,113 @@ func BenchmarkRun(b *testing.B) {
 		}
 	}
 }
+
+// threeYears adds a 2022 column to the income statement (revenue 10,000; the other lines as in
+// 2023), so that a claim about the prior year can be checked against the year before it.
+func threeYears(r *report) {
+	r.income[0] = []string{"", "Note", "2024", "2023", "2022"}
+	for i, row := range r.income[1:] {
+		r.income[i+1] = append(row, row[len(row)-1])
+	}
+	setCell(r.income, "Revenue", 4, "10,000")
+}
+
+// TestPeriodQualifiers checks claims dated in the comparative period, at an interim date or
+// over several years: each true sentence draws no finding, and the same sentence made false
+// in the period it names draws one when the tables hold that period. The sample report's
+// revenue is 12,450 (2024), 11,120 (2023) and, with threeYears, 10,000 (2022); cash is 3,210
+// and 2,480 at 31 December 2024 and 2023.
+func TestPeriodQualifiers(t *testing.T) {
+	cases := []struct {
+		name string
+		mod  func(r *report)
+		line string
+		// kind is the expected finding's kind, "" for none; words its description holds.
+		kind  string
+		words []string
+	}{
+		// 1. The prior period.
+		{name: "previous year with comparative of comparative", mod: threeYears,
+			line: "In the previous year revenue increased to €11.1 million (2022: €10.0 million)."},
+		{name: "previous year, direction false", mod: threeYears,
+			line: "In the previous year revenue decreased to €11.1 million (2022: €10.0 million).",
+			kind: kindDirection, words: []string{"11.2% increase"}},
+		{name: "previous year, level false", mod: threeYears,
+			line: "In the previous year revenue increased to €13.1 million (2022: €10.0 million).",
+			kind: kindLevel, words: []string{"11,120"}},
+		{name: "last year, level only",
+			line: "Last year revenue was €11.1 million."},
+		{name: "last year, level false",
+			line: "Last year revenue was €9.1 million.", kind: kindLevel, words: []string{"11,120"}},
+		{name: "in the prior year after the level",
+			line: "Revenue was €11.1 million in the prior year."},
+		{name: "in the prior year after the level, false",
+			line: "Revenue was €13.1 million in the prior year.", kind: kindLevel, words: []string{"11,120"}},
+		{name: "prior year with size", mod: threeYears,
+			line: "In the prior year, revenue rose by 11% to €11.1 million."},
+		{name: "prior year with size, false", mod: threeYears,
+			line: "In the prior year, revenue rose by 25% to €11.1 million.", kind: kindSize, words: []string{"11.2% increase"}},
+		{name: "prior year movement the tables cannot check is skipped",
+			line: "In the prior year, revenue rose by 25% to €11.1 million."},
+		{name: "prior year cash at its end",
+			line: "At the end of the prior year, cash and cash equivalents were €2.5 million."},
+		{name: "prior year cash at its end, false",
+			line: "At the end of the prior year, cash and cash equivalents were €3.2 million.", kind: kindLevel, words: []string{"2,480"}},
+		{name: "comparative year named", mod: threeYears,
+			line: "In 2023 revenue increased by 11% to €11.1 million."},
+		{name: "comparative year named, false", mod: threeYears,
+			line: "In 2023 revenue increased by 30% to €11.1 million.", kind: kindSize, words: []string{"11.2% increase"}},
+		{name: "a comparison with last year is still the current year",
+			line: "Revenue was €12.5 million, down 12% on last year.", kind: kindDirection, words: []string{"12.0% increase"}},
+		// 2. Interim dates.
+		{name: "half-way through the year",
+			line: "At 30 June 2024, half-way through the year, cash and cash equivalents stood at €1.9 million."},
+		{name: "interim date before an aside",
+			line: "At 30 June 2024, after a busy spring, cash and cash equivalents stood at €1.9 million."},
+		{name: "middle of the year",
+			line: "At 30 June 2024, in the middle of the year, revenue increased to €6.1 million."},
+		{name: "first half", line: "In the first half, revenue increased to €6.1 million."},
+		{name: "H1", line: "Revenue in H1 rose 2%."},
+		{name: "end of the first quarter",
+			line: "At the end of the first quarter, cash and cash equivalents were €2.9 million."},
+		{name: "the year end before an aside, false",
+			line: "At 31 December 2024, after a busy year, cash and cash equivalents stood at €1.9 million.",
+			kind: kindLevel, words: []string{"says cash and cash equivalents stood at €1.9 million", "3,210"}},
+		{name: "the comparative year end, false",
+			line: "At 31 December 2023, cash and cash equivalents were €1.9 million.", kind: kindLevel, words: []string{"2,480"}},
+		// 3. Several years.
+		{name: "since a year the tables hold", mod: threeYears,
+			line: "Since 2022, revenue has increased by 24.5%."},
+		{name: "since a year the tables hold, direction false", mod: threeYears,
+			line: "Since 2022, revenue has fallen by 24.5%.", kind: kindDirection, words: []string{"24.5% increase"}},
+		{name: "since a year the tables hold, one-year size", mod: threeYears,
+			line: "Revenue has grown by 12% since 2022.", kind: kindSize, words: []string{"24.5% increase"}},
+		{name: "since a year the tables lack", line: "Since 2020, revenue has fallen by 19.0%."},
+		{name: "over the past four years", line: "Revenue increased by 19.0% over the past four years."},
+		{name: "five-year", line: "Over a five-year period revenue fell by 19%."},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := sampleReport()
+			r.commentary = []string{tc.line}
+			if tc.mod != nil {
+				tc.mod(&r)
+			}
+			fs := run(t, r.doc(t))
+			if tc.kind == "" {
+				if len(fs) > 0 {
+					t.Errorf("want no findings, got:%s", describe(fs))
+				}
+				return
+			}
+			if len(fs) != 1 || fs[0].RawData["kind"] != tc.kind {
+				t.Fatalf("want one %s finding, got:%s", tc.kind, describe(fs))
+			}
+			for _, w := range tc.words {
+				if !strings.Contains(fs[0].Description, w) {
+					t.Errorf("description %q lacks %q", fs[0].Description, w)
+				}
+			}
+		})
+	}
+}

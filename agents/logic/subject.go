@@ -61,6 +61,7 @@ type subject struct {
 	compYear  int
 	dates     []quantity // balance dates the phrase names ("net debt at 31 December 2024")
 	qualified bool
+	lead      int // the index where the metric's name starts, after leading periods and articles
 }
 
 // subjectBefore finds the metric named just before token end: back past auxiliaries (and,
@@ -172,6 +173,23 @@ func (p *parser) subjectBefore(toks []token, end int, c *claim, sizeBefore bool)
 		if !ok {
 			continue
 		}
+		// "At 30 June 2024, half-way through the year, cash …": a phrase that starts inside
+		// an aside and strips its tail ("year,") as a period is not the metric's phrase; the
+		// metric starts after the aside's comma, and the claim keeps the date before it.
+		if s > first && !punct(toks, s-1, ",") && hasComma(toks, s, sj.lead) {
+			continue
+		}
+		if s > first && punct(toks, s-1, ",") {
+			for k := first; k < s-1; k++ {
+				if d, e, ok := balanceDate(toks, k); ok && e <= s-1 {
+					sj.dates = append(sj.dates, d)
+					if sj.year == 0 {
+						sj.year = d.year
+					}
+					break
+				}
+			}
+		}
 		if level != nil && sj.level == nil {
 			sj.level = level
 		}
@@ -179,6 +197,16 @@ func (p *parser) subjectBefore(toks []token, end int, c *claim, sizeBefore bool)
 		return sj, true
 	}
 	return subject{}, false
+}
+
+// hasComma reports whether a comma stands in toks[from:to].
+func hasComma(toks []token, from, to int) bool {
+	for k := from; k < to; k++ {
+		if punct(toks, k, ",") {
+			return true
+		}
+	}
+	return false
 }
 
 // nameEndingAt returns the length in tokens of the longest line-item name (canonical, or a
@@ -316,6 +344,7 @@ func (p *parser) clean(toks []token, from, to int) (subject, bool) {
 		}
 		break
 	}
+	sj.lead = i
 	// A level and the end of the name.
 	e := i
 	for e < to {
