@@ -33,7 +33,7 @@ const (
 	// maxBatch bounds the frames one vectored write sends.
 	maxBatch = 128
 	// socketSendBuffer is the kernel send buffer asked for each stream (Linux doubles it).
-	socketSendBuffer = 32 << 10
+	socketSendBuffer = 16 << 10
 )
 
 var (
@@ -244,14 +244,6 @@ func (s *stream) serve() {
 		s.ws.Close()
 		return
 	}
-	// A delete that ran between the check before the upgrade and the subscription has already
-	// closed the job's subscribers; this one must close itself.
-	if err := s.h.requireJob(ctx, s.jobID); err != nil {
-		s.h.hub.Unregister(s.client)
-		s.closeWith(websocket.CloseNormalClosure, "job deleted")
-		s.ws.Close()
-		return
-	}
 	if hook := s.h.opt.AfterSubscribe; hook != nil {
 		hook(s.jobID)
 	}
@@ -421,6 +413,14 @@ func (s *stream) write() {
 		var held []*hub.Frame
 		if !s.replayed {
 			s.replayed = true
+			// A delete that ran between the check before the upgrade and the subscription has
+			// already closed the job's subscribers; this one must close itself. (Checked here,
+			// not in the reader: a store call grows the stack of the goroutine that makes it,
+			// and the reader lives as long as the connection.)
+			if err := s.h.requireJob(ctx, s.jobID); err != nil {
+				s.closeAfterFlush(websocket.CloseNormalClosure, "job deleted")
+				return
+			}
 			var err error
 			if held, err = s.replay(ctx, -1); err != nil {
 				var d *droppedError

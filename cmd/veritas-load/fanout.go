@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"sync"
 	"sync/atomic"
@@ -49,6 +50,7 @@ func runFanout(ctx context.Context, args []string, out io.Writer) error {
 	timeout := fs.Duration("timeout", 2*time.Minute, "the whole run's limit")
 	dialers := fs.Int("dial-concurrency", 64, "connections opened at once")
 	settle := fs.Duration("settle", time.Second, "wait after connecting before measuring idle memory")
+	rcvbuf := fs.Int("rcvbuf", 0, "socket receive buffer of each subscriber in bytes (0: the OS default, which grows to megabytes)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -94,6 +96,15 @@ func runFanout(ctx context.Context, args []string, out io.Writer) error {
 	var dialWG sync.WaitGroup
 	var dialErr atomic.Value
 	dialer := websocket.Dialer{ReadBufferSize: 4096, WriteBufferSize: 512, HandshakeTimeout: 30 * time.Second}
+	if *rcvbuf > 0 {
+		dialer.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			if tc, ok := c.(*net.TCPConn); ok {
+				tc.SetReadBuffer(*rcvbuf)
+			}
+			return c, err
+		}
+	}
 	t0 := time.Now()
 	for i := range all {
 		sem <- struct{}{}
