@@ -33,7 +33,7 @@ const (
 	// maxBatch bounds the frames one vectored write sends.
 	maxBatch = 128
 	// socketSendBuffer is the kernel send buffer asked for each stream (Linux doubles it).
-	socketSendBuffer = 16 << 10
+	socketSendBuffer = 8 << 10
 )
 
 var (
