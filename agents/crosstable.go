@@ -524,21 +524,29 @@ func movementKey(key, section, topic string) string {
 	return key
 }
 
-// columnPeriodFacts reads a band whose columns are periods: each line item's figure per year.
-func columnPeriodFacts(t *docTable, b *band) []fact {
-	type periodCol struct {
-		col int
-		p   columnPeriodInfo
-	}
-	var cols []periodCol
+// periodColumn is an amount column whose heading names a period.
+type periodColumn struct {
+	col int
+	p   columnPeriodInfo
+}
+
+// periodColumns lists the band's amount columns whose headings name a period, left to right.
+func periodColumns(b *band) []periodColumn {
+	var cols []periodColumn
 	for j, k := range b.kinds {
 		if k != colAmount {
 			continue
 		}
 		if p, ok := readColumnPeriod(b.names[j]); ok {
-			cols = append(cols, periodCol{j, p})
+			cols = append(cols, periodColumn{j, p})
 		}
 	}
+	return cols
+}
+
+// columnPeriodFacts reads a band whose columns are periods: each line item's figure per year.
+func columnPeriodFacts(t *docTable, b *band) []fact {
+	cols := periodColumns(b)
 	lastData := -1
 	for _, r := range b.rows {
 		if r.kind == rowData {

@@ -245,19 +245,7 @@ func checkContinuity(m *tableModel, b *band) []discrepancy {
 	if open == nil || close == nil || open.index > close.index {
 		return nil
 	}
-	type periodCol struct {
-		col int
-		p   columnPeriodInfo
-	}
-	var cols []periodCol
-	for j, k := range b.kinds {
-		if k != colAmount {
-			continue
-		}
-		if p, ok := readColumnPeriod(b.names[j]); ok {
-			cols = append(cols, periodCol{j, p})
-		}
-	}
+	cols := periodColumns(b)
 	var out []discrepancy
 	for _, cur := range cols {
 		for _, prev := range cols {
