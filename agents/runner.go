@@ -145,7 +145,7 @@ func NewRunner(st Store, h Broadcaster, reg *Registry, log *slog.Logger, opt Run
 // Submitted wakes a worker for a new job. Its job_queued event is not broadcast: nobody can
 // have subscribed to the job before it was stored, and every subscription replays the log, so
 // it reaches every subscriber from there, and only the job's own runner broadcasts (in seq order).
-func (r *Runner) Submitted(ctx context.Context, ev store.Event) {
+func (r *Runner) Submitted() {
 	select {
 	case r.notify <- struct{}{}:
 	default:

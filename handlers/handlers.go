@@ -38,7 +38,7 @@ var _ Store = (*store.SQLite)(nil)
 
 // Runner runs submitted jobs.
 type Runner interface {
-	Submitted(ctx context.Context, ev store.Event)
+	Submitted()
 	Cancel(ctx context.Context, id string) error
 	Wait(ctx context.Context, id string) error
 	Synthetic(ctx context.Context, id string, count, rate, size int) (int64, error)

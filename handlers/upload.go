@@ -90,12 +90,12 @@ func (h *Handlers) Upload(c *gin.Context) {
 		SHA256:        hex.EncodeToString(sum[:]),
 		Extracted:     doc,
 	}
-	job, ev, err := h.store.CreateJob(c.Request.Context(), nj)
+	job, _, err := h.store.CreateJob(c.Request.Context(), nj)
 	if err != nil {
 		h.Problem(c, err)
 		return
 	}
-	h.runner.Submitted(c.Request.Context(), ev)
+	h.runner.Submitted()
 	c.Header("Location", "/api/v1/jobs/"+job.ID)
 	c.JSON(http.StatusAccepted, job)
 }

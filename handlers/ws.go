@@ -30,8 +30,9 @@ const (
 )
 
 const (
-	// maxBatch bounds the frames one vectored write sends.
-	maxBatch = 128
+	// keptBatch is the batch capacity a connection keeps between bursts; larger slices, grown
+	// by a burst, are dropped so an idle connection does not hold them.
+	keptBatch = 512
 	// socketSendBuffer is the kernel send buffer asked for each stream (Linux doubles it).
 	socketSendBuffer = 8 << 10
 )
@@ -464,7 +465,7 @@ func (s *stream) write() {
 		}
 		err := s.flush()
 		clear(frames)
-		if cap(frames) <= 4*maxBatch {
+		if cap(frames) <= keptBatch {
 			s.spare = frames[:0]
 		} else {
 			s.spare = nil // a burst's large queue is not kept by an idle connection
@@ -512,7 +513,7 @@ func (s *stream) flush() error {
 	bufs := s.bufs
 	err := s.conn.writeFrames(&bufs, false)
 	clear(s.bufs)
-	if cap(s.bufs) > 4*maxBatch {
+	if cap(s.bufs) > keptBatch {
 		s.bufs = nil
 	} else {
 		s.bufs = s.bufs[:0]

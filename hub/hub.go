@@ -51,9 +51,6 @@ type Client struct {
 	reason  string
 }
 
-// JobID is the job the client follows.
-func (c *Client) JobID() string { return c.jobID }
-
 // Take returns the queued frames, oldest first, and empties the queue, reusing spare's storage
 // for the next frames. Once the hub has dropped the client, dropped is true, code and reason
 // say which close to send, and the frames still queued are discarded: the connection closes and
