@@ -4,16 +4,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
-	"os"
 	"runtime"
 	"runtime/debug"
 	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
 	"github.com/veritas-audit/veritas/extract"
+	"github.com/veritas-audit/veritas/internal/procstat"
 	"github.com/veritas-audit/veritas/store"
 )
 
@@ -89,27 +88,14 @@ func (h *Handlers) Stats(c *gin.Context) {
 	open := h.streams.open
 	h.streams.mu.Unlock()
 	c.JSON(http.StatusOK, gin.H{
-		"rss_bytes":         residentBytes(),
+		"rss_bytes":         procstat.ResidentBytes(),
+		"cpu_seconds":       procstat.CPUSeconds(),
 		"heap_inuse_bytes":  ms.HeapInuse,
 		"stack_inuse_bytes": ms.StackInuse,
 		"sys_bytes":         ms.Sys,
 		"goroutines":        runtime.NumGoroutine(),
 		"streams":           open,
 	})
-}
-
-// residentBytes reads the process's resident set size from /proc (0 where there is none).
-func residentBytes() int64 {
-	data, err := os.ReadFile("/proc/self/statm")
-	if err != nil {
-		return 0
-	}
-	fields := strings.Fields(string(data))
-	if len(fields) < 2 {
-		return 0
-	}
-	pages, _ := strconv.ParseInt(fields[1], 10, 64)
-	return pages * int64(os.Getpagesize())
 }
 
 // intParam reads an integer query parameter within [min, max], def when absent.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -132,6 +133,9 @@ func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		tc.SetWriteBuffer(socketSendBuffer)
 	}
 	h.conn = &lockedConn{Conn: c, writeWait: h.writeWait}
+	if sc, ok := c.(syscall.Conn); ok {
+		h.conn.raw, _ = sc.SyscallConn()
+	}
 	return h.conn, rw, err
 }
 
@@ -143,6 +147,7 @@ var errCloseSent = errors.New("close frame already sent")
 // writes nothing more.
 type lockedConn struct {
 	net.Conn
+	raw       syscall.RawConn // for writes that must not wait; nil without a descriptor
 	writeWait time.Duration
 
 	mu        sync.Mutex
@@ -161,7 +166,11 @@ func (c *lockedConn) Write(p []byte) (int, error) {
 		c.closeSent = true
 	}
 	c.Conn.SetWriteDeadline(time.Now().Add(c.writeWait))
-	return c.Conn.Write(p)
+	n, err := c.Conn.Write(p)
+	if err == nil {
+		c.Conn.SetWriteDeadline(time.Time{}) // an expired deadline would fail writeNow
+	}
+	return n, err
 }
 
 // SetWriteDeadline is ignored: every write sets its own deadline under the lock, so a control
@@ -171,8 +180,9 @@ func (c *lockedConn) SetWriteDeadline(time.Time) error { return nil }
 // SetDeadline sets only the read deadline, for the same reason.
 func (c *lockedConn) SetDeadline(t time.Time) error { return c.Conn.SetReadDeadline(t) }
 
-// writeFrames sends bufs with one vectored write (writev on TCP); closing marks a batch that
-// ends with a close frame.
+// writeFrames sends bufs with one vectored write (writev on TCP) when the socket has room,
+// and otherwise waits for it, up to the write deadline; closing marks a batch that ends with a
+// close frame.
 func (c *lockedConn) writeFrames(bufs *net.Buffers, closing bool) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -180,8 +190,16 @@ func (c *lockedConn) writeFrames(bufs *net.Buffers, closing bool) error {
 		return errCloseSent
 	}
 	c.closeSent = closing
+	if c.raw != nil {
+		if done, err := writeNow(c.raw, bufs); done || err != nil {
+			return err
+		}
+	}
 	c.Conn.SetWriteDeadline(time.Now().Add(c.writeWait))
 	_, err := bufs.WriteTo(c.Conn)
+	if err == nil {
+		c.Conn.SetWriteDeadline(time.Time{})
+	}
 	return err
 }
 

@@ -14,13 +14,23 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/veritas-audit/veritas/internal/procstat"
 )
 
-// subscriber is one WebSocket following a job, recording what it receives.
+// subscriber is one WebSocket following a job, recording what it receives. With -reader go it
+// has a goroutine and a gorilla connection of its own; with -reader poll a poller reads its
+// socket (fd) together with others'.
 type subscriber struct {
-	job      *loadJob
-	conn     *websocket.Conn
-	dial     func(since int64) (*websocket.Conn, error)
+	job    *loadJob
+	conn   *websocket.Conn                            // -reader go
+	dial   func(since int64) (*websocket.Conn, error) // -reader go
+	raw    *net.TCPConn                               // -reader poll, a stalled subscriber
+	fd     int                                        // -reader poll: the socket, -1 once closed
+	idx    int                                        // -reader poll: index in its poller
+	pend   []byte                                     // -reader poll: the start of a frame still arriving
+	resume bool                                       // -reader poll: closed with 1013, to reconnect
+
 	resumes  int64 // reconnections after a 1013 close
 	last     int64 // highest seq received
 	received int64
@@ -29,6 +39,32 @@ type subscriber struct {
 	lat      []time.Duration
 	lastAt   time.Time
 	err      error
+}
+
+// record notes one message received at now: an event adds a latency sample, or counts as a
+// duplicate or after a gap; anything else (an error message) is skipped.
+func (s *subscriber) record(msg []byte, now time.Time) {
+	seq, ts, ok := eventHead(msg)
+	if !ok {
+		return
+	}
+	switch {
+	case seq <= s.last:
+		s.dups++
+		return
+	case seq > s.last+1:
+		s.gaps += seq - s.last - 1
+	}
+	s.last = seq
+	s.received++
+	s.lastAt = now
+	s.lat = append(s.lat, now.Sub(ts))
+}
+
+// done says whether s has the last event its job's generator emits.
+func (s *subscriber) done() bool {
+	t := s.job.target.Load()
+	return t > 0 && s.last >= t
 }
 
 type loadJob struct {
@@ -51,6 +87,8 @@ func runFanout(ctx context.Context, args []string, out io.Writer) error {
 	dialers := fs.Int("dial-concurrency", 64, "connections opened at once")
 	settle := fs.Duration("settle", time.Second, "wait after connecting before measuring idle memory")
 	rcvbuf := fs.Int("rcvbuf", 0, "socket receive buffer of each subscriber in bytes (0: the OS default, which grows to megabytes)")
+	reader := fs.String("reader", defaultReader(), "how subscribers are read: poll (a few epoll loops for all, Linux) or go (a goroutine and a gorilla connection each)")
+	pollers := fs.Int("pollers", 1, "epoll loops with -reader poll")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -73,6 +111,14 @@ func runFanout(ctx context.Context, args []string, out io.Writer) error {
 		return errors.New("-stalled: 0 to 1000")
 	case *dialers < 1 || *dialers > 1024:
 		return errors.New("-dial-concurrency: 1 to 1024")
+	case *reader != "go" && *reader != "poll":
+		return errors.New("-reader: poll or go")
+	case *reader == "poll" && !pollerSupported:
+		return errors.New("-reader poll needs Linux's epoll: use -reader go")
+	case *reader == "poll" && base.Scheme != "http":
+		return errors.New("-reader poll speaks plain ws://: use -reader go for https")
+	case *pollers < 1 || *pollers > 64:
+		return errors.New("-pollers: 1 to 64")
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
@@ -96,31 +142,77 @@ func runFanout(ctx context.Context, args []string, out io.Writer) error {
 	var dialWG sync.WaitGroup
 	var dialErr atomic.Value
 	dialer := websocket.Dialer{ReadBufferSize: 4096, WriteBufferSize: 512, HandshakeTimeout: 30 * time.Second}
+	setRcvbuf := func(c net.Conn) {
+		if tc, ok := c.(*net.TCPConn); ok && *rcvbuf > 0 {
+			tc.SetReadBuffer(*rcvbuf)
+		}
+	}
 	if *rcvbuf > 0 {
 		dialer.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 			c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-			if tc, ok := c.(*net.TCPConn); ok {
-				tc.SetReadBuffer(*rcvbuf)
+			if err == nil {
+				setRcvbuf(c)
 			}
 			return c, err
 		}
 	}
+	rawDial := func(ctx context.Context, j *loadJob, since int64) (*net.TCPConn, []byte, error) {
+		tc, rest, err := handshake(ctx, wsURL(base, j.id, since))
+		if err == nil {
+			setRcvbuf(tc)
+		}
+		return tc, rest, err
+	}
+	var polls []*poller
+	if *reader == "poll" {
+		for range *pollers {
+			p, err := newPoller(rawDial)
+			if err != nil {
+				return err
+			}
+			polls = append(polls, p)
+		}
+	}
+	var addMu sync.Mutex // pollers take subscribers one at a time while connecting
 	t0 := time.Now()
 	for i := range all {
 		sem <- struct{}{}
 		dialWG.Go(func() {
 			defer func() { <-sem }()
 			j := js[i%len(js)]
-			c, _, err := dialer.DialContext(ctx, wsURL(base, j.id, 1), nil)
+			s := &subscriber{job: j, fd: -1, last: 1, lat: make([]time.Duration, 0, min(*events, 1<<16))}
+			if *reader == "go" {
+				c, _, err := dialer.DialContext(ctx, wsURL(base, j.id, 1), nil)
+				if err != nil {
+					dialErr.CompareAndSwap(nil, err)
+					return
+				}
+				s.conn = c
+				s.dial = func(since int64) (*websocket.Conn, error) {
+					c, _, err := dialer.DialContext(ctx, wsURL(base, j.id, since), nil)
+					return c, err
+				}
+				all[i] = s
+				return
+			}
+			tc, rest, err := rawDial(ctx, j, 1)
 			if err != nil {
 				dialErr.CompareAndSwap(nil, err)
 				return
 			}
-			all[i] = &subscriber{job: j, conn: c, last: 1, lat: make([]time.Duration, 0, min(*events, 1<<16)),
-				dial: func(since int64) (*websocket.Conn, error) {
-					c, _, err := dialer.DialContext(ctx, wsURL(base, j.id, since), nil)
-					return c, err
-				}}
+			if i >= *subs { // stalled: connected, never read
+				s.raw = tc
+				all[i] = s
+				return
+			}
+			addMu.Lock()
+			err = polls[i%len(polls)].add(s, tc, rest)
+			addMu.Unlock()
+			if err != nil {
+				dialErr.CompareAndSwap(nil, err)
+				return
+			}
+			all[i] = s
 		})
 	}
 	dialWG.Wait()
@@ -132,8 +224,13 @@ func runFanout(ctx context.Context, args []string, out io.Writer) error {
 
 	readers, stalledSubs := all[:*subs], all[*subs:]
 	var done sync.WaitGroup
-	for _, s := range readers {
-		done.Go(func() { s.read(ctx) })
+	if *reader == "go" {
+		for _, s := range readers {
+			done.Go(func() { s.read(ctx) })
+		}
+	}
+	for _, p := range polls {
+		done.Go(func() { p.run(ctx) })
 	}
 	time.Sleep(*settle)
 	idle, err := fetchStats(adm)
@@ -147,7 +244,7 @@ func runFanout(ctx context.Context, args []string, out io.Writer) error {
 		float64(idle.HeapInuse-before.HeapInuse)/(1<<20), float64(idle.StackInuse-before.StackInuse)/(1<<20),
 		idle.Goroutines, idle.Streams)
 
-	start := time.Now()
+	start, toolCPU := time.Now(), procstat.CPUSeconds()
 	for _, j := range js {
 		_, first, err := synthetic(adm, j.id, *events, *rate, *size)
 		if err != nil {
@@ -160,12 +257,18 @@ func runFanout(ctx context.Context, args []string, out io.Writer) error {
 		j.target.Store(first + int64(*events) - 1)
 	}
 	done.Wait()
+	toolCPU = procstat.CPUSeconds() - toolCPU
+	after, err := fetchStats(adm)
 	closeAll(all)
+	if err != nil {
+		return err
+	}
 
 	var (
 		lat                                       []time.Duration
 		received, lost, dups, unfinished, resumes int64
 		end                                       time.Time
+		firstErr                                  error
 	)
 	for _, s := range readers {
 		lat = append(lat, s.lat...)
@@ -175,6 +278,9 @@ func runFanout(ctx context.Context, args []string, out io.Writer) error {
 		if s.last < s.job.target.Load() {
 			unfinished++
 			lost += s.job.target.Load() - s.last
+			if firstErr == nil {
+				firstErr = s.err
+			}
 		}
 		lost += s.gaps
 		if s.lastAt.After(end) {
@@ -184,6 +290,11 @@ func runFanout(ctx context.Context, args []string, out io.Writer) error {
 	elapsed := end.Sub(start)
 	fmt.Fprintf(out, "deliveries %d in %s: %.0f/s\n", received, elapsed.Round(time.Millisecond), float64(received)/elapsed.Seconds())
 	fmt.Fprintf(out, "latency (event timestamp to receipt): %s\n", summarize(lat))
+	if received > 0 {
+		us := func(sec float64) float64 { return sec * 1e6 / float64(received) }
+		fmt.Fprintf(out, "CPU per delivery: server %.2f µs, this tool %.2f µs (%.2f and %.2f cores over the run)\n",
+			us(after.CPU-idle.CPU), us(toolCPU), (after.CPU-idle.CPU)/elapsed.Seconds(), toolCPU/elapsed.Seconds())
+	}
 	fmt.Fprintf(out, "lost %d, duplicated %d, subscribers that did not finish %d, resumes after 1013 %d\n", lost, dups, unfinished, resumes)
 	closed := 0
 	for _, s := range stalledSubs {
@@ -195,7 +306,7 @@ func runFanout(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "stalled subscribers: %d (never read; the server closes them with 1013 once their queue is full)\n", closed)
 	}
 	if lost > 0 || dups > 0 || unfinished > 0 {
-		return fmt.Errorf("%d lost, %d duplicated, %d unfinished", lost, dups, unfinished)
+		return fmt.Errorf("%d lost, %d duplicated, %d unfinished (first error: %v)", lost, dups, unfinished, firstErr)
 	}
 	return nil
 }
@@ -207,7 +318,7 @@ func (s *subscriber) read(ctx context.Context) {
 	stop := context.AfterFunc(ctx, func() { c.SetReadDeadline(time.Now()) })
 	defer func() { stop() }()
 	for {
-		if t := s.job.target.Load(); t > 0 && s.last >= t {
+		if s.done() {
 			return
 		}
 		_, r, err := s.conn.NextReader()
@@ -234,29 +345,20 @@ func (s *subscriber) read(ctx context.Context) {
 			s.err = err
 			return
 		}
-		now := time.Now()
-		seq, ts, ok := eventHead(buf.Bytes())
-		if !ok {
-			continue // a pong or an error message
-		}
-		switch {
-		case seq <= s.last:
-			s.dups++
-			continue
-		case seq > s.last+1:
-			s.gaps += seq - s.last - 1
-		}
-		s.last = seq
-		s.received++
-		s.lastAt = now
-		s.lat = append(s.lat, now.Sub(ts))
+		s.record(buf.Bytes(), time.Now())
 	}
 }
 
 func closeAll(all []*subscriber) {
 	for _, s := range all {
-		if s != nil {
+		switch {
+		case s == nil:
+		case s.conn != nil:
 			s.conn.Close()
+		case s.raw != nil:
+			s.raw.Close()
+		default:
+			s.closeFD()
 		}
 	}
 }
@@ -280,4 +382,12 @@ func synthetic(admin *url.URL, job string, count, rate, size int) (string, int64
 		return "", 0, fmt.Errorf("synthetic: %s: %s", resp.Status, body.Detail)
 	}
 	return body.JobID, body.FirstSeq, nil
+}
+
+// defaultReader is poll where epoll is available.
+func defaultReader() string {
+	if pollerSupported {
+		return "poll"
+	}
+	return "go"
 }

@@ -32,11 +32,12 @@ func (p percentiles) String() string {
 
 // serverStats is what the admin listener's /debug/stats reports.
 type serverStats struct {
-	RSS        int64 `json:"rss_bytes"`
-	HeapInuse  int64 `json:"heap_inuse_bytes"`
-	StackInuse int64 `json:"stack_inuse_bytes"`
-	Goroutines int   `json:"goroutines"`
-	Streams    int   `json:"streams"`
+	RSS        int64   `json:"rss_bytes"`
+	CPU        float64 `json:"cpu_seconds"`
+	HeapInuse  int64   `json:"heap_inuse_bytes"`
+	StackInuse int64   `json:"stack_inuse_bytes"`
+	Goroutines int     `json:"goroutines"`
+	Streams    int     `json:"streams"`
 }
 
 func fetchStats(admin *url.URL) (serverStats, error) {
