@@ -558,7 +558,7 @@ func errorRow(jobID, agentID, category, msg string) schemas.Result {
 
 // maxBacklog is how many events per subscriber an unpaced generator lets queue up before it
 // waits for the connections to catch up.
-const maxBacklog = 4
+const maxBacklog = 8
 
 // waitForFanout holds an unpaced generator while the job's subscribers have more than
 // maxBacklog events waiting on average (at most a second per event): like a publisher whose

@@ -13,11 +13,14 @@ import (
 // nothing is left. In the common case (room in the socket buffer) this is the whole write,
 // without the deadline a blocking write arms and disarms; only a full socket falls back to the
 // waiting write, with its deadline.
-func writeNow(raw syscall.RawConn, bufs *net.Buffers) (done bool, err error) {
+//
+// iov is scratch space for the vector, kept by the connection between writes while it is small:
+// a vector on the stack would grow every new writer goroutine's stack.
+func writeNow(raw syscall.RawConn, bufs *net.Buffers, iov *[]iovec) (done bool, err error) {
 	var werr error
 	err = raw.Write(func(fd uintptr) bool {
 		for len(*bufs) > 0 {
-			n, err := writev(fd, *bufs)
+			n, err := writev(fd, *bufs, iov)
 			switch {
 			case err == syscall.EINTR:
 				continue
@@ -37,12 +40,17 @@ func writeNow(raw syscall.RawConn, bufs *net.Buffers) (done bool, err error) {
 	return err == nil && len(*bufs) == 0, err
 }
 
+// iovec is one buffer of a vectored write.
+type iovec = syscall.Iovec
+
 // maxIovecs is the most buffers one writev takes (IOV_MAX).
 const maxIovecs = 1024
 
-func writev(fd uintptr, bufs [][]byte) (int, error) {
-	var small [16]syscall.Iovec
-	iov := small[:0]
+// keptIovecs is the vector capacity a connection keeps between writes.
+const keptIovecs = 16
+
+func writev(fd uintptr, bufs [][]byte, scratch *[]iovec) (int, error) {
+	iov := (*scratch)[:0]
 	for _, b := range bufs {
 		if len(b) == 0 {
 			continue
@@ -58,6 +66,12 @@ func writev(fd uintptr, bufs [][]byte) (int, error) {
 		return 0, nil
 	}
 	n, _, e := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+	clear(iov) // the vector must not keep frames alive
+	if cap(iov) <= keptIovecs {
+		*scratch = iov[:0]
+	} else {
+		*scratch = nil
+	}
 	if e != 0 {
 		return 0, e
 	}

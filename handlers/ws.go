@@ -153,6 +153,7 @@ type lockedConn struct {
 	mu        sync.Mutex
 	framing   bool // the handshake is done: writes are WebSocket frames
 	closeSent bool
+	iov       []iovec
 }
 
 // Write is gorilla's path: the handshake response, then whole control frames.
@@ -191,7 +192,7 @@ func (c *lockedConn) writeFrames(bufs *net.Buffers, closing bool) error {
 	}
 	c.closeSent = closing
 	if c.raw != nil {
-		if done, err := writeNow(c.raw, bufs); done || err != nil {
+		if done, err := writeNow(c.raw, bufs, &c.iov); done || err != nil {
 			return err
 		}
 	}

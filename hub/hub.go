@@ -31,6 +31,8 @@ type Frame struct {
 	JobID string
 	Seq   int64
 	Bytes []byte
+
+	stats *jobStats // the job's counts when it was broadcast, if it had subscribers
 }
 
 // Client is one connection's subscription to one job: a bounded queue of frames that the hub
@@ -95,11 +97,13 @@ func (c *Client) drop(code int, reason string) bool {
 	return true
 }
 
-// jobStats counts the frames waiting in the queues of one job's subscribers, so a publisher
-// that wants flow control can see how far the connections are behind.
+// jobStats counts the frames waiting for one job's subscribers, so a publisher that wants flow
+// control can see how far the connections are behind: queued in their queues, and pending in
+// the broadcast channel, not yet fanned out.
 type jobStats struct {
-	queued atomic.Int64
-	subs   int // guarded by Hub.statsMu
+	queued  atomic.Int64
+	pending atomic.Int64
+	subs    int // guarded by Hub.statsMu
 }
 
 type jobClose struct {
@@ -174,9 +178,10 @@ func (h *Hub) NewClient(jobID string, notify func()) *Client {
 	return &Client{jobID: jobID, limit: h.queueSize, notify: notify, stats: st}
 }
 
-// Backlog is the mean number of frames waiting per subscriber of jobID (0 without any). A
-// publisher with no pace of its own can wait while it is high, so that it emits as fast as the
-// connections take events rather than filling their queues.
+// Backlog is the mean number of frames waiting per subscriber of jobID (0 without any): in
+// its queue, or still in the broadcast channel. A publisher with no pace of its own can wait
+// while it is high, so that it emits as fast as the connections take events rather than
+// filling their queues.
 func (h *Hub) Backlog(jobID string) float64 {
 	h.statsMu.Lock()
 	defer h.statsMu.Unlock()
@@ -184,7 +189,14 @@ func (h *Hub) Backlog(jobID string) float64 {
 	if st == nil || st.subs == 0 {
 		return 0
 	}
-	return float64(st.queued.Load()) / float64(st.subs)
+	return float64(st.queued.Load())/float64(st.subs) + float64(st.pending.Load())
+}
+
+// statsOf is jobID's counts, nil while it has no subscribers.
+func (h *Hub) statsOf(jobID string) *jobStats {
+	h.statsMu.Lock()
+	defer h.statsMu.Unlock()
+	return h.stats[jobID]
 }
 
 // release forgets c in its job's counts, once.
@@ -246,14 +258,21 @@ func (h *Hub) Broadcast(ctx context.Context, m Message) error {
 	default:
 	}
 	f := &Frame{JobID: m.JobID, Seq: m.Seq, Bytes: AppendFrame(make([]byte, 0, len(m.Data)+10), OpText, m.Data)}
+	if f.stats = h.statsOf(m.JobID); f.stats != nil {
+		f.stats.pending.Add(1)
+	}
+	err := ErrStopped
 	select {
 	case h.broadcast <- f:
 		return nil
 	case <-h.stopped:
-		return ErrStopped
 	case <-ctx.Done():
-		return ctx.Err()
+		err = ctx.Err()
 	}
+	if f.stats != nil {
+		f.stats.pending.Add(-1)
+	}
+	return err
 }
 
 // CloseJob closes every subscription to jobID with code at once (when the job is deleted).
@@ -284,6 +303,9 @@ func (h *Hub) Run(ctx context.Context) {
 				h.remove(c, jc.code, jc.reason)
 			}
 		case m := <-h.broadcast:
+			if m.stats != nil {
+				m.stats.pending.Add(-1)
+			}
 			for c := range h.subs[m.JobID] {
 				ok, wake := c.push(m)
 				if !ok {

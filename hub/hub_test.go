@@ -170,3 +170,55 @@ func TestShutdownClosesWith1001AndNeverBlocksAfterwards(t *testing.T) {
 		t.Fatal("Unregister/Register/Broadcast blocked after the hub stopped")
 	}
 }
+
+// Backlog counts, per subscriber, the frames in its queue and those still waiting for the hub
+// goroutine: a publisher holding back on it must see events it has handed over but the hub has
+// not fanned out yet, or it runs ahead and overflows every queue at once.
+func TestBacklog(t *testing.T) {
+	h := hub.New(slog.New(slog.NewTextHandler(io.Discard, nil)), hub.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	a, b := newQueue(h, "j"), newQueue(h, "j")
+	for seq := range int64(3) {
+		if err := h.Broadcast(ctx, hub.Message{JobID: "j", Seq: seq + 1, Data: []byte("{}")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := h.Backlog("j"); got != 3 {
+		t.Errorf("before the hub runs: backlog %v, want the 3 pending events", got)
+	}
+	done := make(chan struct{})
+	go func() { h.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	// The 3 go out before anyone registers: then nothing waits.
+	waitFor(t, func() bool { return h.Backlog("j") == 0 }, "the pending events fanned out to nobody")
+	for _, q := range []*queue{a, b} {
+		if err := h.Register(ctx, q.c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for seq := range int64(4) {
+		h.Broadcast(ctx, hub.Message{JobID: "j", Seq: seq + 4, Data: []byte("{}")})
+	}
+	waitFor(t, func() bool { return h.Backlog("j") == 4 }, "4 queued per subscriber")
+	for range 4 {
+		a.next(t)
+	}
+	if got := h.Backlog("j"); got != 2 {
+		t.Errorf("one subscriber took its 4: backlog %v, want 2", got)
+	}
+	h.Unregister(b.c)
+	waitFor(t, func() bool { return h.Backlog("j") == 0 }, "the other left with its queue")
+	if got := h.Backlog("other"); got != 0 {
+		t.Errorf("a job without subscribers: backlog %v", got)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting: %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
