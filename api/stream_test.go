@@ -423,3 +423,45 @@ func TestStreamRefusedBeforeUpgrade(t *testing.T) {
 	}
 	ws.Close()
 }
+
+// A subscriber that stops reading long enough for its socket to fill, but not its queue, gets
+// everything once it reads again: the write that found the socket full is finished by a
+// goroutine of the stream's own while the shared writers serve the others.
+func TestSubscriberThatFallsBehindCatchesUp(t *testing.T) {
+	const events = 120 // 4 KiB each: far more than the socket buffers, less than the queue
+	agent := newGateAgent(schemas.AgentLogic, 0, events)
+	agent.message = strings.Repeat("y", 4<<10)
+	e := newEnv(t, envOptions{agents: []agents.Agent{agent}, queue: 256})
+	job := e.submit(statement(1, false), nil)
+	<-agent.started
+
+	dialer := websocket.Dialer{
+		NetDial: func(network, addr string) (net.Conn, error) {
+			c, err := net.Dial(network, addr)
+			if tc, ok := c.(*net.TCPConn); ok {
+				tc.SetReadBuffer(8 << 10)
+			}
+			return c, err
+		},
+		ReadBufferSize: 1024,
+	}
+	lagging, _, err := dialer.Dial(e.wsURL(job.ID, 0), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lagging.Close()
+	if ev := readEvent(t, lagging); ev.Seq != 1 {
+		t.Fatalf("first seq %d", ev.Seq)
+	}
+	// Let the stream's first writer (the replay, on a goroutine of its own) end, so that the
+	// events below go through the shared writers.
+	time.Sleep(20 * time.Millisecond)
+	fast := e.dial(job.ID, 0)
+	defer fast.Close()
+	agent.openAll()
+	all := readAll(t, fast, 1) // the lagging one reads nothing meanwhile
+	got := readAll(t, lagging, 2)
+	if len(got) != len(all)-1 {
+		t.Fatalf("lagging subscriber got %d events after the first, want %d", len(got), len(all)-1)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -78,6 +79,7 @@ type Handlers struct {
 	agents *agents.Registry
 	log    *slog.Logger
 	opt    Options
+	pool   *writePool
 
 	streams streams       // open WebSocket connections
 	uploads chan struct{} // upload slots
@@ -103,7 +105,7 @@ func New(st Store, runner Runner, h *hub.Hub, reg *agents.Registry, log *slog.Lo
 	if opt.MaxConcurrentUploads <= 0 {
 		opt.MaxConcurrentUploads = 8
 	}
-	return &Handlers{store: st, runner: runner, hub: h, agents: reg, log: log, opt: opt,
+	return &Handlers{store: st, runner: runner, hub: h, agents: reg, log: log, opt: opt, pool: newWritePool(1<<16, runtime.GOMAXPROCS(0)),
 		uploads: make(chan struct{}, opt.MaxConcurrentUploads)}
 }
 

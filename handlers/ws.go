@@ -181,10 +181,11 @@ func (c *lockedConn) SetWriteDeadline(time.Time) error { return nil }
 // SetDeadline sets only the read deadline, for the same reason.
 func (c *lockedConn) SetDeadline(t time.Time) error { return c.Conn.SetReadDeadline(t) }
 
-// writeFrames sends bufs with one vectored write (writev on TCP) when the socket has room,
-// and otherwise waits for it, up to the write deadline; closing marks a batch that ends with a
+// writeFrames sends bufs with one vectored write (writev on TCP) when the socket has room.
+// Otherwise, with wait it waits for room, up to the write deadline; without, it returns
+// errWouldWait and leaves the unwritten rest in bufs. closing marks a batch that ends with a
 // close frame.
-func (c *lockedConn) writeFrames(bufs *net.Buffers, closing bool) error {
+func (c *lockedConn) writeFrames(bufs *net.Buffers, closing, wait bool) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closeSent {
@@ -196,6 +197,9 @@ func (c *lockedConn) writeFrames(bufs *net.Buffers, closing bool) error {
 			return err
 		}
 	}
+	if !wait {
+		return errWouldWait // only batches without a close frame are written without waiting
+	}
 	c.Conn.SetWriteDeadline(time.Now().Add(c.writeWait))
 	_, err := bufs.WriteTo(c.Conn)
 	if err == nil {
@@ -203,6 +207,9 @@ func (c *lockedConn) writeFrames(bufs *net.Buffers, closing bool) error {
 	}
 	return err
 }
+
+// errWouldWait is a write that needs the socket to drain first.
+var errWouldWait = errors.New("socket full")
 
 // originAllowed lets through clients that send no Origin (they are not browsers, so no web
 // page speaks through them) and the configured allow-list. The request's own Host is not
@@ -240,7 +247,8 @@ type stream struct {
 	mu      sync.Mutex // guards the fields below
 	pinger  *time.Timer
 	ready   bool // subscribed: writers may start
-	writing bool // a writer goroutine is running
+	writing bool // a writer is running
+	started bool // the first writer (the replay) has been started
 	again   bool // work arrived since the writer last looked
 	ended   bool // no more writers may start
 	replies [][]byte
@@ -304,7 +312,12 @@ func (s *stream) kick() {
 	if s.ready && !s.writing {
 		s.writing = true
 		s.writers.Add(1)
-		go s.write()
+		// The first writer replays the log, which waits on the store: it gets a goroutine of its
+		// own. Later ones run on the shared pool unless it is saturated.
+		if !s.started || !s.h.pool.submit(s) {
+			s.started = true
+			go s.write(false)
+		}
 	}
 }
 
@@ -406,7 +419,7 @@ func (s *stream) closeWith(code int, reason string) {
 		s.deadlineMu.Unlock()
 		frame := hub.AppendFrame(nil, hub.OpClose, websocket.FormatCloseMessage(code, reason))
 		bufs := net.Buffers{frame}
-		if err := s.conn.writeFrames(&bufs, true); err != nil {
+		if err := s.conn.writeFrames(&bufs, true, true); err != nil {
 			s.ws.Close()
 		}
 	})
@@ -414,16 +427,34 @@ func (s *stream) closeWith(code int, reason string) {
 
 // write sends what is queued until nothing is, then ends. The first writer replays the log
 // after since; every writer drops live frames already sent and fills any gap from the log, so
-// each seq goes out once, in order.
-func (s *stream) write() {
-	defer s.writers.Done()
+// each seq goes out once, in order. A pooled writer runs on a worker shared by all streams and
+// must not wait for this one: when the socket is full, or the hub has dropped the client and a
+// close is due, it hands the rest to a goroutine of the stream's own.
+func (s *stream) write(pooled bool) {
+	if s.writeLoop(pooled) {
+		go s.write(false) // keeps the writers count and the writing flag
+		return
+	}
+	s.writers.Done()
+}
+
+// writeLoop is write's loop; true means it stopped to hand over (only when pooled).
+func (s *stream) writeLoop(pooled bool) (handOver bool) {
 	ctx := context.Background()
+	if len(s.bufs) > 0 { // the rest of a batch a pooled writer could not finish
+		if err := s.flush(true); err != nil {
+			if !errors.Is(err, errCloseSent) {
+				s.fail(err)
+			}
+			return false
+		}
+	}
 	for {
 		s.mu.Lock()
 		if !s.again || s.ended {
 			s.writing = false
 			s.mu.Unlock()
-			return
+			return false
 		}
 		s.again = false
 		replies, pong := s.replies, s.pong
@@ -439,17 +470,17 @@ func (s *stream) write() {
 			// and the reader lives as long as the connection.)
 			if err := s.h.requireJob(ctx, s.jobID); err != nil {
 				s.closeAfterFlush(websocket.CloseNormalClosure, "job deleted")
-				return
+				return false
 			}
 			var err error
 			if held, err = s.replay(ctx, -1); err != nil {
 				var d *droppedError
 				if errors.As(err, &d) {
 					s.closeAfterFlush(d.code, d.reason)
-					return
+					return false
 				}
 				s.fail(err)
-				return
+				return false
 			}
 		}
 		frames, dropped, code, reason := s.client.Take(s.spare)
@@ -457,8 +488,14 @@ func (s *stream) write() {
 			frames = append(held, frames...)
 		}
 		if dropped {
+			if pooled {
+				s.mu.Lock()
+				s.again = true // the goroutine takes the drop again, and closes
+				s.mu.Unlock()
+				return true
+			}
 			s.closeAfterFlush(code, reason)
-			return
+			return false
 		}
 		for _, f := range frames {
 			if f.Seq <= s.last {
@@ -467,7 +504,7 @@ func (s *stream) write() {
 			if f.Seq > s.last+1 {
 				if _, err := s.replay(ctx, f.Seq-1); err != nil {
 					s.fail(err)
-					return
+					return false
 				}
 			}
 			s.bufs = append(s.bufs, f.Bytes)
@@ -482,19 +519,21 @@ func (s *stream) write() {
 		if s.pingDue.Swap(false) {
 			s.bufs = append(s.bufs, hub.AppendFrame(nil, hub.OpPing, nil))
 		}
-		err := s.flush()
+		err := s.flush(!pooled)
 		clear(frames)
 		if cap(frames) <= keptBatch {
 			s.spare = frames[:0]
 		} else {
 			s.spare = nil // a burst's large queue is not kept by an idle connection
 		}
-		if errors.Is(err, errCloseSent) {
-			return // the reader closed the connection; it waits for the client's answer
-		}
-		if err != nil {
+		switch {
+		case errors.Is(err, errWouldWait):
+			return true
+		case errors.Is(err, errCloseSent):
+			return false // the reader closed the connection; it waits for the client's answer
+		case err != nil:
 			s.fail(err)
-			return
+			return false
 		}
 	}
 }
@@ -502,7 +541,7 @@ func (s *stream) write() {
 // closeAfterFlush sends what is batched, then the close frame.
 func (s *stream) closeAfterFlush(code int, reason string) {
 	s.stop()
-	if err := s.flush(); err != nil && !errors.Is(err, errCloseSent) {
+	if err := s.flush(true); err != nil && !errors.Is(err, errCloseSent) {
 		s.fail(err)
 		return
 	}
@@ -524,13 +563,20 @@ func (s *stream) stop() {
 	s.mu.Unlock()
 }
 
-// flush sends the batch with one vectored write.
-func (s *stream) flush() error {
+// flush sends the batch with one vectored write. Without wait, a socket without room for all
+// of it gives errWouldWait, and the unwritten rest stays in s.bufs for a flush that waits.
+func (s *stream) flush(wait bool) error {
 	if len(s.bufs) == 0 {
 		return nil
 	}
 	bufs := s.bufs
-	err := s.conn.writeFrames(&bufs, false)
+	err := s.conn.writeFrames(&bufs, false, wait)
+	if errors.Is(err, errWouldWait) {
+		n := copy(s.bufs, bufs)
+		clear(s.bufs[n:])
+		s.bufs = s.bufs[:n]
+		return err
+	}
 	clear(s.bufs)
 	if cap(s.bufs) > keptBatch {
 		s.bufs = nil
@@ -558,14 +604,14 @@ func (s *stream) replay(ctx context.Context, until int64) (held []*hub.Frame, er
 		}
 		for _, e := range events {
 			if until >= 0 && e.Seq > until {
-				return held, s.flush()
+				return held, s.flush(true)
 			}
 			start := len(s.headers)
 			s.headers = hub.AppendFrameHeader(s.headers, hub.OpText, len(e.Data))
 			s.bufs = append(s.bufs, s.headers[start:len(s.headers):len(s.headers)], e.Data)
 			s.last = e.Seq
 		}
-		if err := s.flush(); err != nil {
+		if err := s.flush(true); err != nil {
 			return held, err
 		}
 		if len(events) < replayPage {
