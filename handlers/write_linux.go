@@ -65,7 +65,10 @@ func writev(fd uintptr, bufs [][]byte, scratch *[]iovec) (int, error) {
 	if len(iov) == 0 {
 		return 0, nil
 	}
-	n, _, e := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+	// The descriptor is non-blocking, so the call never waits: as a raw system call it skips
+	// the scheduler's hand-off bookkeeping, which the runtime's monitor thread otherwise
+	// watches for every one of these writes.
+	n, _, e := syscall.RawSyscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
 	clear(iov) // the vector must not keep frames alive
 	if cap(iov) <= keptIovecs {
 		*scratch = iov[:0]
