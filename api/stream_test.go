@@ -237,20 +237,7 @@ func TestSlowSubscriberIsClosedWith1013(t *testing.T) {
 	job := e.submit(statement(1, false), nil)
 	<-agent.started
 
-	dialer := websocket.Dialer{
-		NetDial: func(network, addr string) (net.Conn, error) {
-			c, err := net.Dial(network, addr)
-			if tc, ok := c.(*net.TCPConn); ok {
-				tc.SetReadBuffer(64 << 10) // keep the kernel from absorbing the whole backlog
-			}
-			return c, err
-		},
-		ReadBufferSize: 1024,
-	}
-	slow, _, err := dialer.Dial(e.wsURL(job.ID, 0), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	slow := dialSmallBuffer(t, e.wsURL(job.ID, 0), 64<<10) // the kernel must not absorb the whole backlog
 	defer slow.Close()
 	fast := make([]*websocket.Conn, 3)
 	for i := range fast {
@@ -435,20 +422,7 @@ func TestSubscriberThatFallsBehindCatchesUp(t *testing.T) {
 	job := e.submit(statement(1, false), nil)
 	<-agent.started
 
-	dialer := websocket.Dialer{
-		NetDial: func(network, addr string) (net.Conn, error) {
-			c, err := net.Dial(network, addr)
-			if tc, ok := c.(*net.TCPConn); ok {
-				tc.SetReadBuffer(8 << 10)
-			}
-			return c, err
-		},
-		ReadBufferSize: 1024,
-	}
-	lagging, _, err := dialer.Dial(e.wsURL(job.ID, 0), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lagging := dialSmallBuffer(t, e.wsURL(job.ID, 0), 8<<10)
 	defer lagging.Close()
 	if ev := readEvent(t, lagging); ev.Seq != 1 {
 		t.Fatalf("first seq %d", ev.Seq)
@@ -464,4 +438,25 @@ func TestSubscriberThatFallsBehindCatchesUp(t *testing.T) {
 	if len(got) != len(all)-1 {
 		t.Fatalf("lagging subscriber got %d events after the first, want %d", len(got), len(all)-1)
 	}
+}
+
+// dialSmallBuffer opens a stream whose socket receives into rcvbuf bytes, so that a subscriber
+// that does not read fills it quickly.
+func dialSmallBuffer(t *testing.T, url string, rcvbuf int) *websocket.Conn {
+	t.Helper()
+	dialer := websocket.Dialer{
+		NetDial: func(network, addr string) (net.Conn, error) {
+			c, err := net.Dial(network, addr)
+			if tc, ok := c.(*net.TCPConn); ok {
+				tc.SetReadBuffer(rcvbuf)
+			}
+			return c, err
+		},
+		ReadBufferSize: 1024,
+	}
+	ws, _, err := dialer.Dial(url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ws
 }

@@ -2,25 +2,13 @@ package main
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"testing"
+
+	"github.com/veritas-audit/veritas/hub"
 )
 
-func frame(op byte, payload []byte) []byte {
-	b := []byte{0x80 | op}
-	switch n := len(payload); {
-	case n <= 125:
-		b = append(b, byte(n))
-	case n <= 0xFFFF:
-		b = append(b, 126)
-		b = binary.BigEndian.AppendUint16(b, uint16(n))
-	default:
-		b = append(b, 127)
-		b = binary.BigEndian.AppendUint64(b, uint64(n))
-	}
-	return append(b, payload...)
-}
+func frame(op byte, payload []byte) []byte { return hub.AppendFrame(nil, op, payload) }
 
 func TestNextFrame(t *testing.T) {
 	long := bytes.Repeat([]byte("x"), 300)
