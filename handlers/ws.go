@@ -154,6 +154,9 @@ type lockedConn struct {
 	framing   bool // the handshake is done: writes are WebSocket frames
 	closeSent bool
 	iov       []iovec
+	// rest is what a non-waiting write left unwritten, often the end of a frame: every later
+	// write sends it first, so no other frame can land inside it.
+	rest net.Buffers
 }
 
 // Write is gorilla's path: the handshake response, then whole control frames.
@@ -162,6 +165,9 @@ func (c *lockedConn) Write(p []byte) (int, error) {
 	defer c.mu.Unlock()
 	if c.closeSent {
 		return 0, errCloseSent
+	}
+	if err := c.finishRest(); err != nil {
+		return 0, err
 	}
 	if c.framing && len(p) > 0 && p[0]&0x0f == hub.OpClose {
 		c.closeSent = true
@@ -174,6 +180,22 @@ func (c *lockedConn) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// finishRest sends what a non-waiting write left, waiting for room up to the write deadline.
+// The caller holds c.mu.
+func (c *lockedConn) finishRest() error {
+	if len(c.rest) == 0 {
+		return nil
+	}
+	c.Conn.SetWriteDeadline(time.Now().Add(c.writeWait))
+	_, err := c.rest.WriteTo(c.Conn)
+	if err != nil {
+		return err
+	}
+	c.Conn.SetWriteDeadline(time.Time{})
+	c.rest = nil
+	return nil
+}
+
 // SetWriteDeadline is ignored: every write sets its own deadline under the lock, so a control
 // frame gorilla sends cannot shorten the deadline of a batch already being written.
 func (c *lockedConn) SetWriteDeadline(time.Time) error { return nil }
@@ -181,15 +203,29 @@ func (c *lockedConn) SetWriteDeadline(time.Time) error { return nil }
 // SetDeadline sets only the read deadline, for the same reason.
 func (c *lockedConn) SetDeadline(t time.Time) error { return c.Conn.SetReadDeadline(t) }
 
-// writeFrames sends bufs with one vectored write (writev on TCP) when the socket has room.
-// Otherwise, with wait it waits for room, up to the write deadline; without, it returns
-// errWouldWait and leaves the unwritten rest in bufs. closing marks a batch that ends with a
-// close frame.
+// writeFrames sends bufs with one vectored write (writev on TCP) when the socket has room;
+// closing marks a batch that ends with a close frame. With wait, it waits for room (and for a
+// write in progress) up to the write deadline. Without, it never waits: errBusy means nothing
+// was taken (another write holds the connection, or an earlier rest is still unsent), and
+// errPending means the batch was taken but part of it waits in the connection for a write that
+// may wait (finish).
 func (c *lockedConn) writeFrames(bufs *net.Buffers, closing, wait bool) error {
-	c.mu.Lock()
+	if wait {
+		c.mu.Lock()
+	} else if !c.mu.TryLock() {
+		return errBusy
+	}
 	defer c.mu.Unlock()
 	if c.closeSent {
 		return errCloseSent
+	}
+	if len(c.rest) > 0 {
+		if !wait {
+			return errBusy
+		}
+		if err := c.finishRest(); err != nil {
+			return err
+		}
 	}
 	c.closeSent = closing
 	if c.raw != nil {
@@ -198,7 +234,8 @@ func (c *lockedConn) writeFrames(bufs *net.Buffers, closing, wait bool) error {
 		}
 	}
 	if !wait {
-		return errWouldWait // only batches without a close frame are written without waiting
+		c.rest = append(c.rest[:0], *bufs...)
+		return errPending
 	}
 	c.Conn.SetWriteDeadline(time.Now().Add(c.writeWait))
 	_, err := bufs.WriteTo(c.Conn)
@@ -208,8 +245,21 @@ func (c *lockedConn) writeFrames(bufs *net.Buffers, closing, wait bool) error {
 	return err
 }
 
-// errWouldWait is a write that needs the socket to drain first.
-var errWouldWait = errors.New("socket full")
+// finish sends what a non-waiting write left, waiting up to the write deadline.
+func (c *lockedConn) finish() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closeSent {
+		return errCloseSent
+	}
+	return c.finishRest()
+}
+
+// Outcomes of a write that may not wait (see writeFrames).
+var (
+	errBusy    = errors.New("connection busy")
+	errPending = errors.New("socket full: the rest is pending")
+)
 
 // originAllowed lets through clients that send no Origin (they are not browsers, so no web
 // page speaks through them) and the configured allow-list. The request's own Host is not
@@ -256,6 +306,7 @@ type stream struct {
 	writers sync.WaitGroup
 
 	// owned by the running writer
+	held     []*hub.Frame // live frames taken but not yet sent, sent before the next ones
 	replayed bool
 	last     int64 // highest seq sent
 	spare    []*hub.Frame
@@ -313,8 +364,9 @@ func (s *stream) kick() {
 		s.writing = true
 		s.writers.Add(1)
 		// The first writer replays the log, which waits on the store: it gets a goroutine of its
-		// own. Later ones run on the shared pool unless it is saturated.
-		if !s.started || !s.h.pool.submit(s) {
+		// own. Later ones run on the shared pool unless it is saturated, or the connection has
+		// no descriptor to write to without waiting (then every pooled write would hand over).
+		if !s.started || s.conn.raw == nil || !s.h.pool.submit(s) {
 			s.started = true
 			go s.write(false)
 		}
@@ -428,40 +480,66 @@ func (s *stream) closeWith(code int, reason string) {
 // write sends what is queued until nothing is, then ends. The first writer replays the log
 // after since; every writer drops live frames already sent and fills any gap from the log, so
 // each seq goes out once, in order. A pooled writer runs on a worker shared by all streams and
-// must not wait for this one: when the socket is full, or the hub has dropped the client and a
-// close is due, it hands the rest to a goroutine of the stream's own.
+// must not wait for this one: when the connection is busy or its socket full, a close is due,
+// or a gap must be filled from the store, it hands the rest to a goroutine of the stream's own;
+// after a few rounds it goes back to the end of the pool's queue, so that one busy stream does
+// not hold a worker while others wait.
 func (s *stream) write(pooled bool) {
-	if s.writeLoop(pooled) {
+	switch s.writeLoop(pooled) {
+	case handOver:
 		go s.write(false) // keeps the writers count and the writing flag
-		return
+	case requeue:
+		if !s.h.pool.submit(s) {
+			go s.write(false)
+		}
+	default:
+		s.writers.Done()
 	}
-	s.writers.Done()
 }
 
-// writeLoop is write's loop; true means it stopped to hand over (only when pooled).
-func (s *stream) writeLoop(pooled bool) (handOver bool) {
+type writeOutcome int
+
+const (
+	finished writeOutcome = iota
+	handOver              // to a goroutine of the stream's own
+	requeue               // to the end of the pool's queue
+)
+
+// pooledRounds is how many batches a pooled writer sends before it requeues.
+const pooledRounds = 4
+
+func (s *stream) writeLoop(pooled bool) writeOutcome {
 	ctx := context.Background()
-	if len(s.bufs) > 0 { // the rest of a batch a pooled writer could not finish
-		if err := s.flush(true); err != nil {
+	if !pooled {
+		// What a pooled writer handed over: the end of a batch the connection holds, then a
+		// batch that could not start.
+		err := s.conn.finish()
+		if err == nil {
+			err = s.flush(true)
+		}
+		if err != nil {
 			if !errors.Is(err, errCloseSent) {
 				s.fail(err)
 			}
-			return false
+			return finished
 		}
 	}
-	for {
+	for round := 0; ; round++ {
 		s.mu.Lock()
 		if !s.again || s.ended {
 			s.writing = false
 			s.mu.Unlock()
-			return false
+			return finished
+		}
+		if pooled && round == pooledRounds {
+			s.mu.Unlock()
+			return requeue
 		}
 		s.again = false
 		replies, pong := s.replies, s.pong
 		s.replies, s.pong = nil, nil
 		s.mu.Unlock()
 
-		var held []*hub.Frame
 		if !s.replayed {
 			s.replayed = true
 			// A delete that ran between the check before the upgrade and the subscription has
@@ -470,41 +548,47 @@ func (s *stream) writeLoop(pooled bool) (handOver bool) {
 			// and the reader lives as long as the connection.)
 			if err := s.h.requireJob(ctx, s.jobID); err != nil {
 				s.closeAfterFlush(websocket.CloseNormalClosure, "job deleted")
-				return false
+				return finished
 			}
-			var err error
-			if held, err = s.replay(ctx, -1); err != nil {
+			held, err := s.replay(ctx, -1)
+			if err != nil {
 				var d *droppedError
 				if errors.As(err, &d) {
 					s.closeAfterFlush(d.code, d.reason)
-					return false
+					return finished
 				}
 				s.fail(err)
-				return false
+				return finished
 			}
+			s.held = append(s.held, held...)
 		}
 		frames, dropped, code, reason := s.client.Take(s.spare)
-		if len(held) > 0 {
-			frames = append(held, frames...)
+		if len(s.held) > 0 {
+			frames = append(s.held, frames...)
+			s.held = nil
 		}
 		if dropped {
 			if pooled {
-				s.mu.Lock()
-				s.again = true // the goroutine takes the drop again, and closes
-				s.mu.Unlock()
-				return true
+				s.putBack(replies, pong) // the goroutine takes the drop again, and closes
+				return handOver
 			}
 			s.closeAfterFlush(code, reason)
-			return false
+			return finished
 		}
-		for _, f := range frames {
+		for i, f := range frames {
 			if f.Seq <= s.last {
 				continue // already sent by the replay
 			}
 			if f.Seq > s.last+1 {
+				if pooled { // filling the gap reads the store: the goroutine does it
+					s.held = append([]*hub.Frame(nil), frames[i:]...)
+					s.spare = nil
+					s.putBack(replies, pong)
+					return handOver
+				}
 				if _, err := s.replay(ctx, f.Seq-1); err != nil {
 					s.fail(err)
-					return false
+					return finished
 				}
 			}
 			s.bufs = append(s.bufs, f.Bytes)
@@ -527,15 +611,27 @@ func (s *stream) writeLoop(pooled bool) (handOver bool) {
 			s.spare = nil // a burst's large queue is not kept by an idle connection
 		}
 		switch {
-		case errors.Is(err, errWouldWait):
-			return true
+		case errors.Is(err, errBusy), errors.Is(err, errPending):
+			return handOver
 		case errors.Is(err, errCloseSent):
-			return false // the reader closed the connection; it waits for the client's answer
+			return finished // the reader closed the connection; it waits for the client's answer
 		case err != nil:
 			s.fail(err)
-			return false
+			return finished
 		}
 	}
+}
+
+// putBack returns replies and a pong a pooled writer took to the stream, for the goroutine it
+// hands over to, and makes sure that goroutine looks at the queues.
+func (s *stream) putBack(replies [][]byte, pong []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.replies = append(replies, s.replies...)
+	if s.pong == nil {
+		s.pong = pong
+	}
+	s.again = true
 }
 
 // closeAfterFlush sends what is batched, then the close frame.
@@ -563,18 +659,15 @@ func (s *stream) stop() {
 	s.mu.Unlock()
 }
 
-// flush sends the batch with one vectored write. Without wait, a socket without room for all
-// of it gives errWouldWait, and the unwritten rest stays in s.bufs for a flush that waits.
+// flush sends the batch with one vectored write. Without wait it may give errBusy (nothing
+// taken: the batch stays in s.bufs) or errPending (taken; the connection holds the rest).
 func (s *stream) flush(wait bool) error {
 	if len(s.bufs) == 0 {
 		return nil
 	}
 	bufs := s.bufs
 	err := s.conn.writeFrames(&bufs, false, wait)
-	if errors.Is(err, errWouldWait) {
-		n := copy(s.bufs, bufs)
-		clear(s.bufs[n:])
-		s.bufs = s.bufs[:n]
+	if errors.Is(err, errBusy) {
 		return err
 	}
 	clear(s.bufs)
@@ -583,7 +676,7 @@ func (s *stream) flush(wait bool) error {
 	} else {
 		s.bufs = s.bufs[:0]
 	}
-	s.headers = s.headers[:0]
+	s.headers = s.headers[:0] // replay pages flush with wait: no rest points into them
 	return err
 }
 
