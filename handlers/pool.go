@@ -5,8 +5,8 @@ import "sync/atomic"
 // writePool runs streams' writers on a few shared goroutines while there is work, instead of
 // starting a goroutine per connection for every event: with thousands of subscribers, starting
 // and ending those goroutines cost more than the bookkeeping of the write itself. Workers start
-// when work arrives and end when the queue is empty, so an idle server runs none; about max run
-// at once. A pooled writer never waits for its connection (see stream.write).
+// when work arrives and end when the queue is empty, so an idle server runs none; about max
+// run at once. A pooled writer never waits for its connection (see stream.write).
 type writePool struct {
 	queue   chan pooledWriter
 	running atomic.Int32
@@ -43,9 +43,9 @@ func (p *writePool) work() {
 		}
 		p.running.Add(-1)
 		// A submit that queued after the receive above and then saw max workers running started
-		// none: its writer is taken here. (The receive synchronises with that send, so either it
-		// finds the writer or the submit sees this worker gone and starts one.) This worker may
-		// then briefly be one over max.
+		// none: its writer is taken here. Either this receive finds it, or the submit came late
+		// enough to see this worker gone and start one. Each worker ending this way may briefly
+		// be one over max.
 		select {
 		case s := <-p.queue:
 			p.running.Add(1)

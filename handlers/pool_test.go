@@ -67,9 +67,10 @@ func TestWritePool(t *testing.T) {
 	if pooled.Load() != submitted.Load() {
 		t.Errorf("%d pooled runs for %d submits", pooled.Load(), submitted.Load())
 	}
-	// A worker that finds work just as it ends takes it, briefly one over the bound.
-	if got := maxActive.Load(); got > workers+1 || got < 1 {
-		t.Errorf("%d pooled writers ran at once, want 1 to %d", got, workers+1)
+	// A worker that finds work just as it ends takes it, so each of them may briefly be one
+	// over the bound.
+	if got := maxActive.Load(); got > 2*workers || got < 1 {
+		t.Errorf("%d pooled writers ran at once, want 1 to %d", got, 2*workers)
 	}
 }
 

@@ -8,6 +8,9 @@ import (
 	"unsafe"
 )
 
+// rawWrites says that writeNow writes here; streams then write on the shared pool.
+const rawWrites = true
+
 // writeNow writes as much of bufs as the socket takes at once, with writev on the raw
 // descriptor, and never waits: it consumes what was written from bufs, and done reports that
 // nothing is left. In the common case (room in the socket buffer) this is the whole write,

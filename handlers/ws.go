@@ -234,7 +234,7 @@ func (c *lockedConn) writeFrames(bufs *net.Buffers, closing, wait bool) error {
 		}
 	}
 	if !wait {
-		c.rest = append(c.rest[:0], *bufs...)
+		c.rest = append(net.Buffers(nil), *bufs...) // its own copy: the stream reuses bufs
 		return errPending
 	}
 	c.Conn.SetWriteDeadline(time.Now().Add(c.writeWait))
@@ -366,7 +366,7 @@ func (s *stream) kick() {
 		// The first writer replays the log, which waits on the store: it gets a goroutine of its
 		// own. Later ones run on the shared pool unless it is saturated, or the connection has
 		// no descriptor to write to without waiting (then every pooled write would hand over).
-		if !s.started || s.conn.raw == nil || !s.h.pool.submit(s) {
+		if !s.started || !rawWrites || s.conn.raw == nil || !s.h.pool.submit(s) {
 			s.started = true
 			go s.write(false)
 		}
@@ -541,6 +541,10 @@ func (s *stream) writeLoop(pooled bool) writeOutcome {
 		s.mu.Unlock()
 
 		if !s.replayed {
+			if pooled { // the first writer replays, on a goroutine of its own (see kick)
+				s.putBack(replies, pong)
+				return handOver
+			}
 			s.replayed = true
 			// A delete that ran between the check before the upgrade and the subscription has
 			// already closed the job's subscribers; this one must close itself. (Checked here,
