@@ -306,9 +306,6 @@ func (r *Runner) runJob(parent context.Context, id string) {
 		}
 		return
 	}
-	if st.CancelRequested {
-		cancel(errCancelled)
-	}
 	doc, err := r.store.Document(ctx, id)
 	if err != nil {
 		log.Error("load document", "err", err)
@@ -316,6 +313,11 @@ func (r *Runner) runJob(parent context.Context, id string) {
 			r.finish(ctx, j, id, schemas.JobFailed, "The document could not be loaded from storage.")
 		}
 		return
+	}
+	// A cancel requested before a restart applies now, once what the job needs is loaded (with
+	// the context cancelled first, the load failed and the job stayed processing for ever).
+	if st.CancelRequested {
+		cancel(errCancelled)
 	}
 	deadline := st.Deadline
 	if deadline.IsZero() {
@@ -332,7 +334,10 @@ func (r *Runner) runJob(parent context.Context, id string) {
 	for _, agentID := range st.Job.EnabledAgents {
 		status := st.Job.Agents[agentID]
 		if status != schemas.AgentPending && status != schemas.AgentRunning {
-			continue // finished before a restart: not run again
+			// Finished before a restart: not run again, but its ending still counts (the
+			// process may have stopped after the last agent ended and before the job did).
+			ends[finishedEnding(st, agentID)]++
+			continue
 		}
 		wg.Go(func() {
 			// A running agent was interrupted by a crash or shutdown: run it again, without
@@ -359,6 +364,21 @@ func (r *Runner) runJob(parent context.Context, id string) {
 	default:
 		r.finish(ctx, j, id, schemas.JobCompleted, "")
 	}
+}
+
+// finishedEnding is how an agent that finished before a restart ended: cancelled, or stopped by
+// the job's deadline (it failed at or after the deadline: once the deadline has passed, an
+// agent's run can end no other way but completed), or done.
+func finishedEnding(st store.RunState, agentID string) ending {
+	switch st.Job.Agents[agentID] {
+	case schemas.AgentCancelled:
+		return endCancelled
+	case schemas.AgentFailed:
+		if at, ok := st.Updated[agentID]; ok && !st.Deadline.IsZero() && !at.Before(st.Deadline) {
+			return endTimedOut
+		}
+	}
+	return endDone
 }
 
 // ending is how one agent's run ended, as far as the job's final status is concerned.

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/veritas-audit/veritas/agents"
 	"github.com/veritas-audit/veritas/agents/disclosure"
 	"github.com/veritas-audit/veritas/agents/external"
@@ -18,6 +21,7 @@ import (
 	"github.com/veritas-audit/veritas/extract"
 	"github.com/veritas-audit/veritas/hub"
 	"github.com/veritas-audit/veritas/schemas"
+	"github.com/veritas-audit/veritas/store"
 )
 
 // funcAgent runs a function as an agent and counts its runs.
@@ -291,5 +295,88 @@ func TestFullTeamWithoutGeminiKey(t *testing.T) {
 	decode(t, e.do(http.MethodGet, "/api/v1/jobs/"+job.ID+"/results/agent/external_signal", nil), 200, &rows)
 	if len(rows) != 1 || rows[0].Error == nil || rows[0].Category != "external" {
 		t.Fatalf("external_signal rows %+v", rows)
+	}
+}
+
+// TestResumeAfterEveryAgentEndedKeepsHowTheyEnded: the process stops after the last agent's
+// outcome is stored and before the job's final status is. On the next start the job ends as
+// its agents did: failed when an agent was stopped by the deadline, cancelled when one was
+// cancelled, completed when an agent failed on its own. A cancel requested while the process
+// was down stops the resumed job.
+func TestResumeAfterEveryAgentEndedKeepsHowTheyEnded(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		timeout time.Duration
+		end     func(t *testing.T, st *store.SQLite, jobID string)
+		want    string
+		rerun   bool // the agent had not finished: it runs again, and stops at once
+	}{
+		{"stopped by the deadline", 300 * time.Millisecond, func(t *testing.T, st *store.SQLite, jobID string) {
+			time.Sleep(400 * time.Millisecond) // past the deadline stored at the claim
+			storeOutcome(t, st, jobID, schemas.AgentFailed, "logic_consistency stopped: the audit did not finish in time.")
+		}, schemas.JobFailed, false},
+		{"cancelled", time.Minute, func(t *testing.T, st *store.SQLite, jobID string) {
+			if err := st.RequestCancel(context.Background(), jobID); err != nil {
+				t.Fatal(err)
+			}
+			storeOutcome(t, st, jobID, schemas.AgentCancelled, "")
+		}, schemas.JobCancelled, false},
+		{"failed on its own", time.Minute, func(t *testing.T, st *store.SQLite, jobID string) {
+			storeOutcome(t, st, jobID, schemas.AgentFailed, "the agent could not read the tables")
+		}, schemas.JobCompleted, false},
+		{"cancel requested while the process was down", time.Minute, func(t *testing.T, st *store.SQLite, jobID string) {
+			if err := st.RequestCancel(context.Background(), jobID); err != nil {
+				t.Fatal(err)
+			}
+		}, schemas.JobCancelled, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "veritas.db")
+			gate := newGateAgent(schemas.AgentLogic, 0, 0)
+			e1 := newEnv(t, envOptions{dbPath: path, agents: []agents.Agent{gate}, jobTimeout: tc.timeout})
+			job := e1.submit(statement(1, false), nil)
+			<-gate.started
+			e1.stop() // the agent is interrupted: still running in storage
+
+			st, err := store.OpenSQLite(context.Background(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.end(t, st, job.ID) // what the runner stored just before the process stopped
+			st.Close()
+
+			gate2 := newGateAgent(schemas.AgentLogic, 0, 0)
+			e2 := newEnv(t, envOptions{dbPath: path, agents: []agents.Agent{gate2}, jobTimeout: tc.timeout})
+			var j schemas.Job
+			waitFor(t, func() bool {
+				j, _ = e2.store.Job(context.Background(), job.ID, false)
+				return j.Status != schemas.JobProcessing
+			})
+			if j.Status != tc.want {
+				t.Errorf("resumed job ended %s, want %s", j.Status, tc.want)
+			}
+			select {
+			case <-gate2.started:
+				if !tc.rerun {
+					t.Error("an agent that had finished ran again")
+				}
+			default:
+			}
+		})
+	}
+}
+
+// storeOutcome stores the logic agent's outcome as the runner does.
+func storeOutcome(t *testing.T, st *store.SQLite, jobID, status, msg string) {
+	t.Helper()
+	out := store.AgentOutcome{AgentID: schemas.AgentLogic, Category: schemas.Category(schemas.AgentLogic), Status: status, Error: msg}
+	if status == schemas.AgentFailed {
+		out.Rows = []schemas.Result{{
+			ID: uuid.Must(uuid.NewV7()).String(), JobID: jobID, AgentID: out.AgentID, Category: out.Category,
+			Error: &msg, SourceRefs: []string{}, RawData: json.RawMessage("{}"), CreatedAt: time.Now().UTC(),
+		}}
+	}
+	if _, err := st.AgentFinished(context.Background(), jobID, out); err != nil {
+		t.Fatal(err)
 	}
 }

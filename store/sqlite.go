@@ -562,10 +562,27 @@ func (s *SQLite) RunState(ctx context.Context, id string) (RunState, error) {
 	st.Job = j
 	var deadline sql.NullInt64
 	err = s.r.QueryRowContext(ctx, `SELECT cancel_requested, deadline FROM jobs WHERE id = ?`, id).Scan(&st.CancelRequested, &deadline)
+	if err != nil {
+		return st, err
+	}
 	if deadline.Valid {
 		st.Deadline = toTime(deadline.Int64)
 	}
-	return st, err
+	rows, err := s.r.QueryContext(ctx, `SELECT agent_id, updated_at FROM agent_runs WHERE job_id = ?`, id)
+	if err != nil {
+		return st, err
+	}
+	defer rows.Close()
+	st.Updated = map[string]time.Time{}
+	for rows.Next() {
+		var agent string
+		var at int64
+		if err := rows.Scan(&agent, &at); err != nil {
+			return st, err
+		}
+		st.Updated[agent] = toTime(at)
+	}
+	return st, rows.Err()
 }
 
 // Document loads the extracted document of a job.

@@ -49,6 +49,9 @@ type RunState struct {
 	// Deadline is when the job must have finished, set when it was first claimed (zero for a
 	// job claimed before deadlines were stored).
 	Deadline time.Time
+	// Updated is when each agent's run last changed status: for a finished agent, when it
+	// finished.
+	Updated map[string]time.Time
 }
 
 // AgentOutcome is how an agent's run ended, as the runner stores it.
