@@ -101,30 +101,84 @@ type trigger struct {
 }
 
 // triggers are the words that state a movement, with the part of speech that says where the
-// metric stands ("revenue increased" against "an increase in revenue").
+// metric stands ("revenue increased" against "an increase in revenue"). Words whose usual sense
+// in a report is no movement are left out: "recovered" (costs recovered from customers),
+// "expansion" (a network or sales-force expansion), "shrinkage" (stock lost), "advances" and
+// "contracts" (balances and agreements), "slip" (a payslip).
 var triggers = map[string]trigger{
 	"increased": {dirUp, posVerb, 0}, "increases": {dirUp, posVerb, 0}, "increase": {dirUp, posNoun, 0},
 	"rose": {dirUp, posVerb, 0}, "risen": {dirUp, posVerb, 0}, "rises": {dirUp, posVerb, 0}, "rise": {dirUp, posNoun, 0},
 	"grew": {dirUp, posVerb, 0}, "grown": {dirUp, posVerb, 0}, "grows": {dirUp, posVerb, 0}, "growth": {dirUp, posNoun, 0},
-	"climbed": {dirUp, posVerb, 0}, "jumped": {dirUp, posVerb, 0}, "surged": {dirUp, posVerb, 0},
-	"advanced": {dirUp, posVerb, 0}, "expanded": {dirUp, posVerb, 0}, "soared": {dirUp, posVerb, 0},
-	"widened": {dirUp, posVerb, 0},
+	"climbed": {dirUp, posVerb, 0}, "climbs": {dirUp, posVerb, 0}, "climb": {dirUp, posNoun, 0},
+	"jumped": {dirUp, posVerb, 0}, "jumps": {dirUp, posVerb, 0}, "jump": {dirUp, posNoun, 0},
+	"surged": {dirUp, posVerb, 0}, "surges": {dirUp, posVerb, 0}, "surge": {dirUp, posNoun, 0},
+	"soared": {dirUp, posVerb, 0}, "soars": {dirUp, posVerb, 0},
+	"rebounded": {dirUp, posVerb, 0}, "rebounds": {dirUp, posVerb, 0}, "rebound": {dirUp, posNoun, 0},
+	"advanced": {dirUp, posVerb, 0}, "expanded": {dirUp, posVerb, 0}, "expands": {dirUp, posVerb, 0},
+	"widened": {dirUp, posVerb, 0}, "widens": {dirUp, posVerb, 0},
 	"doubled": {dirUp, posVerb, 2}, "tripled": {dirUp, posVerb, 3}, "trebled": {dirUp, posVerb, 3},
 	"halved":    {dirDown, posVerb, 0.5},
 	"decreased": {dirDown, posVerb, 0}, "decreases": {dirDown, posVerb, 0}, "decrease": {dirDown, posNoun, 0},
 	"fell": {dirDown, posVerb, 0}, "fallen": {dirDown, posVerb, 0}, "falls": {dirDown, posVerb, 0}, "fall": {dirDown, posNoun, 0},
 	"declined": {dirDown, posVerb, 0}, "declines": {dirDown, posVerb, 0}, "decline": {dirDown, posNoun, 0},
-	"dropped": {dirDown, posVerb, 0}, "drop": {dirDown, posNoun, 0},
+	"dropped": {dirDown, posVerb, 0}, "drops": {dirDown, posVerb, 0}, "drop": {dirDown, posNoun, 0},
+	"dipped": {dirDown, posVerb, 0}, "dips": {dirDown, posVerb, 0}, "dip": {dirDown, posNoun, 0},
+	"plunged": {dirDown, posVerb, 0}, "plunges": {dirDown, posVerb, 0}, "plunge": {dirDown, posNoun, 0},
+	"slumped": {dirDown, posVerb, 0}, "slumps": {dirDown, posVerb, 0}, "slump": {dirDown, posNoun, 0},
+	"tumbled": {dirDown, posVerb, 0}, "tumbles": {dirDown, posVerb, 0}, "tumble": {dirDown, posNoun, 0},
 	"reduced": {dirDown, posVerb, 0}, "reduction": {dirDown, posNoun, 0},
-	"shrank": {dirDown, posVerb, 0}, "contracted": {dirDown, posVerb, 0}, "slipped": {dirDown, posVerb, 0},
-	"eased": {dirDown, posVerb, 0}, "narrowed": {dirDown, posVerb, 0},
-	"improved": {dirBetter, posVerb, 0}, "improvement": {dirBetter, posNoun, 0}, "strengthened": {dirBetter, posVerb, 0},
-	"deteriorated": {dirWorse, posVerb, 0}, "deterioration": {dirWorse, posNoun, 0}, "worsened": {dirWorse, posVerb, 0},
-	"weakened": {dirWorse, posVerb, 0},
-	"higher":   {dirUp, posAdj, 0}, "lower": {dirDown, posAdj, 0}, "ahead": {dirUp, posAdj, 0}, "behind": {dirDown, posAdj, 0},
+	"shrank": {dirDown, posVerb, 0}, "shrunk": {dirDown, posVerb, 0}, "shrinks": {dirDown, posVerb, 0},
+	"contracted": {dirDown, posVerb, 0}, "contraction": {dirDown, posNoun, 0},
+	"slipped": {dirDown, posVerb, 0}, "slips": {dirDown, posVerb, 0},
+	"eased": {dirDown, posVerb, 0}, "eases": {dirDown, posVerb, 0},
+	"softened": {dirDown, posVerb, 0}, "softens": {dirDown, posVerb, 0},
+	"narrowed": {dirDown, posVerb, 0}, "narrows": {dirDown, posVerb, 0},
+	"improved": {dirBetter, posVerb, 0}, "improves": {dirBetter, posVerb, 0}, "improvement": {dirBetter, posNoun, 0},
+	"strengthened": {dirBetter, posVerb, 0}, "strengthens": {dirBetter, posVerb, 0},
+	"deteriorated": {dirWorse, posVerb, 0}, "deteriorates": {dirWorse, posVerb, 0}, "deterioration": {dirWorse, posNoun, 0},
+	"worsened": {dirWorse, posVerb, 0}, "worsens": {dirWorse, posVerb, 0},
+	"weakened": {dirWorse, posVerb, 0}, "weakens": {dirWorse, posVerb, 0},
+	"higher": {dirUp, posAdj, 0}, "lower": {dirDown, posAdj, 0}, "ahead": {dirUp, posAdj, 0}, "behind": {dirDown, posAdj, 0},
 	"up": {dirUp, posAdv, 0}, "down": {dirDown, posAdv, 0},
 	"unchanged": {dirFlat, posFlat, 0}, "flat": {dirFlat, posFlat, 0}, "stable": {dirFlat, posFlat, 0},
 	"steady": {dirFlat, posFlat, 0},
+}
+
+// figureOnly are triggers with a common sense that is no movement: "advanced manufacturing",
+// "loans advanced to customers", "the Group contracted a loan", "capital expenditure contracted
+// but not provided for". They state a movement only as the verb of a metric with its size or
+// level right after: "revenue advanced 5%", "gross margin contracted by 120 bps".
+var figureOnly = map[string]bool{"advanced": true, "contracted": true}
+
+// phrasals are verbs whose direction is in the particle after them: "edged up", "ticked down",
+// "inched slightly higher", "crept up". Alone ("errors crept in") they state no movement.
+var phrasals = map[string]bool{
+	"edged": true, "edges": true, "ticked": true, "ticks": true, "inched": true, "inches": true,
+	"crept": true, "creeps": true,
+}
+
+// particles give a phrasal verb its direction.
+var particles = map[string]direction{"up": dirUp, "higher": dirUp, "down": dirDown, "lower": dirDown}
+
+// triggerAt reads the movement word at token i and how many tokens it takes: a phrasal verb
+// runs to its particle, past one adverb ("edged slightly lower").
+func triggerAt(toks []token, i int) (trigger, int, bool) {
+	t := tokAt(toks, i)
+	if t.kind != tokWord {
+		return trigger{}, 0, false
+	}
+	if phrasals[t.low] {
+		k := i + 1
+		if a := tokAt(toks, k).low; auxiliaries[a] && strings.HasSuffix(a, "ly") {
+			k++
+		}
+		if p := tokAt(toks, k); p.kind == tokWord && particles[p.low] != dirNone {
+			return trigger{particles[p.low], posVerb, 0}, k + 1 - i, true
+		}
+		return trigger{}, 0, false
+	}
+	tr, ok := triggers[t.low]
+	return tr, 1, ok
 }
 
 // blockers make a whole sentence unfit for checking against reported figures: forecasts,
@@ -468,11 +522,11 @@ func (p *parser) claimAt(toks []token, i int, s string) (claim, int, bool) {
 	if c, end, ok := p.stateClaim(toks, i, s); ok {
 		return c, end, true
 	}
-	tr, ok := triggers[toks[i].low]
+	tr, n, ok := triggerAt(toks, i)
 	if !ok {
 		return p.levelClaim(toks, i, s)
 	}
-	c := claim{dir: tr.dir, verb: toks[i].text, verbAt: toks[i].start, multiple: tr.mult}
+	c := claim{dir: tr.dir, verb: s[toks[i].start:toks[i+n-1].end], verbAt: toks[i].start, multiple: tr.mult}
 	if tr.mult != 0 {
 		switch {
 		case word(toks, i-1, "than") && word(toks, i-2, "more"):
@@ -516,6 +570,10 @@ func (p *parser) claimAt(toks []token, i int, s string) (claim, int, bool) {
 				return claim{}, 0, false
 			}
 		}
+		// "Loans advanced to customers", "we contracted borrowings": no figure, no movement.
+		if figureOnly[toks[i].low] && !startsQuantity(toks, i+1) && !(word(toks, i+1, "by", "to", "from") && startsQuantity(toks, i+2)) {
+			return claim{}, 0, false
+		}
 	}
 	// Negation just before the trigger.
 	for k := i - 1; k >= max(0, i-3); k-- {
@@ -528,7 +586,7 @@ func (p *parser) claimAt(toks []token, i int, s string) (claim, int, bool) {
 	var subj subject
 	found := false
 	preSizeEnd := i
-	nounAfter := i + 1
+	nounAfter := i + n
 	if noun {
 		// "a 12% increase", "a €3.2m reduction": a size before the noun.
 		k := i - 1
@@ -578,7 +636,7 @@ func (p *parser) claimAt(toks []token, i int, s string) (claim, int, bool) {
 		sj, ok := p.subjectBefore(toks, end, &c, true)
 		if !ok && tr.pos == posVerb && actorBefore(toks, i) {
 			// "We reduced net debt by €2.8m": the metric is the verb's object.
-			if obj, ok2 := p.subjectAfter(toks, i+1); ok2 {
+			if obj, ok2 := p.subjectAfter(toks, i+n); ok2 {
 				sj, ok = obj, true
 				nounAfter = obj.to
 				ofSize = true
@@ -605,7 +663,7 @@ func (p *parser) claimAt(toks []token, i int, s string) (claim, int, bool) {
 	}
 	c.dates = append(c.dates, subj.dates...)
 	start := min(subj.from, i)
-	after := i + 1
+	after := i + n
 	if ofSize {
 		after = nounAfter
 	}

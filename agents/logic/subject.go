@@ -137,7 +137,9 @@ func (p *parser) subjectBefore(toks []token, end int, c *claim, sizeBefore bool)
 		if t.kind == tokPunct && t.text != "," && t.text != "&" && t.text != "'" && t.text != "’" && t.text != "/" && t.text != "-" && t.text != "." && t.text != "%" && currencySymbols[t.text] == "" {
 			break
 		}
-		if t.kind == tokWord && (hardStops[t.low] && t.low != "and" || triggers[t.low].dir != dirNone && triggers[t.low].pos != posAdv && j < last-1) {
+		// A word that states a movement only with a figure after it does not end the phrase:
+		// before a name it is part of another one ("contracted revenue" is not revenue).
+		if t.kind == tokWord && (hardStops[t.low] && t.low != "and" || triggers[t.low].dir != dirNone && triggers[t.low].pos != posAdv && !figureOnly[t.low] && j < last-1) {
 			stop = j
 			break
 		}
