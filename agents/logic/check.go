@@ -164,7 +164,7 @@ func (ck *checker) periodEnd(d quantity) bool {
 // report (nil when some series bears the claim out or none can be compared), and whether any
 // figure could be compared at all.
 func (ck *checker) check(c claim) (*verdict, bool) {
-	cands := ck.ix.candidates(c.ref.key)
+	cands := ck.ix.candidates(c.ref.key, c.ref.label)
 	if len(cands) == 0 {
 		return nil, false
 	}
@@ -399,7 +399,7 @@ func (ck *checker) evaluate(c claim, s *series, cur, comp int) verdict {
 		if q == nil {
 			return
 		}
-		pr, ok := ck.checkLevel(*q, fig, s, neg, name, year)
+		pr, ok := ck.checkLevel(*q, fig, s, neg, figureName(c, s), year)
 		if !ok {
 			return
 		}
@@ -467,6 +467,24 @@ func (ck *checker) checkState(c claim, s *series, now oriented, before *oriented
 			v.problems = append(v.problems, *pr)
 		}
 	}
+}
+
+// figureName names the figure a series prints, for what "the statements show": the metric's
+// name, or the row's own label when it is one of several lines the metric covers ("cash
+// generated from operations" for a claim about operating cash flow).
+func figureName(c claim, s *series) string {
+	name := c.ref.display()
+	if c.ref.negated || s.ref.negated || s.ref.neutral || s.ref.adjusted || s.row < 0 || s.ref.m == nil || s.percent || s.ref.label == normLabel(name) {
+		return name
+	}
+	l := footnoteRe.ReplaceAllString(s.label, " ")
+	l = parenRe.ReplaceAllString(l, " ")
+	l = noteRe.ReplaceAllString(l, " ")
+	l = strings.Join(strings.Fields(l), " ")
+	if l == "" {
+		return name
+	}
+	return lowerFirst(l)
 }
 
 // pctChange is the relative change from before to now, in percent, when before is clearly
@@ -537,7 +555,7 @@ func (ck *checker) checkSize(q quantity, sign float64, now, before oriented, s *
 		sLo, sHi := claimRange(q.value, q.halfUnit(), q.hedge)
 		return &problem{
 			kind:      kindSize,
-			actual:    fmt.Sprintf("a %s %s", fmtPct(math.Abs(pct)), incDec(pct)),
+			actual:    withArticle(fmtPct(math.Abs(pct)) + " " + incDec(pct)),
 			tolerance: fmt.Sprintf("the stated %s covers a change of %s; the printed figures, with their rounding, give %s to %s", q.text, rangeText(sLo, sHi, "%"), fmt2(aLo)+"%", fmt2(aHi)+"%"),
 			severity:  sizeSeverity(math.Abs(pct), q.value),
 		}, true
@@ -676,7 +694,7 @@ func (ck *checker) checkLevel(q quantity, fig oriented, s *series, neg bool, nam
 				}
 				return &problem{
 					kind:      kindWording,
-					actual:    fmt.Sprintf("a %s of %s%s", word, fmtFig(math.Abs(fig.v), s), unitNote(s)),
+					actual:    withArticle(fmt.Sprintf("%s of %s%s", word, fmtFig(math.Abs(fig.v), s), unitNote(s))),
 					tolerance: "the size matches; the sign does not",
 					severity:  "high",
 				}, true
@@ -787,7 +805,7 @@ func incDec(d float64) string {
 func describeMove(now, before oriented, s *series) string {
 	d := now.v - before.v
 	if s.percent {
-		return fmt.Sprintf("a %s of %.1f percentage points", incDec(d), math.Abs(d))
+		return withArticle(fmt.Sprintf("%s of %.1f percentage points", incDec(d), math.Abs(d)))
 	}
 	if s.ref.signed() && (now.v < 0) != (before.v < 0) && now.v != 0 && before.v != 0 {
 		return fmt.Sprintf("a swing from %s to %s", resultWord(before.v, s), resultWord(now.v, s))
@@ -796,9 +814,39 @@ func describeMove(now, before oriented, s *series) string {
 		if math.Abs(pct) < 0.05 {
 			return "no change"
 		}
-		return fmt.Sprintf("a %s %s", fmtPct(math.Abs(pct)), incDec(pct))
+		return withArticle(fmtPct(math.Abs(pct)) + " " + incDec(pct))
 	}
-	return fmt.Sprintf("a %s of %s%s", incDec(d), fmtFig(math.Abs(d), s), unitNote(s))
+	return withArticle(fmt.Sprintf("%s of %s%s", incDec(d), fmtFig(math.Abs(d), s), unitNote(s)))
+}
+
+// withArticle puts "a" or "an" before a phrase, as it is read aloud: "an increase", "an 8.6%
+// decrease", "an 11.4% increase", "a 1.1% decrease", "a 110% increase".
+func withArticle(phrase string) string {
+	if phrase == "" {
+		return phrase
+	}
+	c := phrase[0]
+	if c >= '0' && c <= '9' {
+		// The integer part, read in groups of three: "eight…", "eleven…", "eighteen…" take "an".
+		digits := ""
+		for _, r := range phrase {
+			if r == ',' {
+				continue
+			}
+			if r < '0' || r > '9' {
+				break
+			}
+			digits += string(r)
+		}
+		if digits[0] == '8' || len(digits)%3 == 2 && (strings.HasPrefix(digits, "11") || strings.HasPrefix(digits, "18")) {
+			return "an " + phrase
+		}
+		return "a " + phrase
+	}
+	if strings.ContainsRune("aeiouAEIOU", rune(c)) {
+		return "an " + phrase
+	}
+	return "a " + phrase
 }
 
 // resultWord names a signed figure: "a profit of 1,539", "a loss of 2,289".

@@ -104,7 +104,8 @@ type trigger struct {
 // metric stands ("revenue increased" against "an increase in revenue"). Words whose usual sense
 // in a report is no movement are left out: "recovered" (costs recovered from customers),
 // "expansion" (a network or sales-force expansion), "shrinkage" (stock lost), "advances" and
-// "contracts" (balances and agreements), "slip" (a payslip).
+// "contracts" (balances and agreements), "slip" (a payslip), "moderated" (growth that slowed:
+// "revenue growth moderated to 3%" is a rise), "firms" and "retreat" (nouns).
 var triggers = map[string]trigger{
 	"increased": {dirUp, posVerb, 0}, "increases": {dirUp, posVerb, 0}, "increase": {dirUp, posNoun, 0},
 	"rose": {dirUp, posVerb, 0}, "risen": {dirUp, posVerb, 0}, "rises": {dirUp, posVerb, 0}, "rise": {dirUp, posNoun, 0},
@@ -115,7 +116,7 @@ var triggers = map[string]trigger{
 	"soared": {dirUp, posVerb, 0}, "soars": {dirUp, posVerb, 0},
 	"rebounded": {dirUp, posVerb, 0}, "rebounds": {dirUp, posVerb, 0}, "rebound": {dirUp, posNoun, 0},
 	"advanced": {dirUp, posVerb, 0}, "expanded": {dirUp, posVerb, 0}, "expands": {dirUp, posVerb, 0},
-	"widened": {dirUp, posVerb, 0}, "widens": {dirUp, posVerb, 0},
+	"widened": {dirUp, posVerb, 0}, "widens": {dirUp, posVerb, 0}, "firmed": {dirUp, posVerb, 0},
 	"doubled": {dirUp, posVerb, 2}, "tripled": {dirUp, posVerb, 3}, "trebled": {dirUp, posVerb, 3},
 	"halved":    {dirDown, posVerb, 0.5},
 	"decreased": {dirDown, posVerb, 0}, "decreases": {dirDown, posVerb, 0}, "decrease": {dirDown, posNoun, 0},
@@ -129,7 +130,7 @@ var triggers = map[string]trigger{
 	"reduced": {dirDown, posVerb, 0}, "reduction": {dirDown, posNoun, 0},
 	"shrank": {dirDown, posVerb, 0}, "shrunk": {dirDown, posVerb, 0}, "shrinks": {dirDown, posVerb, 0},
 	"contracted": {dirDown, posVerb, 0}, "contraction": {dirDown, posNoun, 0},
-	"slipped": {dirDown, posVerb, 0}, "slips": {dirDown, posVerb, 0},
+	"slipped": {dirDown, posVerb, 0}, "slips": {dirDown, posVerb, 0}, "retreated": {dirDown, posVerb, 0},
 	"eased": {dirDown, posVerb, 0}, "eases": {dirDown, posVerb, 0},
 	"softened": {dirDown, posVerb, 0}, "softens": {dirDown, posVerb, 0},
 	"narrowed": {dirDown, posVerb, 0}, "narrows": {dirDown, posVerb, 0},
@@ -151,14 +152,32 @@ var triggers = map[string]trigger{
 var figureOnly = map[string]bool{"advanced": true, "contracted": true}
 
 // phrasals are verbs whose direction is in the particle after them: "edged up", "ticked down",
-// "inched slightly higher", "crept up". Alone ("errors crept in") they state no movement.
+// "inched slightly higher", "crept up", "drifted lower". Alone ("errors crept in", "the
+// discussion drifted") they state no movement.
 var phrasals = map[string]bool{
 	"edged": true, "edges": true, "ticked": true, "ticks": true, "inched": true, "inches": true,
-	"crept": true, "creeps": true,
+	"crept": true, "creeps": true, "drifted": true, "drifts": true,
 }
 
 // particles give a phrasal verb its direction.
 var particles = map[string]direction{"up": dirUp, "higher": dirUp, "down": dirDown, "lower": dirDown}
+
+// upOnly are phrasal verbs that state a movement only with "up": "revenue picked up", never
+// "picked" alone ("picked the supplier") or "picked down".
+var upOnly = map[string]bool{"picked": true, "picks": true}
+
+// tails are particles a movement verb may take without changing its direction, which belong to
+// the verb rather than start a clause: "firmed up", "fell back to €12.9m".
+var tails = map[string]string{
+	"firmed": "up", "fell": "back", "falls": "back", "dropped": "back", "drops": "back",
+	"slipped": "back", "slips": "back", "eased": "back", "eases": "back",
+}
+
+// intransitive are movement verbs that take no metric as their object: "the Group firmed up
+// its facilities", "we picked up borrowings of €5m" say nothing of how borrowings moved.
+// Phrasal verbs and verbs with a tail ("picked up", "edged down", "fell back") are never read
+// with an object either.
+var intransitive = map[string]bool{"firmed": true, "retreated": true}
 
 // triggerAt reads the movement word at token i and how many tokens it takes: a phrasal verb
 // runs to its particle, past one adverb ("edged slightly lower").
@@ -167,17 +186,29 @@ func triggerAt(toks []token, i int) (trigger, int, bool) {
 	if t.kind != tokWord {
 		return trigger{}, 0, false
 	}
-	if phrasals[t.low] {
+	if phrasals[t.low] || upOnly[t.low] {
 		k := i + 1
 		if a := tokAt(toks, k).low; auxiliaries[a] && strings.HasSuffix(a, "ly") {
 			k++
 		}
-		if p := tokAt(toks, k); p.kind == tokWord && particles[p.low] != dirNone {
-			return trigger{particles[p.low], posVerb, 0}, k + 1 - i, true
+		p := tokAt(toks, k)
+		if p.kind != tokWord || particles[p.low] == dirNone {
+			return trigger{}, 0, false
 		}
-		return trigger{}, 0, false
+		if upOnly[t.low] {
+			// "Costs were picked up by the customer": a passive is no movement, nor is "picked
+			// up by" without a figure ("sales picked up by new customers").
+			if p.low != "up" || word(toks, i-1, "was", "were", "be", "been", "being", "is", "are") ||
+				word(toks, k+1, "by") && !startsQuantity(toks, k+2) {
+				return trigger{}, 0, false
+			}
+		}
+		return trigger{particles[p.low], posVerb, 0}, k + 1 - i, true
 	}
 	tr, ok := triggers[t.low]
+	if ok && tails[t.low] != "" && word(toks, i+1, tails[t.low]) {
+		return tr, 2, true
+	}
 	return tr, 1, ok
 }
 
@@ -239,8 +270,11 @@ type parser struct {
 	lx    *lexicon
 	known func(key string) bool
 	// names are the line items' names as words ("net", "cash", "generated", "from", …) that
-	// hold a word which would otherwise end a metric phrase.
+	// hold a word which would otherwise end a metric phrase before a verb.
 	names [][]string
+	// afterNames are those that hold a word which would end a metric phrase after a movement
+	// noun ("a dip in net cash from operating activities", "a fall in cost of sales").
+	afterNames [][]string
 }
 
 // newParser reads claims against the index: its metrics and its rows' labels.
@@ -253,18 +287,33 @@ func newParser(lx *lexicon, ix *index) *parser {
 		}
 	}
 	p.names = stopNames(labels)
+	p.afterNames = afterStopNames(labels)
 	return p
 }
 
+// afterStops end a metric phrase after a movement noun besides the hard stops: "an increase in
+// revenue of 12%", "a fall in revenue in Europe".
+var afterStops = map[string]bool{"of": true, "in": true, "for": true, "at": true, "during": true, "on": true, "over": true}
+
 // stopNames are the names, canonical or from the tables, that contain a stop word.
 func stopNames(labels []string) [][]string {
+	return namesWith(labels, func(w string) bool { return hardStops[w] && w != "and" })
+}
+
+// afterStopNames are the names that contain a word ending a phrase after a movement noun.
+func afterStopNames(labels []string) [][]string {
+	return namesWith(labels, func(w string) bool { return hardStops[w] && w != "and" || afterStops[w] })
+}
+
+// namesWith are the names, canonical or from the tables, that contain a word stop accepts.
+func namesWith(labels []string, stop func(string) bool) [][]string {
 	var out [][]string
 	seen := map[string]bool{}
 	add := func(n string) {
 		words := strings.Fields(normLabel(n))
 		has := false
 		for _, w := range words {
-			if hardStops[w] && w != "and" {
+			if stop(w) {
 				has = true
 			}
 		}
@@ -587,6 +636,7 @@ func (p *parser) claimAt(toks []token, i int, s string) (claim, int, bool) {
 	found := false
 	preSizeEnd := i
 	nounAfter := i + n
+	nounStart := i // where a movement noun's phrase starts: "a 12% increase in revenue"
 	if noun {
 		// "a 12% increase", "a €3.2m reduction": a size before the noun.
 		k := i - 1
@@ -602,6 +652,7 @@ func (p *parser) claimAt(toks []token, i int, s string) (claim, int, bool) {
 				lead--
 			}
 		}
+		nounStart = lead + 1
 		// "offset by a reduction in interest expense", "due to an increase in sales": a
 		// driver of another movement, often only part of the metric's change.
 		if lead >= 0 && toks[lead].kind == tokWord && (prepositions[toks[lead].low] || causeWords[toks[lead].low]) {
@@ -634,7 +685,7 @@ func (p *parser) claimAt(toks []token, i int, s string) (claim, int, bool) {
 			end = k + 1
 		}
 		sj, ok := p.subjectBefore(toks, end, &c, true)
-		if !ok && tr.pos == posVerb && actorBefore(toks, i) {
+		if !ok && tr.pos == posVerb && n == 1 && !intransitive[toks[i].low] && actorBefore(toks, i) {
 			// "We reduced net debt by €2.8m": the metric is the verb's object.
 			if obj, ok2 := p.subjectAfter(toks, i+n); ok2 {
 				sj, ok = obj, true
@@ -663,6 +714,9 @@ func (p *parser) claimAt(toks []token, i int, s string) (claim, int, bool) {
 	}
 	c.dates = append(c.dates, subj.dates...)
 	start := min(subj.from, i)
+	if found {
+		start = min(start, nounStart) // "a dip in revenue", quoted with its article
+	}
 	after := i + n
 	if ofSize {
 		after = nounAfter
@@ -685,9 +739,31 @@ func (p *parser) claimAt(toks []token, i int, s string) (claim, int, bool) {
 	for start < i && (word(toks, start, "and", "but", "while", "whilst", "whereas") || punct(toks, start, ",")) {
 		start++
 	}
-	c.start, c.end = toks[start].start, toks[max(end-1, i)].end
+	last := end - 1
+	for last >= i+n && danglingEnd(toks[last]) {
+		last-- // "slump in revenue,", "improved to", "… (2023: $35.3m) was": words that lead nowhere
+	}
+	c.start, c.end = toks[start].start, toks[max(last, i+n-1)].end
 	c.text = s[c.start:c.end]
 	return c, end, true
+}
+
+// danglingEnd reports whether a token may not end a claim's quoted words: a comma, or a
+// preposition, article or verb the complement read past without a figure after it.
+func danglingEnd(t token) bool {
+	if t.kind == tokPunct {
+		return t.text == "," || t.text == "(" || t.text == "-" || t.text == "–" || t.text == "—" || t.text == "/"
+	}
+	if t.kind != tokWord {
+		return false
+	}
+	switch t.low {
+	case "to", "by", "or", "from", "of", "at", "reaching", "totalling", "totaling", "compared", "versus", "vs",
+		"against", "than", "relative", "with", "in", "for", "during", "as", "the", "a", "an", "per",
+		"was", "were", "is", "are", "has", "have", "had", "been", "be", "and", "on", "over":
+		return true
+	}
+	return false
 }
 
 // actorBefore reports whether the word before a verb is the entity rather than a metric: "we",

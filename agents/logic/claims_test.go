@@ -15,7 +15,7 @@ func testParser() *parser {
 		"label:service revenue":                            true,
 		"label:administrative expense":                     true,
 	}
-	return &parser{lx: newLexicon(), names: stopNames(nil), known: func(key string) bool {
+	return &parser{lx: newLexicon(), names: stopNames(nil), afterNames: afterStopNames(nil), known: func(key string) bool {
 		return !strings.HasPrefix(key, "label:") || labels[key]
 	}}
 }

@@ -87,6 +87,11 @@ func (p *parser) complement(toks []token, i int, c *claim, ofSize bool) int {
 				role = "size"
 				j++
 				continue
+			case (t.low == "up" || t.low == "down") && punct(toks, j-1, ",") && triggers[t.low].dir == c.dir:
+				// "A slump in revenue, down 5.1% to €148.3m": the movement restated with its size.
+				role = "size"
+				j++
+				continue
 			case t.low == "or":
 				if lastRole == "size" || lastRole == "" {
 					role = "size"

@@ -152,7 +152,11 @@ func (p *parser) stateClaim(toks []token, i int, s string) (claim, int, bool) {
 	c.subject = m.name
 	// Years in the rest of the clause.
 	end := p.complement(toks, j, &c, true)
-	c.start, c.end = toks[i].start, toks[max(end-1, i)].end
+	last := end - 1
+	for last >= j && danglingEnd(toks[last]) {
+		last--
+	}
+	c.start, c.end = toks[i].start, toks[max(last, j-1, i)].end
 	// Include the subject words before the verb in the quoted text.
 	k := i - 1
 	for k >= 0 && toks[k].kind == tokWord && !hardStops[toks[k].low] && i-k <= 6 {

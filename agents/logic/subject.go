@@ -235,13 +235,44 @@ func (p *parser) nameEndingAt(toks []token, end int) int {
 	return best
 }
 
+// nameStartingAt returns the length in tokens of the longest line-item name holding a stop word
+// (canonical, or a row label of the tables) that starts at token i, or 0. Commas inside the
+// name ("property, plant and equipment") are part of it.
+func (p *parser) nameStartingAt(toks []token, i int) int {
+	best := 0
+	for _, name := range p.afterNames {
+		k, ok := i, true
+		for _, w := range name {
+			if k > i && punct(toks, k, ",") {
+				k++
+			}
+			t := tokAt(toks, k)
+			if t.kind != tokWord || singular(strings.ReplaceAll(t.low, "'", "")) != w {
+				ok = false
+				break
+			}
+			k++
+		}
+		if ok && k-i > best {
+			best = k - i
+		}
+	}
+	return best
+}
+
 // subjectAfter finds the metric named after "in" following a movement noun: "an increase in
 // revenue of 12%".
 func (p *parser) subjectAfter(toks []token, i int) (subject, bool) {
 	end := i
 	for end < len(toks) && end-i < 12 {
+		// A line item's own name may hold a word that would end the phrase: "net cash from
+		// operating activities", "purchases of property, plant and equipment".
+		if n := p.nameStartingAt(toks, end); n > 0 && end+n-i <= 16 {
+			end += n
+			continue
+		}
 		t := toks[end]
-		if t.kind != tokWord || hardStops[t.low] && t.low != "and" || t.low == "of" || t.low == "in" || t.low == "for" || t.low == "at" || t.low == "during" || t.low == "on" || t.low == "over" {
+		if t.kind != tokWord || hardStops[t.low] && t.low != "and" || afterStops[t.low] {
 			break
 		}
 		end++

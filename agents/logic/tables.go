@@ -166,8 +166,12 @@ type index struct {
 	years []int
 }
 
-// candidates are the series for a metric, best sources first.
-func (ix *index) candidates(key string) []*series {
+// candidates are the series for a metric, best sources first. named is the claim's own words
+// for the metric, normalised: of the lines one metric covers ("net cash from operating
+// activities" and "cash generated from operations"), the one whose label says what the claim
+// says comes first, so that a finding quotes its figures. The order only chooses what a
+// finding reports; every candidate still has to contradict the claim.
+func (ix *index) candidates(key, named string) []*series {
 	out := slices.Clone(ix.byKey[key])
 	slices.SortStableFunc(out, func(a, b *series) int {
 		if a.t.kind.rank() != b.t.kind.rank() {
@@ -182,6 +186,9 @@ func (ix *index) candidates(key string) []*series {
 			}
 			return 1
 		}
+		if sa, sb := labelMatch(named, a.ref.label), labelMatch(named, b.ref.label); sa != sb {
+			return sb - sa
+		}
 		if (a.row < 0) != (b.row < 0) {
 			if a.row >= 0 {
 				return -1
@@ -191,6 +198,36 @@ func (ix *index) candidates(key string) []*series {
 		return 0
 	})
 	return out
+}
+
+// labelMatch scores how closely a row's normalised label says what a claim's normalised words
+// say: 1000 for the same words, otherwise the share of words they have in common (0–100).
+func labelMatch(named, label string) int {
+	if named == "" || label == "" {
+		return 0
+	}
+	if named == label {
+		return 1000
+	}
+	words := func(s string) map[string]bool {
+		m := map[string]bool{}
+		for _, w := range strings.Fields(s) {
+			m[w] = true
+		}
+		return m
+	}
+	a, b := words(named), words(label)
+	common := 0
+	for w := range a {
+		if b[w] {
+			common++
+		}
+	}
+	union := len(a) + len(b) - common
+	if union == 0 {
+		return 0
+	}
+	return 100 * common / union
 }
 
 // hasPrimary reports whether the document holds a primary statement with year columns.
@@ -656,6 +693,11 @@ func derive(ft *figTable, rows []*series, lx *lexicon) []*series {
 		ratio("gross_margin", "gross_profit", "gross margin")
 		ratio("operating_margin", "operating_profit", "operating margin")
 	}
+	if ft.kind == stmtCashFlow {
+		if c := capexTotal(ft, rows, one("capex"), lx); c != nil {
+			out = append(out, c)
+		}
+	}
 	if ft.kind != stmtBalance {
 		return out
 	}
@@ -736,6 +778,51 @@ func derive(ft *figTable, rows []*series, lx *lexicon) []*series {
 		out = append(out, s)
 	}
 	return out
+}
+
+// capexTotal is the second reading of capital expenditure in a cash flow statement that
+// shows purchases of intangible assets on a line of their own: property, plant and equipment
+// plus intangibles, which is what many reports mean by the word.
+func capexTotal(ft *figTable, rows []*series, ppe *series, lx *lexicon) *series {
+	if ppe == nil || strings.Contains(ppe.ref.label, "intangible") {
+		return nil
+	}
+	var intang *series
+	for _, s := range rows {
+		l := s.ref.label
+		if s.ref.m != nil || s.percent || !strings.Contains(l, "intangible") {
+			continue
+		}
+		if !(strings.HasPrefix(l, "purchase") || strings.HasPrefix(l, "acquisition") || strings.HasPrefix(l, "payment") ||
+			strings.HasPrefix(l, "addition") || strings.HasPrefix(l, "expenditure") || strings.HasPrefix(l, "investment")) {
+			continue
+		}
+		if intang != nil {
+			return nil // more than one: which of them the narrative counts is unclear
+		}
+		intang = s
+	}
+	if intang == nil {
+		return nil
+	}
+	s := &series{t: ft, row: -1, label: "capital expenditure", values: map[int]ival{}, scale: ppe.scale,
+		derived: fmt.Sprintf("row %d '%s' + row %d '%s'", ppe.row+1, clip(ppe.label, 40), intang.row+1, clip(intang.label, 40)),
+		rows:    []int{ppe.row, intang.row}}
+	s.ref = metricRef{key: "capex", m: lx.byKey["capex"], label: "capital expenditure"}
+	for _, y := range ft.years {
+		a, ok1 := ppe.at(y)
+		b, ok2 := intang.at(y)
+		if !ok1 || !ok2 {
+			continue
+		}
+		h := (a.hi-a.lo)/2 + (b.hi-b.lo)/2
+		v := math.Abs(a.v) + math.Abs(b.v)
+		s.values[y] = ival{v: v, lo: v - h, hi: v + h, decimals: max(a.decimals, b.decimals), col: -1}
+	}
+	if len(s.values) == 0 {
+		return nil
+	}
+	return s
 }
 
 // clip shortens text for a reference, on a rune boundary.

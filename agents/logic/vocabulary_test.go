@@ -112,6 +112,21 @@ func TestMovementVocabulary(t *testing.T) {
 		{word: "crept up", ok: "Cost of sales crept up to €7.5 million.", wrong: "Net debt crept up to €3.0m."},
 		{word: "crept down", ok: "Net debt crept down to €3.0m.", wrong: "Revenue crept down to €12.5m."},
 		{word: "creeps up", ok: "Cost of sales creeps up to €7.5 million.", wrong: "Finance costs creeps up to €310k."},
+		{word: "drifted lower", ok: "Net debt drifted lower to €3.0m.", wrong: "Revenue drifted lower to €12.5m."},
+		{word: "drifted down", ok: "Finance costs drifted down to €310k.", wrong: "Trade receivables drifted down to €2.3m (2023: €2.1m)."},
+		{word: "drifted higher", ok: "Revenue drifted higher to €12.5m.", wrong: "Net debt drifted higher to €3.0m."},
+		{word: "drifted up", ok: "Gross margin drifted up to 40.0%.", wrong: "Finance costs drifted up to €310k."},
+		{word: "drifts lower", ok: "Net debt drifts lower to €3.0m.", wrong: "Revenue drifts lower to €12.5m."},
+		{word: "picked up", ok: "Revenue picked up 12% to €12.5m.", wrong: "Net debt picked up to €3.0m."},
+		{word: "picked up", ok: "Operating profit picked up to €2.1m (2023: €1.6m).", wrong: "Profit before tax picked up to €1.8m (2023: €2.0m)."},
+		{word: "picks up", ok: "Revenue picks up 12%.", wrong: "Finance costs picks up to €310k."},
+		{word: "firmed", ok: "Revenue firmed to €12.5m.", wrong: "Net debt firmed to €3.0m."},
+		{word: "firmed up", ok: "Gross margin firmed up to 40.0%.", wrong: "Net debt firmed up to €3.0m (2023: €4.8m)."},
+		{word: "retreated", ok: "Net debt retreated to €3.0m.", wrong: "Operating profit retreated to €2.1m (2023: €1.6m)."},
+		{word: "retreated", ok: "Profit before tax retreated 10.6% to €1.8m.", wrong: "Revenue retreated to €12.5m."},
+		// A tail that belongs to the verb: the level after it is read.
+		{word: "fell back", ok: "Net debt fell back to €3.0m.", wrong: "Revenue fell back to €12.5m."},
+		{word: "eased back", ok: "Finance costs eased back to €310k.", wrong: "Cost of sales eased back to €7.5 million."},
 	}
 	for _, tc := range cases {
 		saying := func(line string) report {
@@ -179,6 +194,19 @@ func TestMovementWordsInOtherSenses(t *testing.T) {
 		// Nouns of movement in the name of another line item.
 		{line: "Surge pricing revenue fell by 5%."},
 		{line: "Drop shipment revenue fell by 5%."},
+		// "drifted" without a particle, "picked" without "up", a passive "picked up": no
+		// movement. Finance costs fell, net debt fell.
+		{line: "Net debt drifted towards €3.0m over the year."},
+		{line: "Finance costs were picked up by the lender under the facility agreement."},
+		{line: "Finance costs picked up by the customer amounted to €0.1m."},
+		{line: "The Group picked its lenders carefully to keep finance costs to €310k."},
+		// Transitive senses: arranging a facility is not a movement of the figure.
+		{line: "The Group firmed up borrowings of €5.0m with its banks."},
+		{line: "We picked up borrowings of €0.5m from a new lender."},
+		// "moderated" is not read: growth that moderated is still growth. Revenue rose 12%; it
+		// would draw a direction finding if "moderated" were read as a fall.
+		{line: "Revenue moderated to €12.5m."},
+		{line: "Revenue growth moderated to 12%."},
 	}
 	for _, tc := range cases {
 		t.Run(tc.line, func(t *testing.T) {
