@@ -416,14 +416,7 @@ func TestCleanNarrativeIsQuiet(t *testing.T) {
 			"The Group remained profitable, with a profit for the year of €1.3 million.",
 			"The Group made a profit of €1,335,000 in 2024.",
 		}},
-		{name: "loss wording on a loss-making year", mod: func(r *report) {
-			setCell(r.income, "Profit for the year", 0, "Loss for the year")
-			setCell(r.income, "Loss for the year", 2, "(420)")
-			setCell(r.income, "Loss for the year", 3, "(970)")
-			setCell(r.cashflow, "Profit for the year", 0, "Loss for the year")
-			setCell(r.cashflow, "Loss for the year", 1, "(420)")
-			setCell(r.cashflow, "Loss for the year", 2, "(970)")
-		}, lines: []string{
+		{name: "loss wording on a loss-making year", mod: lossYear, lines: []string{
 			"The loss for the year narrowed to €0.4 million from €1.0 million.",
 			"The Group made a loss of €420,000, an improvement on 2023.",
 		}},
