@@ -14,12 +14,12 @@ import (
 
 // Numeric is the numeric_validation agent: it casts and cross-casts every table of the statement
 // (components against the totals and subtotals printed with them, and total columns against the
-// columns beside them), checks roll-forwards (opening balance + movements = closing balance) and
-// the percentages, ratios and changes a table states against their parts, and compares the
-// tables with each other: the same line item and period in two places, and the balance sheet
-// identity. It is deliberately quiet where a table's structure is not clear: most relations in
-// a real statement are not plain sums, and a false alarm costs the auditor as much time as a
-// miss.
+// columns beside them), checks roll-forwards (opening balance + movements = closing balance), the
+// percentages, ratios and changes a table states against their parts, tax rate reconciliations
+// and credit-loss (ageing) tables, and compares the tables with each other: the same line item
+// and period in two places, and the balance sheet identity. It is deliberately quiet where a
+// table's structure is not clear: most relations in a real statement are not plain sums, and a
+// false alarm costs the auditor as much time as a miss.
 type Numeric struct{}
 
 var _ Agent = (*Numeric)(nil)
@@ -36,7 +36,8 @@ func (n *Numeric) Info() schemas.AgentInfo {
 		Name:     "Numeric validation",
 		Description: "Casts and cross-casts every table (components against the totals and " +
 			"subtotals printed with them, down each column and across total columns), checks " +
-			"roll-forwards and the margins, ratios and changes a table states, and compares the " +
+			"roll-forwards, the margins, ratios and changes a table states, tax rate reconciliations " +
+			"and credit-loss tables (gross, allowance, net, loss rate), and compares the " +
 			"statements with each other and with their notes: the same line item and period in " +
 			"two places, closing cash, profit, equity, and total assets against total equity and " +
 			"liabilities, all within rounding and each table's scale.",
@@ -130,6 +131,7 @@ func checkModel(m *tableModel) ([]schemas.Finding, map[[2]int]int) {
 		derived = append(derived, checkContinuity(m, b)...)
 	}
 	derived = append(derived, checkRatios(m, cells)...)
+	derived = append(derived, checkReconciliations(m, cells)...)
 	for _, d := range derived {
 		cells[[2]int{d.row.index, d.col}] = suspectReported
 		all = append(all, placed{d.row.index, d.col, d.finding()})

@@ -391,12 +391,28 @@ func perUnitColumn(name string) bool {
 }
 
 // perUnitRow reports whether a row label says its figures do not add: per-share amounts,
-// margins, ratios and percentages. (Rates and averages are not excluded by name: "Amount at
-// the statutory rate" and "Weighted average shares" add like any line item; rows of printed
-// percentages are caught by their % signs.)
+// margins, ratios, percentages and day counts. (Rates and averages are not excluded by name:
+// "Amount at the statutory rate" and "Weighted average shares" add like any line item; rows of
+// printed percentages are caught by their % signs.)
 func perUnitRow(label string) bool {
-	return hasWord(label, "per", "eps", "margin", "margins", "ratio", "percentage", "percent", "%",
-		"yield", "days")
+	ws := words(label)
+	return anyWord(ws, perUnitRowWords) || (anyWord(ws, []string{"days"}) && !ageingBand(ws))
+}
+
+// perUnitRowWords mark a row whose figures do not add.
+var perUnitRowWords = []string{"per", "eps", "margin", "margins", "ratio", "percentage", "percent", "%", "yield"}
+
+// ageingBand reports whether a label, split into words, names a band of an ageing analysis ("1
+// to 30 days past due", "More than 90 days", "Overdue"): receivables by how long they are
+// outstanding, which add up to the total like any line item, unlike "Days sales outstanding".
+func ageingBand(ws []string) bool {
+	for i, w := range ws {
+		if w == "overdue" || (w == "due" && i > 0 && ws[i-1] == "past") ||
+			((w == "days" || w == "day") && i > 0 && isDigits(ws[i-1])) {
+			return true
+		}
+	}
+	return false
 }
 
 // classifyColumns decides how each column of a band may be added.
