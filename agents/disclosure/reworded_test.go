@@ -126,17 +126,7 @@ func TestRewordedCompleteStatement(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			fs, _ := run(t, build(tt.parts()))
-			want := tt.want
-			if want == nil {
-				want = []string{}
-			}
-			if got := ids(fs); !reflect.DeepEqual(got, want) {
-				t.Errorf("findings %q, want %q", got, want)
-				for _, f := range fs {
-					t.Logf("%s\n%s", f.Description, f.Reasoning)
-				}
-			}
+			expectFindings(t, tt.parts(), tt.want)
 		})
 	}
 }
@@ -159,5 +149,21 @@ func TestGroupedAmounts(t *testing.T) {
 	}
 	if p := textPiece("Cash at bank at 31 December 2024 was held with two banks.", "", false); p.figure {
 		t.Error("a date reads as a figure")
+	}
+}
+
+// expectFindings runs the agent on the document and checks it reports exactly the items want
+// (none when want is nil), logging the findings when it does not.
+func expectFindings(t *testing.T, doc []part, want []string) {
+	t.Helper()
+	fs, _ := run(t, build(doc))
+	if want == nil {
+		want = []string{}
+	}
+	if got := ids(fs); !reflect.DeepEqual(got, want) {
+		t.Errorf("findings %q, want %q", got, want)
+		for _, f := range fs {
+			t.Logf("%s\n%s", f.Description, f.Reasoning)
+		}
 	}
 }

@@ -1,7 +1,6 @@
 package disclosure
 
 import (
-	"reflect"
 	"testing"
 )
 
@@ -82,17 +81,7 @@ func TestTableShapedEvidence(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			fs, _ := run(t, build(tt.parts()))
-			want := tt.want
-			if want == nil {
-				want = []string{}
-			}
-			if got := ids(fs); !reflect.DeepEqual(got, want) {
-				t.Errorf("findings %q, want %q", got, want)
-				for _, f := range fs {
-					t.Logf("%s\n%s", f.Description, f.Reasoning)
-				}
-			}
+			expectFindings(t, tt.parts(), tt.want)
 		})
 	}
 }
