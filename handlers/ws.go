@@ -172,26 +172,30 @@ func (c *lockedConn) Write(p []byte) (int, error) {
 	if c.framing && len(p) > 0 && p[0]&0x0f == hub.OpClose {
 		c.closeSent = true
 	}
+	bufs := net.Buffers{p}
+	n, err := c.waitWrite(&bufs)
+	return int(n), err
+}
+
+// waitWrite writes bufs, waiting for room up to the write deadline, and consumes what it
+// wrote. The caller holds c.mu.
+func (c *lockedConn) waitWrite(bufs *net.Buffers) (int64, error) {
 	c.Conn.SetWriteDeadline(time.Now().Add(c.writeWait))
-	n, err := c.Conn.Write(p)
+	n, err := bufs.WriteTo(c.Conn)
 	if err == nil {
 		c.Conn.SetWriteDeadline(time.Time{}) // an expired deadline would fail writeNow
 	}
 	return n, err
 }
 
-// finishRest sends what a non-waiting write left, waiting for room up to the write deadline.
-// The caller holds c.mu.
+// finishRest sends what a non-waiting write left. The caller holds c.mu.
 func (c *lockedConn) finishRest() error {
 	if len(c.rest) == 0 {
 		return nil
 	}
-	c.Conn.SetWriteDeadline(time.Now().Add(c.writeWait))
-	_, err := c.rest.WriteTo(c.Conn)
-	if err != nil {
+	if _, err := c.waitWrite(&c.rest); err != nil {
 		return err
 	}
-	c.Conn.SetWriteDeadline(time.Time{})
 	c.rest = nil
 	return nil
 }
@@ -237,11 +241,7 @@ func (c *lockedConn) writeFrames(bufs *net.Buffers, closing, wait bool) error {
 		c.rest = append(net.Buffers(nil), *bufs...) // its own copy: the stream reuses bufs
 		return errPending
 	}
-	c.Conn.SetWriteDeadline(time.Now().Add(c.writeWait))
-	_, err := bufs.WriteTo(c.Conn)
-	if err == nil {
-		c.Conn.SetWriteDeadline(time.Time{})
-	}
+	_, err := c.waitWrite(bufs)
 	return err
 }
 
