@@ -2,13 +2,10 @@ package agents
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -17,6 +14,7 @@ import (
 
 	"github.com/veritas-audit/veritas/extract"
 	"github.com/veritas-audit/veritas/extract/docxgen"
+	"github.com/veritas-audit/veritas/internal/tatqa"
 	"github.com/veritas-audit/veritas/schemas"
 )
 
@@ -36,7 +34,7 @@ import (
 // are seeded; VERITAS_CORPUS_SEED and VERITAS_CORPUS_PLANTS (per table) vary them to check that
 // the figures do not hang on one draw.
 func TestCorpus(t *testing.T) {
-	entries := loadCorpus(t)
+	entries := tatqa.Load(t)
 	agent := NewNumeric()
 	ctx := context.Background()
 
@@ -44,7 +42,7 @@ func TestCorpus(t *testing.T) {
 	flagged := 0
 	var alarms []string
 	for i, e := range entries {
-		doc := corpusDocument(t, e.title(), e.Table.Table)
+		doc := corpusDocument(t, corpusTitle(e), e.Table.Table)
 		fs, err := agent.Run(ctx, doc, nil)
 		if err != nil {
 			t.Fatalf("corpus table %d: %v", i, err)
@@ -84,7 +82,7 @@ func TestCorpus(t *testing.T) {
 		for _, p := range choosePlants(rng, rows, vts, perTable) {
 			plants++
 			byKind[p.kind]++
-			doc := corpusDocument(t, e.title(), p.rows)
+			doc := corpusDocument(t, corpusTitle(e), p.rows)
 			fs, err := agent.Run(ctx, doc, nil)
 			if err != nil {
 				t.Fatalf("corpus table %d planted: %v", i, err)
@@ -130,20 +128,9 @@ func TestCorpus(t *testing.T) {
 // plantsPerTable is how many separate errors are planted in each table with a verified total.
 const plantsPerTable = 6
 
-// corpusEntry is one TAT-QA context: a table and the paragraphs around it.
-type corpusEntry struct {
-	Table struct {
-		Table [][]string `json:"table"`
-	} `json:"table"`
-	Paragraphs []struct {
-		Order int    `json:"order"`
-		Text  string `json:"text"`
-	} `json:"paragraphs"`
-}
-
-// title is the heading the test document puts above the table: the start of the note's first
-// paragraph, as a reader would see it.
-func (e corpusEntry) title() string {
+// corpusTitle is the heading the test document puts above the table: the start of the note's
+// first paragraph, as a reader would see it.
+func corpusTitle(e tatqa.Entry) string {
 	if len(e.Paragraphs) == 0 {
 		return "Table"
 	}
@@ -160,30 +147,6 @@ func (e corpusEntry) title() string {
 		s = string([]rune(s)[:80])
 	}
 	return strings.TrimSpace(s)
-}
-
-// loadCorpus reads the TAT-QA dev split from VERITAS_CORPUS or from shared/ beside the repository.
-func loadCorpus(t testing.TB) []corpusEntry {
-	t.Helper()
-	path := os.Getenv("VERITAS_CORPUS")
-	if path == "" {
-		path = filepath.Join("..", "..", "shared", "corpus", "tatqa", "tatqa_dataset_dev.json")
-	}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		t.Skipf("TAT-QA corpus not found at %s (set VERITAS_CORPUS to its tatqa_dataset_dev.json)", path)
-	}
-	if err != nil {
-		t.Fatalf("read corpus: %v", err)
-	}
-	var entries []corpusEntry
-	if err := json.Unmarshal(data, &entries); err != nil {
-		t.Fatalf("parse corpus %s: %v", path, err)
-	}
-	if len(entries) == 0 {
-		t.Fatalf("corpus %s holds no tables", path)
-	}
-	return entries
 }
 
 // corpusDocument turns one table into the document a user would upload, and reads it back the
@@ -566,7 +529,7 @@ func describe(fs []schemas.Finding) string {
 // It fails when recall is under 99 %. The clean tables are the same as TestCorpus's, which
 // checks them.
 func TestCorpusDerivedFigures(t *testing.T) {
-	entries := loadCorpus(t)
+	entries := tatqa.Load(t)
 	agent := NewNumeric()
 	ctx := context.Background()
 	seed := uint64(20260101)
@@ -610,7 +573,7 @@ func TestCorpusDerivedFigures(t *testing.T) {
 				cp[r] = append([]string(nil), rows[r]...)
 			}
 			cp[s.row][s.col] = changed
-			doc := corpusDocument(t, e.title(), cp)
+			doc := corpusDocument(t, corpusTitle(e), cp)
 			fs, err := agent.Run(ctx, doc, nil)
 			if err != nil {
 				t.Fatalf("corpus table %d: %v", i, err)

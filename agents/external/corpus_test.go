@@ -1,13 +1,11 @@
 package external
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/veritas-audit/veritas/extract"
+	"github.com/veritas-audit/veritas/internal/tatqa"
 )
 
 // TestCorpus reads the narrative of the TAT-QA dev split (278 real annual-report excerpts, in
@@ -27,18 +25,7 @@ import (
 // the particulars rule must not read as disclosed in more than 2 % of excerpts, while the
 // excerpt's own longest sentence, as a signal, must read as disclosed in at least 90 %.
 func TestCorpus(t *testing.T) {
-	path := filepath.Join("..", "..", "..", "shared", "corpus", "tatqa", "tatqa_dataset_dev.json")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Skipf("corpus not found: %v", err)
-	}
-	var entries []struct {
-		Table      struct{ Table [][]string } `json:"table"`
-		Paragraphs []struct{ Text string }    `json:"paragraphs"`
-	}
-	if err := json.Unmarshal(b, &entries); err != nil {
-		t.Fatal(err)
-	}
+	entries := tatqa.Load(t)
 	signals := []Signal{
 		{Type: TypeLitigation, Summary: "Quorvex Ltd sued the company for $75m in the Delaware Chancery Court.", SourceURLs: []string{"https://n.example/1"}},
 		{Type: TypeRegulatory, Summary: "The Zorland regulator opened an investigation into the company.", SourceURLs: []string{"https://n.example/2"}},

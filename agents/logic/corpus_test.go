@@ -2,63 +2,14 @@ package logic
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/veritas-audit/veritas/extract"
 	"github.com/veritas-audit/veritas/extract/docxgen"
+	"github.com/veritas-audit/veritas/internal/tatqa"
 )
-
-// corpusEntry is one TAT-QA context: a table from a real annual report and the paragraphs
-// around it.
-type corpusEntry struct {
-	Table struct {
-		Table [][]string `json:"table"`
-	} `json:"table"`
-	Paragraphs []struct {
-		Order int    `json:"order"`
-		Text  string `json:"text"`
-	} `json:"paragraphs"`
-}
-
-// loadCorpus reads the TAT-QA dev split from VERITAS_CORPUS or from shared/ beside the
-// repository, skipping the test when it is absent.
-func loadCorpus(t testing.TB) []corpusEntry {
-	t.Helper()
-	path := os.Getenv("VERITAS_CORPUS")
-	if path == "" {
-		path = filepath.Join("..", "..", "..", "shared", "corpus", "tatqa", "tatqa_dataset_dev.json")
-	}
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		t.Skipf("TAT-QA corpus not found at %s (set VERITAS_CORPUS to its tatqa_dataset_dev.json)", path)
-	}
-	if err != nil {
-		t.Fatalf("read corpus: %v", err)
-	}
-	var entries []corpusEntry
-	if err := json.Unmarshal(data, &entries); err != nil {
-		t.Fatalf("parse corpus %s: %v", path, err)
-	}
-	if len(entries) == 0 {
-		t.Fatalf("corpus %s holds no contexts", path)
-	}
-	return entries
-}
-
-// paragraphs are the entry's paragraphs in their order.
-func (e corpusEntry) paragraphs() []string {
-	out := make([]string, len(e.Paragraphs))
-	for i, p := range e.Paragraphs {
-		out[i] = p.Text
-	}
-	return out
-}
 
 // corpusDoc builds the document a user would upload: a heading, the narrative, the table.
 func corpusDoc(t testing.TB, paras []string, rows [][]string) *extract.Document {
@@ -79,11 +30,11 @@ func corpusDoc(t testing.TB, paras []string, rows [][]string) *extract.Document 
 // reports are published and consistent, so every finding is a false alarm: at most 1 % of the
 // contexts may draw one.
 func TestCorpusQuiet(t *testing.T) {
-	entries := loadCorpus(t)
+	entries := tatqa.Load(t)
 	a := New(Options{})
 	flagged := 0
 	for i, e := range entries {
-		fs, err := a.Run(context.Background(), corpusDoc(t, e.paragraphs(), e.Table.Table), nil)
+		fs, err := a.Run(context.Background(), corpusDoc(t, e.Texts(), e.Table.Table), nil)
 		if err != nil {
 			t.Fatalf("context %d: %v", i, err)
 		}
@@ -160,10 +111,10 @@ type plant struct {
 
 // plants flips the direction of every consistent claim, and inflates every stated percentage,
 // one at a time.
-func plants(t testing.TB, entries []corpusEntry) []plant {
+func plants(t testing.TB, entries []tatqa.Entry) []plant {
 	var out []plant
 	for ei, e := range entries {
-		paras := e.paragraphs()
+		paras := e.Texts()
 		doc := corpusDoc(t, paras, e.Table.Table)
 		for _, cc := range consistentClaims(doc) {
 			text := paras[cc.para]
@@ -216,7 +167,7 @@ func firstNumber(s string) string {
 // of the kind planted, and at most 10 % of its findings on the planted documents may be
 // anything else.
 func TestCorpusPlanted(t *testing.T) {
-	entries := loadCorpus(t)
+	entries := tatqa.Load(t)
 	ps := plants(t, entries)
 	if len(ps) < 40 {
 		t.Fatalf("only %d plants: the agent confirms fewer real claims than it did (53)", len(ps))
