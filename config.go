@@ -18,9 +18,7 @@ import (
 type config struct {
 	Addr            string
 	DatabaseURL     string
-	RedisURL        string
 	CORSOrigins     []string
-	APIKeys         string
 	MaxUploadBytes  int64
 	Workers         int
 	LogLevel        slog.Level

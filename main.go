@@ -16,14 +16,19 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/veritas-audit/veritas/agents"
 	"github.com/veritas-audit/veritas/agents/disclosure"
 	"github.com/veritas-audit/veritas/agents/external"
 	"github.com/veritas-audit/veritas/agents/gemini"
 	"github.com/veritas-audit/veritas/agents/logic"
+
 	"github.com/veritas-audit/veritas/api"
+	"github.com/veritas-audit/veritas/fanout"
 	"github.com/veritas-audit/veritas/handlers"
 	"github.com/veritas-audit/veritas/hub"
+	"github.com/veritas-audit/veritas/internal/loadgen"
+	"github.com/veritas-audit/veritas/runner"
 	"github.com/veritas-audit/veritas/store"
 )
 
@@ -91,6 +96,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	gin.SetMode(gin.ReleaseMode)
 
 	st, err := store.OpenSQLite(ctx, cfg.sqlitePath)
 	if err != nil {
@@ -98,15 +104,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	defer st.Close()
 
-	fanout := hub.New(log, hub.Options{QueueSize: cfg.SendQueue})
+	events := hub.New(log, hub.Options{QueueSize: cfg.SendQueue})
 	registry, err := team(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	runner := agents.NewRunner(st, fanout, registry, log, agents.RunnerOptions{
+	emitter := fanout.NewLocal(events, log)
+	jobs := runner.New(st, emitter, registry, log, runner.Options{
 		Workers: cfg.Workers, JobTimeout: cfg.JobTimeout, AgentDelay: cfg.AgentDelay,
 	})
-	h := handlers.New(st, runner, fanout, registry, log, handlers.Options{
+	gen := loadgen.New(st, emitter, events, log)
+	defer gen.Stop()
+	h := handlers.New(st, jobs, gen, events, registry, log, handlers.Options{
 		MaxUploadBytes: cfg.MaxUploadBytes,
 		AllowedOrigins: cfg.CORSOrigins,
 	})
@@ -126,9 +135,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	defer stopRunner()
 	defer stopHub()
 	var bg sync.WaitGroup
-	bg.Go(func() { fanout.Run(hubCtx) })
+	bg.Go(func() { events.Run(hubCtx) })
 	runnerDone := make(chan error, 1)
-	go func() { runnerDone <- runner.Run(runCtx) }()
+	go func() { runnerDone <- jobs.Run(runCtx) }()
 	serveErr := make(chan error, 2)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "database", cfg.DatabaseURL, "workers", cfg.Workers)
@@ -164,6 +173,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		srv.Close()
 	}
 	stopRunner()
+	gen.Stop()
 	select {
 	case err := <-runnerDone:
 		if err != nil {

@@ -263,23 +263,25 @@ func TestGracefulShutdownClosesStreamsAndResumes(t *testing.T) {
 	if err := first.cmd.Wait(); err != nil {
 		t.Fatalf("process exit: %v", err)
 	}
+	// The resumed job is followed on the second process's stream until it ends.
 	second := startServer(t, "--database-url", db)
-	deadline := time.Now().Add(20 * time.Second)
+	ws2, _, err := websocket.DefaultDialer.Dial(strings.Replace(second.base, "http", "ws", 1)+"/ws/jobs/"+job.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws2.Close()
+	ws2.SetReadDeadline(time.Now().Add(20 * time.Second))
 	for {
-		var got schemas.Job
-		resp, err := http.Get(second.base + "/api/v1/jobs/" + job.ID)
-		if err != nil {
-			t.Fatal(err)
+		var ev streamed
+		if err := ws2.ReadJSON(&ev); err != nil {
+			t.Fatalf("job not resumed: %v", err)
 		}
-		json.NewDecoder(resp.Body).Decode(&got)
-		resp.Body.Close()
-		if got.Status == schemas.JobCompleted {
-			break
+		if ev.Type == schemas.EventAuditComplete {
+			if ev.Status != schemas.JobCompleted {
+				t.Fatalf("resumed job ended %s", ev.Status)
+			}
+			return
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("job not resumed: %s", got.Status)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 

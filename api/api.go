@@ -22,9 +22,9 @@ type Options struct {
 	CORSOrigins []string
 }
 
-// New returns the engine serving every route of API.md.
+// New returns the engine serving every route of API.md. Gin's mode is the caller's to set
+// (main runs it in release mode).
 func New(h *handlers.Handlers, log *slog.Logger, opt Options) *gin.Engine {
-	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false

@@ -1,10 +1,15 @@
 package api_test
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/veritas-audit/veritas/schemas"
 )
@@ -40,4 +45,56 @@ func report(b *testing.B, name string, d []time.Duration) {
 	}
 	b.ReportMetric(q(0.50), name+"-p50-ms")
 	b.ReportMetric(q(0.99), name+"-p99-ms")
+}
+
+// BenchmarkFanout measures one event's way from the store append to every subscriber over real
+// loopback WebSocket connections: each iteration emits one event through the agents' path
+// (store, then hub) and waits until all subscribers have read it. deliveries/s is subscribers
+// per iteration time; the load is paced by the slowest subscriber, so no queue builds up.
+func BenchmarkFanout(b *testing.B) {
+	for _, subs := range []int{1, 10, 100, 1000} {
+		b.Run(fmt.Sprintf("subs=%d", subs), func(b *testing.B) { benchFanout(b, subs) })
+	}
+}
+
+func benchFanout(b *testing.B, subs int) {
+	e := newEnv(b, envOptions{queue: 4096})
+	job := e.submit(statement(1, false), map[string]string{"enabled_agents": `["numeric_validation"]`})
+	conns := make([]*websocket.Conn, subs)
+	for i := range conns {
+		conns[i] = e.dial(job.ID, 0)
+		defer conns[i].Close()
+	}
+	// The replay comes after the subscription: once a connection has read the whole job, every
+	// later event reaches it live.
+	for _, c := range conns {
+		readAll(b, c, 1)
+	}
+	got := make(chan int64, subs)
+	for _, c := range conns {
+		go func() {
+			for {
+				_, msg, err := c.ReadMessage()
+				if err != nil {
+					return
+				}
+				var ev struct{ Seq int64 }
+				if json.Unmarshal(msg, &ev) == nil {
+					got <- ev.Seq
+				}
+			}
+		}()
+	}
+	for b.Loop() {
+		seq, err := e.gen.Generate(context.Background(), job.ID, 1, 0, 256)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for range subs {
+			if s := <-got; s != seq {
+				b.Fatalf("got seq %d, want %d", s, seq)
+			}
+		}
+	}
+	b.ReportMetric(float64(subs)*float64(b.N)/b.Elapsed().Seconds(), "deliveries/s")
 }

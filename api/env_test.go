@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/gorilla/websocket"
 	"go.uber.org/goleak"
 
@@ -23,13 +24,19 @@ import (
 	"github.com/veritas-audit/veritas/api"
 	"github.com/veritas-audit/veritas/extract"
 	"github.com/veritas-audit/veritas/extract/docxgen"
+	"github.com/veritas-audit/veritas/fanout"
 	"github.com/veritas-audit/veritas/handlers"
 	"github.com/veritas-audit/veritas/hub"
+	"github.com/veritas-audit/veritas/internal/loadgen"
+	"github.com/veritas-audit/veritas/runner"
 	"github.com/veritas-audit/veritas/schemas"
 	"github.com/veritas-audit/veritas/store"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	gin.SetMode(gin.TestMode)
+	goleak.VerifyTestMain(m)
+}
 
 // env is the whole service, wired as main wires it, on a real SQLite file and a real listener.
 type env struct {
@@ -37,7 +44,8 @@ type env struct {
 	srv    *httptest.Server
 	store  *store.SQLite
 	hub    *hub.Hub
-	runner *agents.Runner
+	runner *runner.Runner
+	gen    *loadgen.Generator
 	h      *handlers.Handlers
 	stop   func() // stops runner, hub and server; safe to call twice
 }
@@ -46,7 +54,7 @@ type envOptions struct {
 	agents         []agents.Agent
 	queue          int
 	afterSubscribe func(jobID string)
-	wrapHub        func(agents.Broadcaster) agents.Broadcaster
+	wrapHub        func(fanout.Broadcaster) fanout.Broadcaster
 	maxUpload      int64
 	jobTimeout     time.Duration
 	pingInterval   time.Duration
@@ -75,15 +83,17 @@ func newEnv(t testing.TB, o envOptions) *env {
 		o.origins = []string{"http://localhost:3000"}
 	}
 	fan := hub.New(log, hub.Options{QueueSize: o.queue})
-	var b agents.Broadcaster = fan
+	var b fanout.Broadcaster = fan
 	if o.wrapHub != nil {
 		b = o.wrapHub(fan)
 	}
+	emitter := fanout.NewLocal(b, log)
 	reg := agents.NewRegistry(o.agents...)
-	runner := agents.NewRunner(st, b, reg, log, agents.RunnerOptions{
+	jobs := runner.New(st, emitter, reg, log, runner.Options{
 		Workers: 4, JobTimeout: o.jobTimeout, ProgressInterval: time.Nanosecond,
 	})
-	h := handlers.New(st, runner, fan, reg, log, handlers.Options{
+	gen := loadgen.New(st, emitter, fan, log)
+	h := handlers.New(st, jobs, gen, fan, reg, log, handlers.Options{
 		MaxUploadBytes: o.maxUpload, AllowedOrigins: o.origins,
 		AfterSubscribe: o.afterSubscribe, PingInterval: o.pingInterval,
 	})
@@ -94,15 +104,16 @@ func newEnv(t testing.TB, o envOptions) *env {
 	var wg sync.WaitGroup
 	wg.Go(func() { fan.Run(hubCtx) })
 	wg.Go(func() {
-		if err := runner.Run(runCtx); err != nil {
+		if err := jobs.Run(runCtx); err != nil {
 			t.Errorf("runner: %v", err)
 		}
 	})
 	var once sync.Once
-	e := &env{t: t, srv: srv, store: st, hub: fan, runner: runner, h: h}
+	e := &env{t: t, srv: srv, store: st, hub: fan, runner: jobs, gen: gen, h: h}
 	e.stop = func() {
 		once.Do(func() {
 			stopRunner()
+			gen.Stop()
 			stopHub()
 			wg.Wait()
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -122,28 +133,8 @@ func (e *env) wsURL(jobID string, since int64) string {
 	return fmt.Sprintf("ws%s/ws/jobs/%s?since=%d", strings.TrimPrefix(e.srv.URL, "http"), jobID, since)
 }
 
-// statement builds a small but complete statement: narrative and `tables` tables, each a
-// casting that adds up, except table 1 when planted is set.
-func statement(tables int, planted bool) []byte {
-	d := docxgen.New().Heading(1, "Acme Holdings plc — Annual Report 2024").
-		Paragraph("These consolidated financial statements of Acme Holdings plc for the year ended 31 December 2024 " +
-			"are presented in thousands of euros. Revenue increased by 11% to 1,500.5 thousand, driven by services.")
-	for i := 1; i <= tables; i++ {
-		total := "1,500.5"
-		if planted && i == 1 {
-			total = "1,510.5"
-		}
-		d.Heading(2, fmt.Sprintf("Note %d — Revenue by segment", i)).
-			Paragraph("The table below analyses revenue by segment (in thousands of euros).").
-			Table([][]string{
-				{"", "2024", "2023"},
-				{"Products", "1,200.5", "1,100.0"},
-				{"Services", "300.0", "250.0"},
-				{"Total revenue", total, "1,350.0"},
-			})
-	}
-	return d.Bytes()
-}
+// statement is docxgen.Sample: `tables` castings that add up, except table 1 when planted.
+func statement(tables int, planted bool) []byte { return docxgen.Sample(tables, planted) }
 
 type form struct {
 	file     []byte

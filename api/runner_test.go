@@ -19,6 +19,7 @@ import (
 	"github.com/veritas-audit/veritas/agents/external"
 	"github.com/veritas-audit/veritas/agents/logic"
 	"github.com/veritas-audit/veritas/extract"
+	"github.com/veritas-audit/veritas/fanout"
 	"github.com/veritas-audit/veritas/hub"
 	"github.com/veritas-audit/veritas/schemas"
 	"github.com/veritas-audit/veritas/store"
@@ -172,21 +173,25 @@ func TestResumeAfterShutdown(t *testing.T) {
 	}
 }
 
+// waitFor checks cond every 2 ms until it holds, and fails the test after 10 s.
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.After(10 * time.Second)
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
 	for !cond() {
-		if time.Now().After(deadline) {
+		select {
+		case <-tick.C:
+		case <-deadline:
 			t.Fatal("condition not met within 10s")
 		}
-		time.Sleep(2 * time.Millisecond)
 	}
 }
 
 // blockingBroadcaster stops the first broadcast of an event of type `on` until `release` is
 // closed, so a test can act while that event is stored but not yet delivered.
 type blockingBroadcaster struct {
-	next    agents.Broadcaster
+	next    fanout.Broadcaster
 	on      string
 	reached chan struct{}
 	release chan struct{}
@@ -208,7 +213,7 @@ func (b *blockingBroadcaster) Broadcast(ctx context.Context, m hub.Message) erro
 // audit into a cancelled one.
 func TestCancelAfterEveryAgentFinishedLeavesJobCompleted(t *testing.T) {
 	var bb *blockingBroadcaster
-	e := newEnv(t, envOptions{wrapHub: func(b agents.Broadcaster) agents.Broadcaster {
+	e := newEnv(t, envOptions{wrapHub: func(b fanout.Broadcaster) fanout.Broadcaster {
 		bb = &blockingBroadcaster{next: b, on: schemas.EventAgentCompleted, reached: make(chan struct{}), release: make(chan struct{})}
 		return bb
 	}})
@@ -312,7 +317,11 @@ func TestResumeAfterEveryAgentEndedKeepsHowTheyEnded(t *testing.T) {
 		rerun   bool // the agent had not finished: it runs again, and stops at once
 	}{
 		{"stopped by the deadline", 300 * time.Millisecond, func(t *testing.T, st *store.SQLite, jobID string) {
-			time.Sleep(400 * time.Millisecond) // past the deadline stored at the claim
+			rs, err := st.RunState(context.Background(), jobID)
+			if err != nil || rs.Deadline.IsZero() {
+				t.Fatalf("run state %+v, %v: want the deadline stored at the claim", rs, err)
+			}
+			<-time.After(time.Until(rs.Deadline) + time.Millisecond) // the outcome is stored past it
 			storeOutcome(t, st, jobID, schemas.AgentFailed, "logic_consistency stopped: the audit did not finish in time.")
 		}, schemas.JobFailed, false},
 		{"cancelled", time.Minute, func(t *testing.T, st *store.SQLite, jobID string) {

@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/veritas-audit/veritas/agents"
+	"github.com/veritas-audit/veritas/fanout"
 	"github.com/veritas-audit/veritas/hub"
 	"github.com/veritas-audit/veritas/schemas"
 )
@@ -131,7 +132,7 @@ func TestFiftySubscribersEachGetEveryEventOnceInOrder(t *testing.T) {
 // heldBroadcaster holds back broadcasts while held is set, so a test can store events that
 // reach the hub only later.
 type heldBroadcaster struct {
-	next    agents.Broadcaster
+	next    fanout.Broadcaster
 	mu      sync.Mutex
 	held    bool
 	pending []hub.Message
@@ -174,7 +175,7 @@ func TestSubscriberJoiningDuringEmissionLosesNothing(t *testing.T) {
 	e = newEnv(t, envOptions{
 		agents: []agents.Agent{agent},
 		queue:  4096,
-		wrapHub: func(b agents.Broadcaster) agents.Broadcaster {
+		wrapHub: func(b fanout.Broadcaster) fanout.Broadcaster {
 			held = &heldBroadcaster{next: b}
 			return held
 		},

@@ -66,7 +66,7 @@ func (h *Handlers) Synthetic(c *gin.Context) {
 			return
 		}
 	}
-	first, err := h.runner.Synthetic(ctx, id, count, rate, size)
+	first, err := h.gen.Generate(ctx, id, count, rate, size)
 	if err != nil {
 		h.Problem(c, err)
 		return

@@ -18,6 +18,8 @@ import (
 
 	"github.com/veritas-audit/veritas/agents"
 	"github.com/veritas-audit/veritas/hub"
+	"github.com/veritas-audit/veritas/internal/loadgen"
+	"github.com/veritas-audit/veritas/runner"
 	"github.com/veritas-audit/veritas/schemas"
 	"github.com/veritas-audit/veritas/store"
 )
@@ -42,10 +44,16 @@ type Runner interface {
 	Submitted()
 	Cancel(ctx context.Context, id string) error
 	Wait(ctx context.Context, id string) error
-	Synthetic(ctx context.Context, id string, count, rate, size int) (int64, error)
 }
 
-var _ Runner = (*agents.Runner)(nil)
+var _ Runner = (*runner.Runner)(nil)
+
+// Generator appends generated events to a job for load tests (the admin listener only).
+type Generator interface {
+	Generate(ctx context.Context, id string, count, rate, size int) (firstSeq int64, err error)
+}
+
+var _ Generator = (*loadgen.Generator)(nil)
 
 // Options tune the handlers; zero values take the documented defaults.
 type Options struct {
@@ -75,6 +83,7 @@ type Options struct {
 type Handlers struct {
 	store  Store
 	runner Runner
+	gen    Generator
 	hub    *hub.Hub
 	agents *agents.Registry
 	log    *slog.Logger
@@ -86,7 +95,7 @@ type Handlers struct {
 }
 
 // New builds the handlers.
-func New(st Store, runner Runner, h *hub.Hub, reg *agents.Registry, log *slog.Logger, opt Options) *Handlers {
+func New(st Store, runner Runner, gen Generator, h *hub.Hub, reg *agents.Registry, log *slog.Logger, opt Options) *Handlers {
 	if opt.MaxUploadBytes <= 0 {
 		opt.MaxUploadBytes = 20 << 20
 	}
@@ -105,7 +114,7 @@ func New(st Store, runner Runner, h *hub.Hub, reg *agents.Registry, log *slog.Lo
 	if opt.MaxConcurrentUploads <= 0 {
 		opt.MaxConcurrentUploads = 8
 	}
-	return &Handlers{store: st, runner: runner, hub: h, agents: reg, log: log, opt: opt, pool: newWritePool(1<<16, runtime.GOMAXPROCS(0)),
+	return &Handlers{store: st, runner: runner, gen: gen, hub: h, agents: reg, log: log, opt: opt, pool: newWritePool(1<<16, runtime.GOMAXPROCS(0)),
 		uploads: make(chan struct{}, opt.MaxConcurrentUploads)}
 }
 

@@ -65,6 +65,7 @@ func (c *Client) Take(spare []*Frame) (frames []*Frame, dropped bool, code int, 
 	}
 	frames, c.queue = c.queue, spare[:0]
 	c.stats.queued.Add(-int64(len(frames)))
+	c.stats.progressed()
 	return frames, false, 0, ""
 }
 
@@ -92,6 +93,7 @@ func (c *Client) drop(code int, reason string) bool {
 	}
 	c.dropped, c.code, c.reason = true, code, reason
 	c.stats.queued.Add(-int64(len(c.queue)))
+	c.stats.progressed()
 	clear(c.queue)
 	c.queue = nil
 	return true
@@ -104,6 +106,29 @@ type jobStats struct {
 	queued  atomic.Int64
 	pending atomic.Int64
 	subs    int // guarded by Hub.statsMu
+
+	waitMu   sync.Mutex
+	progress chan struct{} // closed when a subscriber next takes frames; nil while nobody waits
+}
+
+// progressed wakes whoever waits for the job's subscribers to take frames.
+func (st *jobStats) progressed() {
+	st.waitMu.Lock()
+	defer st.waitMu.Unlock()
+	if st.progress != nil {
+		close(st.progress)
+		st.progress = nil
+	}
+}
+
+// nextProgress is a channel closed when a subscriber next takes frames.
+func (st *jobStats) nextProgress() <-chan struct{} {
+	st.waitMu.Lock()
+	defer st.waitMu.Unlock()
+	if st.progress == nil {
+		st.progress = make(chan struct{})
+	}
+	return st.progress
 }
 
 type jobClose struct {
@@ -192,6 +217,29 @@ func (h *Hub) Backlog(jobID string) float64 {
 	return float64(st.queued.Load())/float64(st.subs) + float64(st.pending.Load())
 }
 
+// WaitBacklog returns once jobID's Backlog is at most max (at once without subscribers), or
+// when ctx ends. It wakes each time a subscriber takes frames from its queue, so a publisher
+// with no pace of its own emits as fast as the connections take events, with no polling.
+func (h *Hub) WaitBacklog(ctx context.Context, jobID string, max float64) error {
+	for {
+		st := h.statsOf(jobID)
+		if st == nil {
+			return nil
+		}
+		next := st.nextProgress()
+		if h.Backlog(jobID) <= max {
+			return nil
+		}
+		select {
+		case <-next:
+		case <-h.stopped:
+			return ErrStopped
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
 // statsOf is jobID's counts, nil while it has no subscribers.
 func (h *Hub) statsOf(jobID string) *jobStats {
 	h.statsMu.Lock()
@@ -210,6 +258,7 @@ func (h *Hub) release(c *Client) {
 	if c.stats.subs--; c.stats.subs == 0 {
 		delete(h.stats, c.jobID)
 	}
+	c.stats.progressed()
 }
 
 // Register adds c to its job's subscribers and returns once the hub has done so: every event

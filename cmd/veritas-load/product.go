@@ -48,7 +48,7 @@ func runProduct(ctx context.Context, args []string, out io.Writer) error {
 	case *subs < 1 || *subs > 100:
 		return errors.New("-subs: 1 to 100")
 	}
-	doc := statement(*tables)
+	doc := docxgen.Sample(*tables, true)
 	if *file != "" {
 		if doc, err = os.ReadFile(*file); err != nil {
 			return err
@@ -181,27 +181,4 @@ func follow(ctx context.Context, url string, start time.Time) jobResult {
 			return r
 		}
 	}
-}
-
-// statement generates a statement of n tables, each a small casting with one planted error in
-// the first, like the ones the benchmarks upload.
-func statement(n int) []byte {
-	d := docxgen.New().Heading(1, "Acme Holdings plc — Annual Report 2024").
-		Paragraph("These consolidated financial statements of Acme Holdings plc for the year ended 31 December 2024 " +
-			"are presented in thousands of euros. Revenue increased by 11% to 1,500.5 thousand, driven by services.")
-	for i := 1; i <= n; i++ {
-		total := "1,500.5"
-		if i == 1 {
-			total = "1,510.5"
-		}
-		d.Heading(2, fmt.Sprintf("Note %d — Revenue by segment", i)).
-			Paragraph("The table below analyses revenue by segment (in thousands of euros).").
-			Table([][]string{
-				{"", "2024", "2023"},
-				{"Products", "1,200.5", "1,100.0"},
-				{"Services", "300.0", "250.0"},
-				{"Total revenue", total, "1,350.0"},
-			})
-	}
-	return d.Bytes()
 }

@@ -1,8 +1,11 @@
-package agents
+// Package runner runs audit jobs: it claims queued jobs from the store, runs each job's agents
+// under supervision (cancel, deadline, panics), resumes what a stopped process left unfinished,
+// and emits every state change as an event through an Emitter. It knows the agents only through
+// their interface, storage only through the Store it declares, and fan-out only through Emitter.
+package runner
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,16 +14,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
-
+	"github.com/veritas-audit/veritas/agents"
 	"github.com/veritas-audit/veritas/extract"
-	"github.com/veritas-audit/veritas/hub"
 	"github.com/veritas-audit/veritas/schemas"
 	"github.com/veritas-audit/veritas/store"
 )
 
 // Store is what the runner needs from storage. Each call that changes a job also appends the
-// matching event, in one transaction, and returns it for broadcasting.
+// matching event, in one transaction, and returns it for delivery.
 type Store interface {
 	ClaimNext(ctx context.Context, timeout time.Duration) (string, error)
 	Unfinished(ctx context.Context) ([]string, error)
@@ -34,9 +35,15 @@ type Store interface {
 	FinishJob(ctx context.Context, jobID, status, errMsg string) (store.Event, error)
 }
 
-// Broadcaster delivers stored events to live subscribers.
-type Broadcaster interface {
-	Broadcast(ctx context.Context, m hub.Message) error
+var _ Store = (*store.SQLite)(nil)
+
+// Emitter appends one event of a job to the log and then delivers it to the job's subscribers.
+// appendEvent makes the state change and stores its event (one store call); Emit runs it and
+// delivers what it returned. Emit calls for one job are serialised, so subscribers receive a
+// job's events in seq order. A failed delivery is not an error: the event is stored, and every
+// subscriber gets it from the log.
+type Emitter interface {
+	Emit(ctx context.Context, jobID string, appendEvent func(context.Context) (store.Event, error)) error
 }
 
 var (
@@ -44,8 +51,8 @@ var (
 	errTimeout   = errors.New("job timed out")
 )
 
-// RunnerOptions tune a Runner.
-type RunnerOptions struct {
+// Options tune a Runner.
+type Options struct {
 	// Workers bounds the jobs that run at once (default 4).
 	Workers int
 	// JobTimeout bounds one job's run (default 5 minutes).
@@ -67,60 +74,24 @@ type RunnerOptions struct {
 // it, and a job left processing by a crash is resumed on the next start.
 type Runner struct {
 	store    Store
-	hub      Broadcaster
-	registry *Registry
+	emitter  Emitter
+	registry *agents.Registry
 	log      *slog.Logger
-	opt      RunnerOptions
+	opt      Options
 	notify   chan struct{}
 
 	mu      sync.Mutex
 	running map[string]*run
-	locks   map[string]*emitLock
-	quit    chan struct{} // closed when Run returns
-	bg      sync.WaitGroup
 }
 
 // run is one job being run in this process.
 type run struct {
 	cancel context.CancelCauseFunc
 	done   chan struct{}
-	lock   *emitLock
 }
 
-// emitLock keeps the store-append and broadcast of one job's events in seq order, whoever
-// emits them (the job's agents, the load generator).
-type emitLock struct {
-	mu   sync.Mutex
-	refs int // guarded by Runner.mu
-}
-
-// acquireEmit returns job id's emit lock, shared by everyone emitting for that job now.
-func (r *Runner) acquireEmit(id string) *emitLock {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	l := r.locks[id]
-	if l == nil {
-		l = &emitLock{}
-		r.locks[id] = l
-	}
-	l.refs++
-	return l
-}
-
-func (r *Runner) releaseEmit(id string, l *emitLock) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.releaseEmitLocked(id, l)
-}
-
-func (r *Runner) releaseEmitLocked(id string, l *emitLock) {
-	if l.refs--; l.refs == 0 {
-		delete(r.locks, id)
-	}
-}
-
-// NewRunner makes a runner; it runs nothing until Run starts.
-func NewRunner(st Store, h Broadcaster, reg *Registry, log *slog.Logger, opt RunnerOptions) *Runner {
+// New makes a runner; it runs nothing until Run starts.
+func New(st Store, em Emitter, reg *agents.Registry, log *slog.Logger, opt Options) *Runner {
 	if opt.Workers <= 0 {
 		opt.Workers = 4
 	}
@@ -134,11 +105,9 @@ func NewRunner(st Store, h Broadcaster, reg *Registry, log *slog.Logger, opt Run
 		opt.ProgressInterval = 250 * time.Millisecond
 	}
 	return &Runner{
-		store: st, hub: h, registry: reg, log: log, opt: opt,
+		store: st, emitter: em, registry: reg, log: log, opt: opt,
 		notify:  make(chan struct{}, 1),
 		running: map[string]*run{},
-		locks:   map[string]*emitLock{},
-		quit:    make(chan struct{}),
 	}
 }
 
@@ -159,12 +128,6 @@ func (r *Runner) Run(ctx context.Context) error {
 	slots := make(chan struct{}, r.opt.Workers)
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	defer func() {
-		r.mu.Lock()
-		close(r.quit) // under mu: no Synthetic adds to bg once Wait may run
-		r.mu.Unlock()
-		r.bg.Wait()
-	}()
 	start := func(id string) {
 		wg.Go(func() {
 			defer func() { <-slots }()
@@ -219,10 +182,11 @@ func (r *Runner) Cancel(ctx context.Context, id string) error {
 	if r.cancelRunning(id) {
 		return nil
 	}
-	ev, err := r.store.CancelQueued(ctx, id)
+	err := r.emit(ctx, id, func(ctx context.Context) (store.Event, error) {
+		return r.store.CancelQueued(ctx, id)
+	})
 	switch {
 	case err == nil:
-		r.publish(ctx, ev)
 	case errors.Is(err, store.ErrConflict):
 		// Claimed by a worker meanwhile: it has seen or will see the flag.
 		r.cancelRunning(id)
@@ -258,35 +222,16 @@ func (r *Runner) Wait(ctx context.Context, id string) error {
 	}
 }
 
-func (r *Runner) publish(ctx context.Context, ev store.Event) {
-	if err := r.hub.Broadcast(context.WithoutCancel(ctx), hub.Message{JobID: ev.JobID, Seq: ev.Seq, Data: ev.Data}); err != nil {
-		// Stored already: subscribers that missed it get it from the log when they reconnect.
-		r.log.Warn("broadcast event", "job_id", ev.JobID, "seq", ev.Seq, "err", err)
-	}
-}
-
-// emit stores one event of j through write and broadcasts it, holding j's lock so that the
-// job's events reach the hub in seq order.
-func (r *Runner) emit(ctx context.Context, j *run, write func(context.Context) (store.Event, error)) error {
-	return r.emitWith(ctx, j.lock, write)
-}
-
-func (r *Runner) emitWith(ctx context.Context, l *emitLock, write func(context.Context) (store.Event, error)) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	ev, err := write(context.WithoutCancel(ctx))
-	if err != nil {
-		return err
-	}
-	r.publish(ctx, ev)
-	return nil
+// emit makes one state change of job id through write and delivers its event.
+func (r *Runner) emit(ctx context.Context, id string, write func(context.Context) (store.Event, error)) error {
+	return r.emitter.Emit(context.WithoutCancel(ctx), id, write)
 }
 
 func (r *Runner) runJob(parent context.Context, id string) {
 	log := r.log.With("job_id", id)
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
-	j := &run{cancel: cancel, done: make(chan struct{}), lock: r.acquireEmit(id)}
+	j := &run{cancel: cancel, done: make(chan struct{})}
 	r.mu.Lock()
 	r.running[id] = j
 	r.mu.Unlock()
@@ -294,7 +239,6 @@ func (r *Runner) runJob(parent context.Context, id string) {
 		r.mu.Lock()
 		delete(r.running, id)
 		r.mu.Unlock()
-		r.releaseEmit(id, j.lock)
 		close(j.done)
 	}()
 
@@ -302,7 +246,7 @@ func (r *Runner) runJob(parent context.Context, id string) {
 	if err != nil {
 		log.Error("load job", "err", err)
 		if !errors.Is(err, store.ErrNotFound) && ctx.Err() == nil {
-			r.finish(ctx, j, id, schemas.JobFailed, "The job could not be loaded from storage.")
+			r.finish(ctx, id, schemas.JobFailed, "The job could not be loaded from storage.")
 		}
 		return
 	}
@@ -310,7 +254,7 @@ func (r *Runner) runJob(parent context.Context, id string) {
 	if err != nil {
 		log.Error("load document", "err", err)
 		if ctx.Err() == nil {
-			r.finish(ctx, j, id, schemas.JobFailed, "The document could not be loaded from storage.")
+			r.finish(ctx, id, schemas.JobFailed, "The document could not be loaded from storage.")
 		}
 		return
 	}
@@ -342,7 +286,7 @@ func (r *Runner) runJob(parent context.Context, id string) {
 		wg.Go(func() {
 			// A running agent was interrupted by a crash or shutdown: run it again, without
 			// announcing it twice.
-			end := r.runAgent(ctx, j, id, agentID, doc, status == schemas.AgentRunning)
+			end := r.runAgent(ctx, id, agentID, doc, status == schemas.AgentRunning)
 			mu.Lock()
 			ends[end]++
 			mu.Unlock()
@@ -356,13 +300,13 @@ func (r *Runner) runJob(parent context.Context, id string) {
 	case ends[endInterrupted] > 0:
 		log.Info("job interrupted by shutdown; it resumes on the next start")
 	case ends[endTimedOut] > 0:
-		r.finish(ctx, j, id, schemas.JobFailed, fmt.Sprintf("The audit did not finish within %s.", r.opt.JobTimeout))
+		r.finish(ctx, id, schemas.JobFailed, fmt.Sprintf("The audit did not finish within %s.", r.opt.JobTimeout))
 	case ends[endLost] > 0:
-		r.finish(ctx, j, id, schemas.JobFailed, "An agent's outcome could not be stored; the error has been logged.")
+		r.finish(ctx, id, schemas.JobFailed, "An agent's outcome could not be stored; the error has been logged.")
 	case ends[endCancelled] > 0:
-		r.finish(ctx, j, id, schemas.JobCancelled, "")
+		r.finish(ctx, id, schemas.JobCancelled, "")
 	default:
-		r.finish(ctx, j, id, schemas.JobCompleted, "")
+		r.finish(ctx, id, schemas.JobCompleted, "")
 	}
 }
 
@@ -392,8 +336,8 @@ const (
 	endLost                      // its outcome could not be stored
 )
 
-func (r *Runner) finish(ctx context.Context, j *run, id, status, msg string) {
-	err := r.emit(ctx, j, func(ctx context.Context) (store.Event, error) {
+func (r *Runner) finish(ctx context.Context, id, status, msg string) {
+	err := r.emit(ctx, id, func(ctx context.Context) (store.Event, error) {
 		return r.store.FinishJob(ctx, id, status, msg)
 	})
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -401,21 +345,21 @@ func (r *Runner) finish(ctx context.Context, j *run, id, status, msg string) {
 	}
 }
 
-func (r *Runner) runAgent(ctx context.Context, j *run, jobID, agentID string, doc *extract.Document, resumed bool) ending {
+func (r *Runner) runAgent(ctx context.Context, jobID, agentID string, doc *extract.Document, resumed bool) ending {
 	log := r.log.With("job_id", jobID, "agent_id", agentID)
 	agent, ok := r.registry.Lookup(agentID)
 	if !ok {
-		return r.agentDone(ctx, j, jobID, agentID, nil, fmt.Errorf("Agent %s is not available on this server.", agentID))
+		return r.agentDone(ctx, jobID, agentID, nil, fmt.Errorf("Agent %s is not available on this server.", agentID))
 	}
 	if ctx.Err() != nil {
-		return r.agentDone(ctx, j, jobID, agentID, nil, ctx.Err())
+		return r.agentDone(ctx, jobID, agentID, nil, ctx.Err())
 	}
 	if !resumed {
-		if err := r.emit(ctx, j, func(ctx context.Context) (store.Event, error) {
+		if err := r.emit(ctx, jobID, func(ctx context.Context) (store.Event, error) {
 			return r.store.AgentStarted(ctx, jobID, agentID)
 		}); err != nil {
 			log.Error("store agent_started", "err", err)
-			return r.agentDone(ctx, j, jobID, agentID, nil, errors.New("The agent could not be started: storage failed."))
+			return r.agentDone(ctx, jobID, agentID, nil, errors.New("The agent could not be started: storage failed."))
 		}
 	}
 	if info := agent.Info(); !info.Available {
@@ -423,7 +367,7 @@ func (r *Runner) runAgent(ctx context.Context, j *run, jobID, agentID string, do
 		if strings.TrimSpace(reason) == "" {
 			reason = agentID + " is not available on this server."
 		}
-		return r.agentDone(ctx, j, jobID, agentID, nil, errors.New(reason))
+		return r.agentDone(ctx, jobID, agentID, nil, errors.New(reason))
 	}
 	if r.opt.AgentDelay > 0 {
 		select {
@@ -442,7 +386,7 @@ func (r *Runner) runAgent(ctx context.Context, j *run, jobID, agentID string, do
 			return
 		}
 		last = time.Now()
-		if err := r.emit(ctx, j, func(ctx context.Context) (store.Event, error) {
+		if err := r.emit(ctx, jobID, func(ctx context.Context) (store.Event, error) {
 			return r.store.AgentProgress(ctx, jobID, agentID, done, total, message)
 		}); err != nil {
 			log.Warn("agent progress", "err", err)
@@ -460,12 +404,12 @@ func (r *Runner) runAgent(ctx context.Context, j *run, jobID, agentID string, do
 	} else if err != nil {
 		log.Info("agent ended with an error", "err", err)
 	}
-	return r.agentDone(ctx, j, jobID, agentID, findings, err)
+	return r.agentDone(ctx, jobID, agentID, findings, err)
 }
 
 // safeRun runs one agent, turning a panic into an error so one broken check cannot take the
 // job (or the server) down.
-func safeRun(ctx context.Context, a Agent, doc *extract.Document, p Progress) (f []schemas.Finding, err error) {
+func safeRun(ctx context.Context, a agents.Agent, doc *extract.Document, p agents.Progress) (f []schemas.Finding, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = &panicError{value: v, stack: debug.Stack()}
@@ -476,18 +420,17 @@ func safeRun(ctx context.Context, a Agent, doc *extract.Document, p Progress) (f
 
 // agentDone stores how an agent ended: its findings (or one empty row), its error row, or, when
 // the job was cancelled or shut down under it, only its status or nothing.
-func (r *Runner) agentDone(ctx context.Context, j *run, jobID, agentID string, findings []schemas.Finding, runErr error) ending {
-	category := schemas.Category(agentID)
-	out := store.AgentOutcome{AgentID: agentID, Category: category}
+func (r *Runner) agentDone(ctx context.Context, jobID, agentID string, findings []schemas.Finding, runErr error) ending {
+	out := store.AgentOutcome{AgentID: agentID, Category: schemas.Category(agentID)}
 	cause := context.Cause(ctx)
 	end := endDone
 	fail := func(msg string) {
 		out.Status, out.Error = schemas.AgentFailed, msg
-		out.Rows = []schemas.Result{errorRow(jobID, agentID, category, msg)}
+		out.Rows = []schemas.Result{schemas.ErrorRow(jobID, agentID, msg)}
 	}
 	switch pe := (*panicError)(nil); {
 	case runErr == nil:
-		rows, err := resultRows(jobID, agentID, category, findings)
+		rows, err := schemas.ResultRows(jobID, agentID, findings)
 		if err != nil {
 			r.log.Error("agent produced an invalid finding", "job_id", jobID, "agent_id", agentID, "err", err)
 			fail("The agent produced an invalid finding; the error has been logged.")
@@ -508,7 +451,7 @@ func (r *Runner) agentDone(ctx context.Context, j *run, jobID, agentID string, f
 	default:
 		fail(runErr.Error())
 	}
-	err := r.emit(ctx, j, func(ctx context.Context) (store.Event, error) {
+	err := r.emit(ctx, jobID, func(ctx context.Context) (store.Event, error) {
 		return r.store.AgentFinished(ctx, jobID, out)
 	})
 	if err == nil || errors.Is(err, store.ErrNotFound) {
@@ -517,7 +460,7 @@ func (r *Runner) agentDone(ctx context.Context, j *run, jobID, agentID string, f
 	r.log.Error("store agent outcome", "job_id", jobID, "agent_id", agentID, "err", err)
 	// Store at least that the agent failed, so the job does not end with its outcome missing.
 	fail("The agent's outcome could not be stored; the error has been logged.")
-	if err := r.emit(ctx, j, func(ctx context.Context) (store.Event, error) {
+	if err := r.emit(ctx, jobID, func(ctx context.Context) (store.Event, error) {
 		return r.store.AgentFinished(ctx, jobID, out)
 	}); err != nil {
 		r.log.Error("store agent failure", "job_id", jobID, "agent_id", agentID, "err", err)
@@ -534,128 +477,3 @@ type panicError struct {
 }
 
 func (e *panicError) Error() string { return fmt.Sprintf("internal error in agent: %v", e.value) }
-
-func resultRows(jobID, agentID, category string, findings []schemas.Finding) ([]schemas.Result, error) {
-	t := time.Now().UTC()
-	if len(findings) == 0 {
-		return []schemas.Result{{
-			ID: uuid.Must(uuid.NewV7()).String(), JobID: jobID, AgentID: agentID, Category: category,
-			SourceRefs: []string{}, RawData: json.RawMessage("{}"), CreatedAt: t,
-		}}, nil
-	}
-	rows := make([]schemas.Result, 0, len(findings))
-	for _, f := range findings {
-		if err := schemas.Validate(f); err != nil {
-			return nil, err
-		}
-		raw := json.RawMessage("{}")
-		if f.RawData != nil {
-			b, err := json.Marshal(f.RawData)
-			if err != nil {
-				return nil, fmt.Errorf("encode raw_data: %w", err)
-			}
-			raw = b
-		}
-		refs := f.SourceRefs
-		if refs == nil {
-			refs = []string{}
-		}
-		rows = append(rows, schemas.Result{
-			ID: uuid.Must(uuid.NewV7()).String(), JobID: jobID, AgentID: agentID, Category: category,
-			Severity: &f.Severity, Description: &f.Description, Reasoning: &f.Reasoning,
-			SourceRefs: refs, RawData: raw, CreatedAt: t,
-		})
-	}
-	return rows, nil
-}
-
-func errorRow(jobID, agentID, category, msg string) schemas.Result {
-	return schemas.Result{
-		ID: uuid.Must(uuid.NewV7()).String(), JobID: jobID, AgentID: agentID, Category: category,
-		Error: &msg, SourceRefs: []string{}, RawData: json.RawMessage("{}"), CreatedAt: time.Now().UTC(),
-	}
-}
-
-// maxBacklog is how many events per subscriber an unpaced generator lets queue up before it
-// waits for the connections to catch up.
-const maxBacklog = 8
-
-// waitForFanout holds an unpaced generator while the job's subscribers have more than
-// maxBacklog events waiting on average (at most a second per event): like a publisher whose
-// call returns once the server has taken the event, it emits as fast as the fan-out delivers,
-// and one stalled subscriber among many barely moves the average. False when the runner stops.
-func (r *Runner) waitForFanout(id string) bool {
-	b, ok := r.hub.(interface{ Backlog(jobID string) float64 })
-	deadline := time.Now().Add(time.Second)
-	for ok && b.Backlog(id) > maxBacklog && time.Now().Before(deadline) {
-		select {
-		case <-r.quit:
-			return false
-		case <-time.After(50 * time.Microsecond):
-		}
-	}
-	select {
-	case <-r.quit:
-		return false
-	default:
-		return true
-	}
-}
-
-// SyntheticAgent is the agent_id of generated load events.
-const SyntheticAgent = "synthetic_load"
-
-// Synthetic appends count agent_progress events to job id (message padded to about size
-// bytes; rate per second, 0 for as fast as possible) through the path every agent's events
-// take: stored, then broadcast, under the job's emit lock. The first is emitted before it
-// returns, with its seq; the rest follow in the background until done or the runner stops.
-func (r *Runner) Synthetic(ctx context.Context, id string, count, rate, size int) (int64, error) {
-	if count <= 0 {
-		return 0, nil
-	}
-	l := r.acquireEmit(id)
-	message := strings.Repeat("x", size)
-	var first int64
-	one := func(i int) error {
-		return r.emitWith(ctx, l, func(ctx context.Context) (store.Event, error) {
-			ev, err := r.store.AgentProgress(ctx, id, SyntheticAgent, i, count, message)
-			if i == 1 {
-				first = ev.Seq
-			}
-			return ev, err
-		})
-	}
-	if err := one(1); err != nil {
-		r.releaseEmit(id, l)
-		return 0, err
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	select {
-	case <-r.quit:
-		r.releaseEmitLocked(id, l)
-		return first, nil // stopping: the rest is not generated
-	default:
-	}
-	r.bg.Go(func() {
-		defer r.releaseEmit(id, l)
-		start := time.Now()
-		for i := 2; i <= count; i++ {
-			if rate > 0 {
-				next := start.Add(time.Duration(i-1) * time.Second / time.Duration(rate))
-				select {
-				case <-time.After(time.Until(next)):
-				case <-r.quit:
-					return
-				}
-			} else if !r.waitForFanout(id) {
-				return
-			}
-			if err := one(i); err != nil {
-				r.log.Warn("synthetic event", "job_id", id, "err", err)
-				return
-			}
-		}
-	})
-	return first, nil
-}

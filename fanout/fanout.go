@@ -1,0 +1,77 @@
+// Package fanout delivers each stored event to the subscribers of its job: it is the runner's
+// Emitter. Local serves one process, handing events to its hub. The store assigns seq when it
+// appends, so the one rule here is order: a job's appends and deliveries happen one at a time,
+// and its subscribers see seq 1, 2, 3… as the log holds them.
+package fanout
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"github.com/veritas-audit/veritas/hub"
+	"github.com/veritas-audit/veritas/store"
+)
+
+// Broadcaster takes an event for every live subscriber of its job (the hub).
+type Broadcaster interface {
+	Broadcast(ctx context.Context, m hub.Message) error
+}
+
+// Local appends and delivers the events of this process's jobs to its hub.
+type Local struct {
+	hub Broadcaster
+	log *slog.Logger
+
+	mu    sync.Mutex
+	locks map[string]*jobLock
+}
+
+// jobLock orders one job's emits; it lives while anyone emits for that job.
+type jobLock struct {
+	mu   sync.Mutex
+	refs int // guarded by Local.mu
+}
+
+// NewLocal makes an emitter that delivers through h.
+func NewLocal(h Broadcaster, log *slog.Logger) *Local {
+	return &Local{hub: h, log: log, locks: map[string]*jobLock{}}
+}
+
+// Emit runs appendEvent and broadcasts the event it stored, with no other emit of jobID in
+// between. A broadcast that fails (the hub has stopped) is logged, not returned: the event is
+// stored, and subscribers that missed it read it from the log when they reconnect.
+func (l *Local) Emit(ctx context.Context, jobID string, appendEvent func(context.Context) (store.Event, error)) error {
+	jl := l.acquire(jobID)
+	defer l.release(jobID, jl)
+	jl.mu.Lock()
+	defer jl.mu.Unlock()
+	ev, err := appendEvent(ctx)
+	if err != nil {
+		return err
+	}
+	if err := l.hub.Broadcast(context.WithoutCancel(ctx), hub.Message{JobID: ev.JobID, Seq: ev.Seq, Data: ev.Data}); err != nil {
+		l.log.Warn("broadcast event", "job_id", ev.JobID, "seq", ev.Seq, "err", err)
+	}
+	return nil
+}
+
+func (l *Local) acquire(jobID string) *jobLock {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	jl := l.locks[jobID]
+	if jl == nil {
+		jl = &jobLock{}
+		l.locks[jobID] = jl
+	}
+	jl.refs++
+	return jl
+}
+
+func (l *Local) release(jobID string, jl *jobLock) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if jl.refs--; jl.refs == 0 {
+		delete(l.locks, jobID)
+	}
+}

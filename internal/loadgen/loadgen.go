@@ -1,0 +1,122 @@
+// Package loadgen generates events for load tests: agent_progress events appended to a job's log
+// and delivered through the same Emitter as every agent's events, so an outside load tool
+// (cmd/veritas-load) drives the real store and fan-out. Only the admin listener uses it.
+package loadgen
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/veritas-audit/veritas/store"
+)
+
+// Agent is the agent_id of generated events.
+const Agent = "synthetic_load"
+
+// maxBacklog is how many events per subscriber an unpaced generator lets wait before it waits
+// for the connections to catch up.
+const maxBacklog = 8
+
+// Store appends generated events to a job's log.
+type Store interface {
+	AgentProgress(ctx context.Context, jobID, agentID string, done, total int, message string) (store.Event, error)
+}
+
+// Emitter appends an event and delivers it, in seq order per job (runner.Emitter).
+type Emitter interface {
+	Emit(ctx context.Context, jobID string, appendEvent func(context.Context) (store.Event, error)) error
+}
+
+// Backlog tells how far a job's subscribers are behind: WaitBacklog returns once they have at
+// most max events waiting on average (the hub).
+type Backlog interface {
+	WaitBacklog(ctx context.Context, jobID string, max float64) error
+}
+
+// Generator emits generated events in the background until Stop.
+type Generator struct {
+	store   Store
+	emitter Emitter
+	backlog Backlog
+	log     *slog.Logger
+
+	ctx  context.Context
+	stop context.CancelFunc
+	mu   sync.Mutex // orders wg.Go against Stop's wg.Wait
+	wg   sync.WaitGroup
+}
+
+// New makes a generator.
+func New(st Store, em Emitter, bl Backlog, log *slog.Logger) *Generator {
+	ctx, stop := context.WithCancel(context.Background())
+	return &Generator{store: st, emitter: em, backlog: bl, log: log, ctx: ctx, stop: stop}
+}
+
+// Generate appends count agent_progress events to job id (message padded to about size bytes;
+// rate per second, 0 for as fast as the subscribers take them). The first is emitted before it
+// returns, with its seq; the rest follow in the background until done or Stop.
+//
+// Unpaced, it waits while the job's subscribers have more than maxBacklog events waiting on
+// average (at most a second per event): like a publisher whose call returns once the server
+// has taken the event, and one stalled subscriber among many barely moves the average.
+func (g *Generator) Generate(ctx context.Context, id string, count, rate, size int) (first int64, err error) {
+	if count <= 0 {
+		return 0, nil
+	}
+	message := strings.Repeat("x", size)
+	one := func(ctx context.Context, i int) error {
+		return g.emitter.Emit(ctx, id, func(ctx context.Context) (store.Event, error) {
+			ev, err := g.store.AgentProgress(ctx, id, Agent, i, count, message)
+			if i == 1 {
+				first = ev.Seq
+			}
+			return ev, err
+		})
+	}
+	if err := one(ctx, 1); err != nil {
+		return 0, err
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.ctx.Err() != nil {
+		return first, nil // stopping: the rest is not generated
+	}
+	g.wg.Go(func() {
+		ctx := g.ctx
+		start := time.Now()
+		for i := 2; i <= count; i++ {
+			if rate > 0 {
+				t := time.NewTimer(time.Until(start.Add(time.Duration(i-1) * time.Second / time.Duration(rate))))
+				select {
+				case <-t.C:
+				case <-ctx.Done():
+					t.Stop()
+					return
+				}
+			} else {
+				wctx, cancel := context.WithTimeout(ctx, time.Second)
+				g.backlog.WaitBacklog(wctx, id, maxBacklog)
+				cancel()
+				if ctx.Err() != nil {
+					return
+				}
+			}
+			if err := one(ctx, i); err != nil {
+				g.log.Warn("generated event", "job_id", id, "err", err)
+				return
+			}
+		}
+	})
+	return first, nil
+}
+
+// Stop ends every generation in progress and waits for it.
+func (g *Generator) Stop() {
+	g.mu.Lock()
+	g.stop()
+	g.mu.Unlock()
+	g.wg.Wait()
+}
