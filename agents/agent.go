@@ -1,4 +1,5 @@
-// Package agents holds the audit agents and the runner that drives them through a job.
+// Package agents defines what an audit agent is (Agent, Progress) and the team a server runs
+// (Registry). Each agent is a subpackage; the runner package drives them through a job.
 package agents
 
 import (

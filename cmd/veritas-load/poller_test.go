@@ -36,8 +36,18 @@ func eventServer(t *testing.T, last int64, pongs *atomic.Int64) *httptest.Server
 			return
 		}
 		defer c.Close()
-		c.SetPongHandler(func(string) error { pongs.Add(1); return nil })
+		ponged := make(chan struct{}, 1)
+		c.SetPongHandler(func(string) error {
+			pongs.Add(1)
+			select {
+			case ponged <- struct{}{}:
+			default:
+			}
+			return nil
+		})
+		closed := make(chan struct{})
 		go func() {
+			defer close(closed)
 			for {
 				if _, _, err := c.ReadMessage(); err != nil {
 					return
@@ -48,7 +58,10 @@ func eventServer(t *testing.T, last int64, pongs *atomic.Int64) *httptest.Server
 		for seq := since + 1; seq <= last; seq++ {
 			if first && seq == last/2 {
 				c.WriteMessage(websocket.PingMessage, []byte("p"))
-				time.Sleep(50 * time.Millisecond) // the pong arrives before the close
+				select { // the pong arrives before the close
+				case <-ponged:
+				case <-time.After(10 * time.Second):
+				}
 				c.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseTryAgainLater, "too slow"))
 				return
 			}
@@ -58,7 +71,11 @@ func eventServer(t *testing.T, last int64, pongs *atomic.Int64) *httptest.Server
 				return
 			}
 		}
-		time.Sleep(2 * time.Second) // like a server, keep the stream open
+		// Like a server, keep the stream open until the client leaves.
+		select {
+		case <-closed:
+		case <-time.After(10 * time.Second):
+		}
 	}))
 	t.Cleanup(srv.Close)
 	return srv
