@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/veritas-audit/veritas/extract"
+	"github.com/veritas-audit/veritas/internal/amount"
 	"github.com/veritas-audit/veritas/schemas"
 )
 
@@ -192,13 +193,13 @@ func (is issue) finding() schemas.Finding {
 	switch is.check {
 	case checkCrossColumn:
 		desc = fmt.Sprintf("%s %s (%s) does not equal the sum of the other columns (%s)",
-			clip(fsli, 300), clip(column, 200), formatAmount(res.actual, dec), formatAmount(res.expected, dec))
+			clip(fsli, 300), clip(column, 200), amount.Format(res.actual, dec), amount.Format(res.expected, dec))
 	case checkRollForward:
 		desc = fmt.Sprintf("%s %s (%s) does not equal the opening balance plus the movements (%s)",
-			clip(fsli, 300), clip(column, 200), formatAmount(res.actual, dec), formatAmount(res.expected, dec))
+			clip(fsli, 300), clip(column, 200), amount.Format(res.actual, dec), amount.Format(res.expected, dec))
 	default:
 		desc = fmt.Sprintf("%s %s (%s%s) does not equal the sum of its components (%s%s)",
-			clip(fsli, 300), clip(column, 200), formatAmount(res.actual, dec), unit, formatAmount(res.expected, dec), unit)
+			clip(fsli, 300), clip(column, 200), amount.Format(res.actual, dec), unit, amount.Format(res.expected, dec), unit)
 	}
 	var rs strings.Builder
 	fmt.Fprintf(&rs, "Check type: %s\n", is.check)
@@ -206,11 +207,11 @@ func (is issue) finding() schemas.Finding {
 	fmt.Fprintf(&rs, "Table: %s\n", tableRef(m))
 	fmt.Fprintf(&rs, "Row: %s\n", row)
 	fmt.Fprintf(&rs, "Column: %s\n", column)
-	fmt.Fprintf(&rs, "Expected: %s%s\n", formatAmount(res.expected, dec), unit)
-	fmt.Fprintf(&rs, "Actual: %s%s\n", formatAmount(res.actual, dec), unit)
-	fmt.Fprintf(&rs, "Difference: %s%s\n", formatAmount(diff, dec), unit)
+	fmt.Fprintf(&rs, "Expected: %s%s\n", amount.Format(res.expected, dec), unit)
+	fmt.Fprintf(&rs, "Actual: %s%s\n", amount.Format(res.actual, dec), unit)
+	fmt.Fprintf(&rs, "Difference: %s%s\n", amount.Format(diff, dec), unit)
 	fmt.Fprintf(&rs, "Tolerance: %s (rounding of %d figures shown to %d decimal(s))\n",
-		formatAmount(res.tol, dec), res.figures+1, dec)
+		amount.Format(res.tol, dec), res.figures+1, dec)
 	if m.scale != "" && !percent {
 		fmt.Fprintf(&rs, "Scale: %s\n", m.scale)
 	}

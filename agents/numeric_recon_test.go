@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/veritas-audit/veritas/extract"
+	"github.com/veritas-audit/veritas/internal/amount"
 	"github.com/veritas-audit/veritas/schemas"
 )
 
@@ -441,12 +442,12 @@ func TestReconciliationFindingWording(t *testing.T) {
 // parentheses as the statements do.
 func shiftCell(t *testing.T, cell string, delta float64) string {
 	t.Helper()
-	n, ok := ParseNumber(cell)
+	n, ok := amount.Parse(cell)
 	if !ok || n.Dash {
 		t.Fatalf("cell %q is no figure", cell)
 	}
 	v := n.Value + delta
-	s := formatAmount(math.Abs(v), n.Decimals)
+	s := amount.Format(math.Abs(v), n.Decimals)
 	if v < 0 {
 		s = "(" + s + ")"
 	}
@@ -483,9 +484,9 @@ func TestReconciliationsOnStatementSet(t *testing.T) {
 		}
 		tax, matrix := table("tax at the statutory rate"), table("ageing of trade receivables")
 		rec, ages := doc.Tables[tax].Rows, doc.Tables[matrix].Rows
-		charge, _ := ParseNumber(rec[6][1])
+		charge, _ := amount.Parse(rec[6][1])
 		delta := math.Round(math.Abs(charge.Value)/4*math.Pow10(charge.Decimals)) / math.Pow10(charge.Decimals)
-		gross, _ := ParseNumber(ages[2][1])
+		gross, _ := amount.Parse(ages[2][1])
 		plants := []struct {
 			what        string
 			table       int
