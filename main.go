@@ -21,6 +21,7 @@ import (
 	"github.com/veritas-audit/veritas/agents/external"
 	"github.com/veritas-audit/veritas/agents/gemini"
 	"github.com/veritas-audit/veritas/agents/logic"
+	"github.com/veritas-audit/veritas/agents/numeric"
 	"github.com/veritas-audit/veritas/api"
 	"github.com/veritas-audit/veritas/handlers"
 	"github.com/veritas-audit/veritas/hub"
@@ -67,7 +68,7 @@ func team(ctx context.Context, cfg *config, log *slog.Logger) (*agents.Registry,
 		}
 	}
 	return agents.NewRegistry(
-		agents.NewNumeric(),
+		numeric.New(),
 		logic.New(logic.Options{Reviewer: reviewer}),
 		disclosure.New(),
 		external.New(provider),

@@ -16,6 +16,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/veritas-audit/veritas/agents"
+	"github.com/veritas-audit/veritas/agents/numeric"
 	"github.com/veritas-audit/veritas/api"
 	"github.com/veritas-audit/veritas/handlers"
 	"github.com/veritas-audit/veritas/hub"
@@ -40,7 +41,7 @@ func benchFanout(b *testing.B, subs int) {
 	}
 	defer st.Close()
 	fan := hub.New(log, hub.Options{QueueSize: 4096})
-	reg := agents.NewRegistry(agents.NewNumeric())
+	reg := agents.NewRegistry(numeric.New())
 	runner := agents.NewRunner(st, fan, reg, log, agents.RunnerOptions{})
 	h := handlers.New(st, runner, fan, reg, log, handlers.Options{})
 	srv := httptest.NewServer(api.New(h, log, api.Options{}))

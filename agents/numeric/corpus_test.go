@@ -1,4 +1,4 @@
-package agents
+package numeric
 
 import (
 	"context"
@@ -36,7 +36,7 @@ import (
 // the figures do not hang on one draw.
 func TestCorpus(t *testing.T) {
 	entries := tatqa.Load(t)
-	agent := NewNumeric()
+	agent := New()
 	ctx := context.Background()
 
 	// 1. Clean tables.
@@ -531,7 +531,7 @@ func describe(fs []schemas.Finding) string {
 // checks them.
 func TestCorpusDerivedFigures(t *testing.T) {
 	entries := tatqa.Load(t)
-	agent := NewNumeric()
+	agent := New()
 	ctx := context.Background()
 	seed := uint64(20260101)
 	if v, err := strconv.ParseUint(os.Getenv("VERITAS_CORPUS_SEED"), 10, 64); err == nil {

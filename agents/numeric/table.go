@@ -1,4 +1,4 @@
-package agents
+package numeric
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 
 // This file reads the layout of a statement table: which rows are headers, section labels and
 // figures, what each column holds, and what the columns are called. The casting checks in
-// numeric_check.go only ever look at rows and columns this model calls additive.
+// casting.go only ever look at rows and columns this model calls additive.
 
 // cellClass says what a cell holds.
 type cellClass uint8

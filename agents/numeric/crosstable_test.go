@@ -1,4 +1,4 @@
-package agents
+package numeric
 
 import (
 	"context"
@@ -229,7 +229,7 @@ const (
 // runDoc runs the agent on a document and checks every finding against the wire schema.
 func runDoc(t *testing.T, doc *extract.Document) []schemas.Finding {
 	t.Helper()
-	fs, err := NewNumeric().Run(context.Background(), doc, nil)
+	fs, err := New().Run(context.Background(), doc, nil)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -476,7 +476,7 @@ func TestCrossTableFindsPlantedErrors(t *testing.T) {
 // across tables have primary statements to compare with.
 func BenchmarkNumericStatements(b *testing.B) {
 	doc := cleanStatements().document(b)
-	n := NewNumeric()
+	n := New()
 	ctx := context.Background()
 	for b.Loop() {
 		if _, err := n.Run(ctx, doc, nil); err != nil {

@@ -1,4 +1,4 @@
-package agents
+package numeric
 
 import (
 	"math"
@@ -462,7 +462,7 @@ func shiftCell(t *testing.T, cell string, delta float64) string {
 // be found, with no finding outside the planted table, while the clean statement stays quiet.
 func TestReconciliationsOnStatementSet(t *testing.T) {
 	for _, name := range []string{"cascade", "harlow-finch", "kestrel", "lumen", "nordhafen", "soleira"} {
-		b, err := os.ReadFile(filepath.Join("..", "testdata", "statements", name+"-clean.docx"))
+		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "statements", name+"-clean.docx"))
 		if err != nil {
 			t.Fatalf("%s-clean.docx is committed with the statement set: %v", name, err)
 		}
