@@ -39,7 +39,13 @@ func runTables(t *testing.T, tables ...extract.Table) []schemas.Finding {
 	for i := range tables {
 		tables[i].Index = i + 1
 	}
-	fs, err := New().Run(context.Background(), &extract.Document{Tables: tables}, nil)
+	return runDoc(t, &extract.Document{Tables: tables})
+}
+
+// runDoc runs the agent on a document and checks every finding against the wire schema.
+func runDoc(t *testing.T, doc *extract.Document) []schemas.Finding {
+	t.Helper()
+	fs, err := New().Run(context.Background(), doc, nil)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}

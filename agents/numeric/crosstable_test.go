@@ -226,21 +226,6 @@ const (
 	tProvisions
 )
 
-// runDoc runs the agent on a document and checks every finding against the wire schema.
-func runDoc(t *testing.T, doc *extract.Document) []schemas.Finding {
-	t.Helper()
-	fs, err := New().Run(context.Background(), doc, nil)
-	if err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	for _, f := range fs {
-		if err := schemas.Validate(f); err != nil {
-			t.Errorf("finding fails the schema: %v", err)
-		}
-	}
-	return fs
-}
-
 // set returns rows with one cell changed (rows is modified in place; the statements are fresh
 // copies).
 func set(rows [][]string, row, col int, text string) [][]string {
