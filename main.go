@@ -18,12 +18,13 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
 	"github.com/veritas-audit/veritas/agents"
 	"github.com/veritas-audit/veritas/agents/disclosure"
 	"github.com/veritas-audit/veritas/agents/external"
 	"github.com/veritas-audit/veritas/agents/gemini"
 	"github.com/veritas-audit/veritas/agents/logic"
-
+	"github.com/veritas-audit/veritas/agents/numeric"
 	"github.com/veritas-audit/veritas/api"
 	"github.com/veritas-audit/veritas/fanout"
 	"github.com/veritas-audit/veritas/handlers"
@@ -73,7 +74,7 @@ func team(ctx context.Context, cfg *config, log *slog.Logger) (*agents.Registry,
 		}
 	}
 	return agents.NewRegistry(
-		agents.NewNumeric(),
+		numeric.New(),
 		logic.New(logic.Options{Reviewer: reviewer}),
 		disclosure.New(),
 		external.New(provider),

@@ -21,6 +21,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/veritas-audit/veritas/agents"
+	"github.com/veritas-audit/veritas/agents/numeric"
 	"github.com/veritas-audit/veritas/api"
 	"github.com/veritas-audit/veritas/extract"
 	"github.com/veritas-audit/veritas/extract/docxgen"
@@ -77,7 +78,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		t.Fatal(err)
 	}
 	if o.agents == nil {
-		o.agents = []agents.Agent{agents.NewNumeric()}
+		o.agents = []agents.Agent{numeric.New()}
 	}
 	if o.origins == nil {
 		o.origins = []string{"http://localhost:3000"}

@@ -18,6 +18,7 @@ import (
 	"github.com/veritas-audit/veritas/agents/disclosure"
 	"github.com/veritas-audit/veritas/agents/external"
 	"github.com/veritas-audit/veritas/agents/logic"
+	"github.com/veritas-audit/veritas/agents/numeric"
 	"github.com/veritas-audit/veritas/extract"
 	"github.com/veritas-audit/veritas/fanout"
 	"github.com/veritas-audit/veritas/hub"
@@ -58,7 +59,7 @@ func TestFailingAndPanickingAgentsStillCompleteTheJob(t *testing.T) {
 		m["boom"]++
 		return nil, nil
 	}}
-	e := newEnv(t, envOptions{agents: []agents.Agent{agents.NewNumeric(), failing, panicking}})
+	e := newEnv(t, envOptions{agents: []agents.Agent{numeric.New(), failing, panicking}})
 	job := e.submit(statement(1, true), nil)
 	ws := e.dial(job.ID, 0)
 	defer ws.Close()
@@ -90,7 +91,7 @@ func TestFailingAndPanickingAgentsStillCompleteTheJob(t *testing.T) {
 
 func TestCancelRunningJob(t *testing.T) {
 	agent := newGateAgent(schemas.AgentLogic, 0, 0)
-	e := newEnv(t, envOptions{agents: []agents.Agent{agents.NewNumeric(), agent}})
+	e := newEnv(t, envOptions{agents: []agents.Agent{numeric.New(), agent}})
 	job := e.submit(statement(1, false), nil)
 	ws := e.dial(job.ID, 0)
 	defer ws.Close()
@@ -123,7 +124,7 @@ func TestDeleteRunningJob(t *testing.T) {
 
 func TestJobTimeoutFailsTheJob(t *testing.T) {
 	agent := newGateAgent(schemas.AgentLogic, 0, 0) // never opened
-	e := newEnv(t, envOptions{agents: []agents.Agent{agents.NewNumeric(), agent}, jobTimeout: 300 * time.Millisecond})
+	e := newEnv(t, envOptions{agents: []agents.Agent{numeric.New(), agent}, jobTimeout: 300 * time.Millisecond})
 	job := e.submit(statement(1, false), nil)
 	ws := e.dial(job.ID, 0)
 	defer ws.Close()
@@ -258,7 +259,7 @@ func TestAgentErrorWithoutMessageIsStillExplained(t *testing.T) {
 // TestFullTeamWithoutGeminiKey runs the four agents as main wires them without a Gemini key:
 // three report, external_signal says it is not configured, and the job completes.
 func TestFullTeamWithoutGeminiKey(t *testing.T) {
-	team := []agents.Agent{agents.NewNumeric(), logic.New(logic.Options{}), disclosure.New(), external.New(nil)}
+	team := []agents.Agent{numeric.New(), logic.New(logic.Options{}), disclosure.New(), external.New(nil)}
 	e := newEnv(t, envOptions{agents: team})
 	var infos []schemas.AgentInfo
 	decode(t, e.do(http.MethodGet, "/api/v1/agents", nil), 200, &infos)

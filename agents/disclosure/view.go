@@ -6,8 +6,8 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/veritas-audit/veritas/agents"
 	"github.com/veritas-audit/veritas/extract"
+	"github.com/veritas-audit/veritas/internal/amount"
 )
 
 // piece is the smallest thing a finding can point at: a heading, a paragraph or one table row.
@@ -331,7 +331,7 @@ func nonEmpty(cells []string) []string {
 
 // isAmount tells whether a cell holds an amount: a figure that is not a year.
 func isAmount(cell string) bool {
-	n, ok := agents.ParseNumber(cell)
+	n, ok := amount.Parse(cell)
 	if !ok || n.Dash || n.Percent {
 		return false
 	}

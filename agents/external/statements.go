@@ -9,8 +9,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/veritas-audit/veritas/agents"
 	"github.com/veritas-audit/veritas/extract"
+	"github.com/veritas-audit/veritas/internal/amount"
 )
 
 // statements is what the agent reads from a document: who reports, for which period, in which
@@ -485,7 +485,7 @@ func findCurrency(paras []extract.Paragraph, tables []extract.Table) string {
 	for _, t := range tables {
 		for _, row := range t.Rows {
 			for _, cell := range row {
-				if n, ok := agents.ParseNumber(cell); ok && n.Currency != "" {
+				if n, ok := amount.Parse(cell); ok && n.Currency != "" {
 					counts[n.Currency]++
 				}
 				for _, m := range currencyNoteRe.FindAllStringSubmatch(cell, -1) {

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/veritas-audit/veritas/agents"
+	"github.com/veritas-audit/veritas/internal/amount"
 )
 
 // This file checks one claim against the figures of its metric. A claim is contradicted only
@@ -886,7 +886,7 @@ func fmtFigD(v float64, s *series, extra int) string {
 	for _, x := range s.values {
 		dec = max(dec, x.decimals)
 	}
-	return agents.FormatAmount(v, dec+extra)
+	return amount.Format(v, dec+extra)
 }
 
 // fmtPct prints a percentage with one decimal.
@@ -901,7 +901,7 @@ func fmtFig(v float64, s *series) string {
 	if s.percent {
 		return fmt.Sprintf("%.*f%%", max(dec, 1), v)
 	}
-	return agents.FormatAmount(v, dec)
+	return amount.Format(v, dec)
 }
 
 // signedFig prints a change with its sign.

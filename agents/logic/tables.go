@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/veritas-audit/veritas/agents"
 	"github.com/veritas-audit/veritas/extract"
+	"github.com/veritas-audit/veritas/internal/amount"
 )
 
 // This file builds the figure index: every line item of every table that has year columns, by
@@ -525,7 +525,7 @@ func readFigTable(idx int, t extract.Table, lx *lexicon, docScale float64) (*fig
 		hasFig := false
 		for j := range ft.colYear {
 			if j < len(r) {
-				if n, ok := agents.ParseNumber(r[j]); ok && !n.Dash {
+				if n, ok := amount.Parse(r[j]); ok && !n.Dash {
 					hasFig = true
 				}
 			}
@@ -554,7 +554,7 @@ func readFigTable(idx int, t extract.Table, lx *lexicon, docScale float64) (*fig
 			if j >= len(r) {
 				continue
 			}
-			n, ok := agents.ParseNumber(r[j])
+			n, ok := amount.Parse(r[j])
 			if !ok {
 				continue
 			}
@@ -593,7 +593,7 @@ func rowHasAmount(r []string) bool {
 		if j == 0 {
 			continue
 		}
-		n, ok := agents.ParseNumber(c)
+		n, ok := amount.Parse(c)
 		if ok && !n.Dash && !isYearCell(c) {
 			return true
 		}
@@ -611,7 +611,7 @@ func firstText(r []string, cols map[int]int) string {
 		if c == "" {
 			continue
 		}
-		if _, ok := agents.ParseNumber(c); ok {
+		if _, ok := amount.Parse(c); ok {
 			continue // a note number
 		}
 		return c

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/veritas-audit/veritas/internal/amount"
 )
 
 // This file reads narrative text at the level of words: sentences, tokens, quantities ("€1.2
@@ -267,26 +269,6 @@ var hedgeWords = map[string]hedge{
 	"over": hedgeAtLeast, "above": hedgeAtLeast, "exceeding": hedgeAtLeast,
 }
 
-// numberValue parses a number token ("1,500.5") into its value and decimals.
-func numberValue(s string) (float64, int, bool) {
-	if len(s) > 24 {
-		return 0, 0, false
-	}
-	digits := strings.ReplaceAll(s, ",", "")
-	if strings.Count(digits, ".") > 1 {
-		return 0, 0, false
-	}
-	v, err := strconv.ParseFloat(digits, 64)
-	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
-		return 0, 0, false
-	}
-	dec := 0
-	if i := strings.IndexByte(digits, '.'); i >= 0 {
-		dec = len(digits) - i - 1
-	}
-	return v, dec, true
-}
-
 // yearOf reads a fiscal-year word: "FY24", "FY2024", "F19".
 func yearOf(w string) (int, bool) {
 	var digits string
@@ -535,11 +517,12 @@ body:
 	if t.kind != tokNum {
 		return quantity{}, false
 	}
-	v, dec, ok := numberValue(t.text)
+	// The number itself reads as in a table: "1,500.5" is a figure, "1,5", "07" and "000" are not.
+	n, ok := amount.Parse(t.text)
 	if !ok {
 		return quantity{}, false
 	}
-	q.value, q.decimals = v, dec
+	q.value, q.decimals = n.Value, n.Decimals
 	j++
 	// Attached suffix: "1.2m", "3.4bn", "12pp", "45.2p", "2x", "500k".
 	if s := tokAt(toks, j); s.kind == tokWord && s.attached {

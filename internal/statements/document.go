@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/veritas-audit/veritas/agents"
 	"github.com/veritas-audit/veritas/extract/docxgen"
+	"github.com/veritas-audit/veritas/internal/amount"
 )
 
 // blockKind is what a block of the document is.
@@ -143,7 +143,7 @@ func (d *document) add(key, row string, nth int, col string, delta int64) error 
 	if err != nil {
 		return err
 	}
-	n, ok := agents.ParseNumber(*c)
+	n, ok := amount.Parse(*c)
 	if !ok {
 		return fmt.Errorf("table %q row %q column %q: %q is not a figure", key, row, col, *c)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/veritas-audit/veritas/agents"
 	"github.com/veritas-audit/veritas/agents/disclosure"
 	"github.com/veritas-audit/veritas/agents/logic"
+	"github.com/veritas-audit/veritas/agents/numeric"
 	"github.com/veritas-audit/veritas/extract"
 	"github.com/veritas-audit/veritas/schemas"
 )
@@ -39,7 +40,7 @@ type measured struct {
 // reported on the complete statements.
 func measuredAgents() []measured {
 	return []measured{
-		{agents.NewNumeric(), target{minRecall: 0.99, maxFalse: 1, cleanZero: true}},
+		{numeric.New(), target{minRecall: 0.99, maxFalse: 1, cleanZero: true}},
 		{logic.New(logic.Options{}), target{minRecall: 0.90, maxFalse: 0.10}},
 		{disclosure.New(), target{minRecall: 1, maxFalse: 1, cleanZero: true}},
 	}

@@ -14,8 +14,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/veritas-audit/veritas/agents"
 	"github.com/veritas-audit/veritas/extract"
+	"github.com/veritas-audit/veritas/internal/amount"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/statements from the generator")
@@ -126,7 +126,7 @@ func (tb table) v(t *testing.T, label string, nth int, col string) float64 {
 			seen++
 			continue
 		}
-		n, ok := agents.ParseNumber(r[ci])
+		n, ok := amount.Parse(r[ci])
 		if !ok {
 			t.Fatalf("%s table %d row %q column %q: %q is not a figure", tb.file, tb.t.Index, label, col, r[ci])
 		}
@@ -150,7 +150,7 @@ func (tb table) sum(t *testing.T, from, to, col string) float64 {
 			return total
 		}
 		if in {
-			if n, ok := agents.ParseNumber(r[ci]); ok {
+			if n, ok := amount.Parse(r[ci]); ok {
 				total += n.Value
 			}
 		}
@@ -273,7 +273,7 @@ func TestCleanStatementsAreConsistent(t *testing.T) {
 					moved := 0.0
 					for _, r := range tb.t.Rows[2:] {
 						ci := slices.Index(tb.t.Rows[0], col)
-						n, ok := agents.ParseNumber(r[ci])
+						n, ok := amount.Parse(r[ci])
 						if strings.HasPrefix(r[0], "At ") {
 							eq(t, fmt.Sprintf("%s %q %q", rf.title, r[0], col), n.Value, open+moved)
 							open, moved = n.Value, 0
@@ -286,7 +286,7 @@ func TestCleanStatementsAreConsistent(t *testing.T) {
 				}
 				last := func(col string) float64 {
 					rows := tb.t.Rows
-					n, _ := agents.ParseNumber(rows[len(rows)-1][slices.Index(rows[0], col)])
+					n, _ := amount.Parse(rows[len(rows)-1][slices.Index(rows[0], col)])
 					return n.Value
 				}
 				switch {

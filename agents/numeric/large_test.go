@@ -1,4 +1,4 @@
-package agents
+package numeric
 
 import (
 	"context"
@@ -41,7 +41,7 @@ func TestNumericLargeAndOddTables(t *testing.T) {
 	}
 	tables = append(tables, extract.Table{Index: len(tables) + 1, Rows: big})
 	start := time.Now()
-	if _, err := NewNumeric().Run(context.Background(), &extract.Document{Tables: tables}, nil); err != nil {
+	if _, err := New().Run(context.Background(), &extract.Document{Tables: tables}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if d := time.Since(start); d > 10*time.Second {
@@ -64,7 +64,7 @@ func TestNumericWideTableIsLinear(t *testing.T) {
 	}
 	done := make(chan struct{})
 	go func() {
-		NewNumeric().Run(context.Background(), &extract.Document{Tables: []extract.Table{{Index: 1, Rows: rows}}}, nil)
+		New().Run(context.Background(), &extract.Document{Tables: []extract.Table{{Index: 1, Rows: rows}}}, nil)
 		close(done)
 	}()
 	select {

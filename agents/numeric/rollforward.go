@@ -1,9 +1,11 @@
-package agents
+package numeric
 
 import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/veritas-audit/veritas/internal/amount"
 )
 
 // This file holds the roll-forward checks the casting checks do not make on their own: a
@@ -279,7 +281,7 @@ func checkContinuity(m *tableModel, b *band) []discrepancy {
 				decimals: dec,
 				title: fmt.Sprintf("%s %s (%s) does not equal the closing balance of %s (%s)",
 					clip(strings.TrimRight(rowName(open), ": "), 200), clip(b.names[cur.col], 100),
-					formatAmount(o.num.Value, dec), clip(b.names[prev.col], 100), formatAmount(c.num.Value, c.num.Decimals)),
+					amount.Format(o.num.Value, dec), clip(b.names[prev.col], 100), amount.Format(c.num.Value, c.num.Decimals)),
 				tolNote:  "the same balance printed twice in one table",
 				scale:    m.scale,
 				evidence: "the table has one opening and one closing balance row and a column for each of two consecutive years",

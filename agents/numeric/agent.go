@@ -1,4 +1,7 @@
-package agents
+// Package numeric holds the numeric_validation agent, which checks that the figures of a
+// statement's tables agree: within each table (casting.go, rollforward.go, ratio.go, recon.go)
+// and across the tables of one document (crosstable.go, crossratio.go).
+package numeric
 
 import (
 	"context"
@@ -8,11 +11,13 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/veritas-audit/veritas/agents"
 	"github.com/veritas-audit/veritas/extract"
+	"github.com/veritas-audit/veritas/internal/amount"
 	"github.com/veritas-audit/veritas/schemas"
 )
 
-// Numeric is the numeric_validation agent: it casts and cross-casts every table of the statement
+// Agent is the numeric_validation agent: it casts and cross-casts every table of the statement
 // (components against the totals and subtotals printed with them, and total columns against the
 // columns beside them), checks roll-forwards (opening balance + movements = closing balance), the
 // percentages, ratios and changes a table states against their parts, tax rate reconciliations
@@ -20,16 +25,15 @@ import (
 // and period in two places, and the balance sheet identity. It is deliberately quiet where a
 // table's structure is not clear: most relations in a real statement are not plain sums, and a
 // false alarm costs the auditor as much time as a miss.
-type Numeric struct{}
+type Agent struct{}
 
-var _ Agent = (*Numeric)(nil)
+var _ agents.Agent = (*Agent)(nil)
 
-// NewNumeric returns the numeric_validation agent. It needs no configuration and no outside
-// service.
-func NewNumeric() *Numeric { return &Numeric{} }
+// New returns the numeric_validation agent. It needs no configuration and no outside service.
+func New() *Agent { return &Agent{} }
 
 // Info describes the agent for GET /api/v1/agents.
-func (n *Numeric) Info() schemas.AgentInfo {
+func (n *Agent) Info() schemas.AgentInfo {
 	return schemas.AgentInfo{
 		ID:       schemas.AgentNumeric,
 		Category: "numeric",
@@ -49,7 +53,7 @@ func (n *Numeric) Info() schemas.AgentInfo {
 // after each table and after the comparison, and stopping between steps when ctx ends. Findings
 // within tables come first, in document order (by table, row and column); those across tables
 // follow, ordered by the table of the figure they report.
-func (n *Numeric) Run(ctx context.Context, doc *extract.Document, progress Progress) ([]schemas.Finding, error) {
+func (n *Agent) Run(ctx context.Context, doc *extract.Document, progress agents.Progress) ([]schemas.Finding, error) {
 	if doc == nil {
 		return nil, fmt.Errorf("numeric validation: no document")
 	}
@@ -192,13 +196,13 @@ func (is issue) finding() schemas.Finding {
 	switch is.check {
 	case checkCrossColumn:
 		desc = fmt.Sprintf("%s %s (%s) does not equal the sum of the other columns (%s)",
-			clip(fsli, 300), clip(column, 200), formatAmount(res.actual, dec), formatAmount(res.expected, dec))
+			clip(fsli, 300), clip(column, 200), amount.Format(res.actual, dec), amount.Format(res.expected, dec))
 	case checkRollForward:
 		desc = fmt.Sprintf("%s %s (%s) does not equal the opening balance plus the movements (%s)",
-			clip(fsli, 300), clip(column, 200), formatAmount(res.actual, dec), formatAmount(res.expected, dec))
+			clip(fsli, 300), clip(column, 200), amount.Format(res.actual, dec), amount.Format(res.expected, dec))
 	default:
 		desc = fmt.Sprintf("%s %s (%s%s) does not equal the sum of its components (%s%s)",
-			clip(fsli, 300), clip(column, 200), formatAmount(res.actual, dec), unit, formatAmount(res.expected, dec), unit)
+			clip(fsli, 300), clip(column, 200), amount.Format(res.actual, dec), unit, amount.Format(res.expected, dec), unit)
 	}
 	var rs strings.Builder
 	fmt.Fprintf(&rs, "Check type: %s\n", is.check)
@@ -206,11 +210,11 @@ func (is issue) finding() schemas.Finding {
 	fmt.Fprintf(&rs, "Table: %s\n", tableRef(m))
 	fmt.Fprintf(&rs, "Row: %s\n", row)
 	fmt.Fprintf(&rs, "Column: %s\n", column)
-	fmt.Fprintf(&rs, "Expected: %s%s\n", formatAmount(res.expected, dec), unit)
-	fmt.Fprintf(&rs, "Actual: %s%s\n", formatAmount(res.actual, dec), unit)
-	fmt.Fprintf(&rs, "Difference: %s%s\n", formatAmount(diff, dec), unit)
+	fmt.Fprintf(&rs, "Expected: %s%s\n", amount.Format(res.expected, dec), unit)
+	fmt.Fprintf(&rs, "Actual: %s%s\n", amount.Format(res.actual, dec), unit)
+	fmt.Fprintf(&rs, "Difference: %s%s\n", amount.Format(diff, dec), unit)
 	fmt.Fprintf(&rs, "Tolerance: %s (rounding of %d figures shown to %d decimal(s))\n",
-		formatAmount(res.tol, dec), res.figures+1, dec)
+		amount.Format(res.tol, dec), res.figures+1, dec)
 	if m.scale != "" && !percent {
 		fmt.Fprintf(&rs, "Scale: %s\n", m.scale)
 	}

@@ -1,4 +1,4 @@
-package agents
+package numeric
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/veritas-audit/veritas/extract"
+	"github.com/veritas-audit/veritas/internal/amount"
 )
 
 // This file checks figures across the tables of one document: the same line item for the same
@@ -1010,8 +1011,8 @@ func crossDiscrepancy(f, ref fact, tol float64) discrepancy {
 	if f.value < 0 {
 		expected = -expected
 	}
-	fAmount := formatAmount(math.Abs(f.value), f.dec)
-	refAmount := formatAmount(math.Abs(ref.value), ref.dec)
+	fAmount := amount.Format(math.Abs(f.value), f.dec)
+	refAmount := amount.Format(math.Abs(ref.value), ref.dec)
 	item := itemTitle(strings.SplitN(f.key, " | ", 2)[0])
 	period := periodLabel(f)
 	if f.kind == balanceOpening {
@@ -1172,7 +1173,7 @@ func identityPair(left fact, right []fact) (discrepancy, bool) {
 	}
 	rightText := strings.Join(names, " + ")
 	formula := fmt.Sprintf("%s = %s (%d): %s vs %s", rowName(left.row), rightText, left.year,
-		formatAmount(left.scaled()/left.t.factor, left.dec), formatAmount(sum/left.t.factor, left.dec))
+		amount.Format(left.scaled()/left.t.factor, left.dec), amount.Format(sum/left.t.factor, left.dec))
 	refs := []string{cellRef(report.t.m, report.row, report.colName)}
 	for _, f := range append([]fact{left}, right...) {
 		if f.row != report.row || f.t != report.t {
@@ -1198,8 +1199,8 @@ func identityPair(left fact, right []fact) (discrepancy, bool) {
 		tol:      tol / report.t.factor,
 		decimals: report.dec,
 		title: fmt.Sprintf("Balance sheet does not balance in %s: %s (%s) vs %s (%s)", periodLabel(left),
-			clip(rowName(left.row), 200), formatAmount(left.scaled()/left.t.factor, left.dec),
-			clip(rightText, 300), formatAmount(sum/left.t.factor, left.dec)),
+			clip(rowName(left.row), 200), amount.Format(left.scaled()/left.t.factor, left.dec),
+			clip(rightText, 300), amount.Format(sum/left.t.factor, left.dec)),
 		tolNote:  "each side printed as a total, so they must be equal to the printed unit",
 		scale:    report.t.scale,
 		evidence: evidence,

@@ -1,9 +1,11 @@
-package agents
+package numeric
 
 import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/veritas-audit/veritas/internal/amount"
 )
 
 // crossRatios checks ratio rows whose parts are not in their own table against the primary
@@ -118,9 +120,9 @@ func crossRatios(tables []*docTable, facts []fact) []discrepancy {
 						check: checkCrossTable,
 						fsli:  strings.TrimRight(r.label, ": "),
 						formula: fmt.Sprintf("%s / %s%s = %s (%d): %s / %s = %s%s vs %s%s", numName, denName, times,
-							rowName(r), c.num.year, formatAmount(math.Abs(c.num.value), c.num.dec),
-							formatAmount(math.Abs(c.den.value), c.den.dec), formatAmount(exp, dec), unit,
-							formatAmount(c.act, c.decimals), unit),
+							rowName(r), c.num.year, amount.Format(math.Abs(c.num.value), c.num.dec),
+							amount.Format(math.Abs(c.den.value), c.den.dec), amount.Format(exp, dec), unit,
+							amount.Format(c.act, c.decimals), unit),
 						table:    t.m,
 						row:      r,
 						col:      c.col,
@@ -132,8 +134,8 @@ func crossRatios(tables []*docTable, facts []fact) []discrepancy {
 						percent:  pct,
 						title: fmt.Sprintf("%s %s (%s%s) in %s does not equal %s / %s in %s (%s%s)",
 							clip(strings.TrimRight(r.label, ": "), 200), clip(b.names[c.col], 200),
-							formatAmount(c.act, c.decimals), unit, placeName(t), clip(numName, 200), clip(denName, 200),
-							source, formatAmount(exp, dec), unit),
+							amount.Format(c.act, c.decimals), unit, placeName(t), clip(numName, 200), clip(denName, 200),
+							source, amount.Format(exp, dec), unit),
 						tolNote:  "rounding of the ratio and of both amounts as printed",
 						evidence: evidence,
 						refs: []string{cellRef(t.m, r, b.names[c.col]), cellRef(c.num.t.m, c.num.row, c.num.colName),

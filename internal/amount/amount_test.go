@@ -1,4 +1,4 @@
-package agents
+package amount
 
 import (
 	"math"
@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func TestParseNumber(t *testing.T) {
+func TestParse(t *testing.T) {
 	tests := []struct {
 		in       string
 		ok       bool
@@ -114,23 +114,23 @@ func TestParseNumber(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			n, ok := ParseNumber(tt.in)
+			n, ok := Parse(tt.in)
 			if ok != tt.ok {
-				t.Fatalf("ParseNumber(%q) ok = %v, want %v (got %+v)", tt.in, ok, tt.ok, n)
+				t.Fatalf("Parse(%q) ok = %v, want %v (got %+v)", tt.in, ok, tt.ok, n)
 			}
 			if !ok {
 				return
 			}
 			if n.Value != tt.value || n.Decimals != tt.decimals || n.Percent != tt.percent ||
 				n.Dash != tt.dash || n.Currency != tt.currency {
-				t.Errorf("ParseNumber(%q) = %+v, want value %v decimals %d percent %v dash %v currency %q",
+				t.Errorf("Parse(%q) = %+v, want value %v decimals %d percent %v dash %v currency %q",
 					tt.in, n, tt.value, tt.decimals, tt.percent, tt.dash, tt.currency)
 			}
 		})
 	}
 }
 
-func TestFormatAmount(t *testing.T) {
+func TestFormat(t *testing.T) {
 	tests := []struct {
 		v        float64
 		decimals int
@@ -145,16 +145,16 @@ func TestFormatAmount(t *testing.T) {
 		{10, 1, "10.0"},
 	}
 	for _, tt := range tests {
-		if got := formatAmount(tt.v, tt.decimals); got != tt.want {
-			t.Errorf("formatAmount(%v, %d) = %q, want %q", tt.v, tt.decimals, got, tt.want)
+		if got := Format(tt.v, tt.decimals); got != tt.want {
+			t.Errorf("Format(%v, %d) = %q, want %q", tt.v, tt.decimals, got, tt.want)
 		}
 	}
 }
 
-// FuzzParseNumber checks that no cell text makes the parser panic or return a non-finite value,
+// FuzzParse checks that no cell text makes the parser panic or return a non-finite value,
 // and that every figure it reads prints back (with separators, in parentheses, with a currency
 // sign) to text it reads as the same figure.
-func FuzzParseNumber(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"$ 1,452.4", "(346)", "- - %", "", "1,234(1)", "1,234*", "(48.3)%", "−136", "n/a", "€m",
 		"$—", "12.5%", "1,234-", "US$ 3.5", "(35,569 )", "2 0 1 8", "0.060", ".5", "((1))", "$(",
@@ -162,37 +162,37 @@ func FuzzParseNumber(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		n, ok := ParseNumber(s)
+		n, ok := Parse(s)
 		if !ok {
 			return
 		}
 		if math.IsNaN(n.Value) || math.IsInf(n.Value, 0) || n.Decimals < 0 || n.Decimals > len(s) {
-			t.Fatalf("ParseNumber(%q) = %+v", s, n)
+			t.Fatalf("Parse(%q) = %+v", s, n)
 		}
 		if n.Dash {
 			if n.Value != 0 {
-				t.Fatalf("dash with a value: ParseNumber(%q) = %+v", s, n)
+				t.Fatalf("dash with a value: Parse(%q) = %+v", s, n)
 			}
 			return
 		}
 		if math.Abs(n.Value) >= 1e15 {
 			return // beyond the figures a statement prints; float64 no longer holds every digit
 		}
-		printed := formatAmount(math.Abs(n.Value), n.Decimals)
+		printed := Format(math.Abs(n.Value), n.Decimals)
 		suffix := ""
 		if n.Percent {
 			suffix = "%"
 		}
 		for _, text := range []string{printed + suffix, "$ " + printed + suffix, strings.ReplaceAll(printed, ",", "") + suffix} {
-			back, ok := ParseNumber(text)
+			back, ok := Parse(text)
 			if !ok || back.Value != math.Abs(n.Value) || back.Decimals != n.Decimals || back.Percent != n.Percent {
-				t.Fatalf("ParseNumber(%q) = %+v; printed back as %q it reads %+v, %v", s, n, text, back, ok)
+				t.Fatalf("Parse(%q) = %+v; printed back as %q it reads %+v, %v", s, n, text, back, ok)
 			}
 		}
 		if n.Value != 0 {
-			neg, ok := ParseNumber("(" + printed + ")" + suffix)
+			neg, ok := Parse("(" + printed + ")" + suffix)
 			if !ok || neg.Value != -math.Abs(n.Value) {
-				t.Fatalf("ParseNumber(%q) = %+v; in parentheses reads %+v, %v", s, n, neg, ok)
+				t.Fatalf("Parse(%q) = %+v; in parentheses reads %+v, %v", s, n, neg, ok)
 			}
 		}
 	})

@@ -1,4 +1,4 @@
-package agents
+package numeric
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/veritas-audit/veritas/extract"
 	"github.com/veritas-audit/veritas/extract/docxgen"
+	"github.com/veritas-audit/veritas/internal/amount"
 	"github.com/veritas-audit/veritas/internal/tatqa"
 	"github.com/veritas-audit/veritas/schemas"
 )
@@ -35,7 +36,7 @@ import (
 // the figures do not hang on one draw.
 func TestCorpus(t *testing.T) {
 	entries := tatqa.Load(t)
-	agent := NewNumeric()
+	agent := New()
 	ctx := context.Background()
 
 	// 1. Clean tables.
@@ -178,7 +179,7 @@ type verifiedTotal struct {
 
 // corpusCell parses a cell for the ground truth: figures only, dashes as zero.
 func corpusCell(s string) (v float64, decimals int, ok, dash bool) {
-	n, ok := ParseNumber(s)
+	n, ok := amount.Parse(s)
 	if !ok {
 		return 0, 0, false, false
 	}
@@ -197,7 +198,7 @@ func verifiedTotals(rows [][]string) []verifiedTotal {
 	verifiedAt := map[int]verifiedTotal{}
 	hasFigure := func(r []string) bool {
 		for _, c := range r[1:] {
-			if n, ok := ParseNumber(c); ok && !n.Dash {
+			if n, ok := amount.Parse(c); ok && !n.Dash {
 				return true
 			}
 		}
@@ -231,7 +232,7 @@ func verifiedTotals(rows [][]string) []verifiedTotal {
 		var cols []int
 		ok := true
 		for c := 1; c < len(r) && ok; c++ {
-			n, isNum := ParseNumber(r[c])
+			n, isNum := amount.Parse(r[c])
 			if !isNum || n.Dash {
 				continue
 			}
@@ -288,7 +289,7 @@ func choosePlants(rng *rand.Rand, rows [][]string, vts []verifiedTotal, n int) [
 	for _, v := range vts {
 		for _, c := range v.cols {
 			for _, r := range v.block {
-				if num, ok := ParseNumber(rows[r][c]); ok && !num.Dash && digitCount(rows[r][c]) > 0 {
+				if num, ok := amount.Parse(rows[r][c]); ok && !num.Dash && digitCount(rows[r][c]) > 0 {
 					spots = append(spots, spot{v.row, r, c})
 				}
 			}
@@ -350,11 +351,11 @@ func digitCount(s string) int {
 // detectable in principle; otherwise another mutation is tried.
 func mutate(rng *rand.Rand, rows [][]string, v verifiedTotal, row, col int) (plant, bool) {
 	orig := rows[row][col]
-	before, _ := ParseNumber(orig)
-	tot, _ := ParseNumber(rows[v.row][col])
+	before, _ := amount.Parse(orig)
+	tot, _ := amount.Parse(rows[v.row][col])
 	sum, decimals, figures := 0.0, tot.Decimals, 0
 	for _, bi := range v.block {
-		if n, ok := ParseNumber(rows[bi][col]); ok && !n.Dash {
+		if n, ok := amount.Parse(rows[bi][col]); ok && !n.Dash {
 			sum += n.Value
 			figures++
 			decimals = max(decimals, n.Decimals)
@@ -366,7 +367,7 @@ func mutate(rng *rand.Rand, rows [][]string, v verifiedTotal, row, col int) (pla
 		if !ok {
 			continue
 		}
-		after, ok := ParseNumber(changed)
+		after, ok := amount.Parse(changed)
 		if !ok || after.Dash || math.Abs(after.Value-before.Value) <= bound {
 			continue
 		}
@@ -530,7 +531,7 @@ func describe(fs []schemas.Finding) string {
 // checks them.
 func TestCorpusDerivedFigures(t *testing.T) {
 	entries := tatqa.Load(t)
-	agent := NewNumeric()
+	agent := New()
 	ctx := context.Background()
 	seed := uint64(20260101)
 	if v, err := strconv.ParseUint(os.Getenv("VERITAS_CORPUS_SEED"), 10, 64); err == nil {
@@ -648,8 +649,8 @@ func verifiedRollForwards(rows [][]string) []derivedSpot {
 			continue
 		}
 		for c := 1; c < len(rows[a]); c++ {
-			o, okO := ParseNumber(rows[a][c])
-			z, okZ := ParseNumber(rows[k][c])
+			o, okO := amount.Parse(rows[a][c])
+			z, okZ := amount.Parse(rows[k][c])
 			if !okO || !okZ || o.Dash || z.Dash || o.Percent || z.Percent {
 				continue
 			}
@@ -660,7 +661,7 @@ func verifiedRollForwards(rows [][]string) []derivedSpot {
 				if cell == "" {
 					continue
 				}
-				n, isNum := ParseNumber(cell)
+				n, isNum := amount.Parse(cell)
 				if !isNum || n.Percent {
 					ok = false
 					break
@@ -706,7 +707,7 @@ func verifiedChanges(rows [][]string) []derivedSpot {
 	for i, r := range rows {
 		numeric := 0
 		for _, c := range r[1:] {
-			if n, ok := ParseNumber(c); ok && !n.Dash && !yearHeading.MatchString(c) {
+			if n, ok := amount.Parse(c); ok && !n.Dash && !yearHeading.MatchString(c) {
 				numeric++
 			}
 		}
@@ -746,9 +747,9 @@ func verifiedChanges(rows [][]string) []derivedSpot {
 		var spots []derivedSpot
 		failed := false
 		for i := first; i < len(rows); i++ {
-			z, okZ := ParseNumber(rows[i][c])
-			x, okX := ParseNumber(rows[i][cur])
-			y, okY := ParseNumber(rows[i][prior])
+			z, okZ := amount.Parse(rows[i][c])
+			x, okX := amount.Parse(rows[i][cur])
+			y, okY := amount.Parse(rows[i][prior])
 			if !okZ || !okX || !okY || z.Dash || x.Dash || y.Dash || x.Percent || y.Percent || digitCount(rows[i][c]) == 0 {
 				continue
 			}
@@ -780,7 +781,7 @@ func verifiedChanges(rows [][]string) []derivedSpot {
 // mutateBeyond makes a typing error in a cell that moves its value by more than bound, keeping
 // its sign (a sign flip is not a casting error); it reports false when none of 40 tries does.
 func mutateBeyond(rng *rand.Rand, cell string, bound float64) (string, bool) {
-	before, ok := ParseNumber(cell)
+	before, ok := amount.Parse(cell)
 	if !ok {
 		return "", false
 	}
@@ -789,7 +790,7 @@ func mutateBeyond(rng *rand.Rand, cell string, bound float64) (string, bool) {
 		if !ok {
 			continue
 		}
-		after, ok := ParseNumber(changed)
+		after, ok := amount.Parse(changed)
 		if !ok || after.Dash || math.Abs(math.Abs(after.Value)-math.Abs(before.Value)) <= bound {
 			continue
 		}

@@ -1,4 +1,4 @@
-package agents
+package numeric
 
 import (
 	"context"
@@ -225,21 +225,6 @@ const (
 	tReceivables
 	tProvisions
 )
-
-// runDoc runs the agent on a document and checks every finding against the wire schema.
-func runDoc(t *testing.T, doc *extract.Document) []schemas.Finding {
-	t.Helper()
-	fs, err := NewNumeric().Run(context.Background(), doc, nil)
-	if err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	for _, f := range fs {
-		if err := schemas.Validate(f); err != nil {
-			t.Errorf("finding fails the schema: %v", err)
-		}
-	}
-	return fs
-}
 
 // set returns rows with one cell changed (rows is modified in place; the statements are fresh
 // copies).
@@ -476,7 +461,7 @@ func TestCrossTableFindsPlantedErrors(t *testing.T) {
 // across tables have primary statements to compare with.
 func BenchmarkNumericStatements(b *testing.B) {
 	doc := cleanStatements().document(b)
-	n := NewNumeric()
+	n := New()
 	ctx := context.Background()
 	for b.Loop() {
 		if _, err := n.Run(ctx, doc, nil); err != nil {

@@ -1,4 +1,4 @@
-package agents
+package numeric
 
 import (
 	"fmt"
@@ -7,11 +7,12 @@ import (
 	"unicode"
 
 	"github.com/veritas-audit/veritas/extract"
+	"github.com/veritas-audit/veritas/internal/amount"
 )
 
 // This file reads the layout of a statement table: which rows are headers, section labels and
 // figures, what each column holds, and what the columns are called. The casting checks in
-// numeric_check.go only ever look at rows and columns this model calls additive.
+// casting.go only ever look at rows and columns this model calls additive.
 
 // cellClass says what a cell holds.
 type cellClass uint8
@@ -26,7 +27,7 @@ const (
 type tableCell struct {
 	raw   string
 	class cellClass
-	num   Number
+	num   amount.Number
 	// year is set for a bare year such as "2019": a column heading, not an amount.
 	year bool
 }
@@ -137,7 +138,7 @@ func readTable(t extract.Table) *tableModel {
 				r.cells[j] = readCell(raw[j])
 			}
 		}
-		r.label = normalizeSpaces(r.cells[0].raw)
+		r.label = amount.NormalizeSpaces(r.cells[0].raw)
 		classifyRow(r, inHeader)
 		if r.kind == rowData || r.kind == rowSection {
 			r.item = readLineItem(r.label)
@@ -188,11 +189,11 @@ func readTable(t extract.Table) *tableModel {
 // readCell parses one cell.
 func readCell(raw string) tableCell {
 	c := tableCell{raw: raw}
-	text := normalizeSpaces(raw)
+	text := amount.NormalizeSpaces(raw)
 	if text == "" {
 		return c
 	}
-	n, ok := ParseNumber(text)
+	n, ok := amount.Parse(text)
 	if !ok {
 		c.class = cellText
 		return c
@@ -241,7 +242,7 @@ var unitWords = []string{"million", "thousand", "billion", "'000", "’000", "00
 // isUnitCell reports whether a heading cell only states the unit: "(in millions)", "€m",
 // "$'000", "$", "%", "US$ in thousands".
 func isUnitCell(s string) bool {
-	l := strings.ToLower(strings.Trim(normalizeSpaces(s), "() "))
+	l := strings.ToLower(strings.Trim(amount.NormalizeSpaces(s), "() "))
 	if l == "" {
 		return true
 	}
@@ -251,7 +252,7 @@ func isUnitCell(s string) bool {
 		}
 	}
 	l = strings.TrimPrefix(l, "in ")
-	if _, rest, ok := cutCurrency(strings.ToUpper(l)); ok {
+	if _, rest, ok := amount.CutCurrency(strings.ToUpper(l)); ok {
 		l = strings.ToLower(rest)
 	}
 	switch strings.TrimSpace(l) {
@@ -280,7 +281,7 @@ func columnNames(headers []*tableRow, width int, prev []string) []string {
 		if j >= len(h.cells) {
 			return ""
 		}
-		return normalizeSpaces(h.cells[j].raw)
+		return amount.NormalizeSpaces(h.cells[j].raw)
 	}
 	lowest := make([]int, width)
 	for j := 1; j < width; j++ {
@@ -464,7 +465,7 @@ func classifyColumns(b *band, width int) {
 func percentUnit(b *band, j int) bool {
 	for _, h := range b.headers {
 		if j < len(h.cells) {
-			if t := strings.Trim(normalizeSpaces(h.cells[j].raw), "() "); t == "%" || strings.EqualFold(t, "in %") {
+			if t := strings.Trim(amount.NormalizeSpaces(h.cells[j].raw), "() "); t == "%" || strings.EqualFold(t, "in %") {
 				return true
 			}
 		}

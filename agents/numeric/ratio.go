@@ -1,9 +1,11 @@
-package agents
+package numeric
 
 import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/veritas-audit/veritas/internal/amount"
 )
 
 // This file checks the percentages and differences a table states against the amounts beside
@@ -301,9 +303,9 @@ func ratioRowChecks(m *tableModel, b *band, r, num, den *tableRow, spec ratioSpe
 			percent:  pct,
 			title: fmt.Sprintf("%s %s (%s%s) does not equal %s / %s (%s / %s = %s%s)",
 				clip(strings.TrimRight(r.label, ": "), 200), clip(b.names[c.col], 200),
-				formatAmount(c.actual, c.decimals), unit, clip(rowName(num), 200), clip(rowName(den), 200),
-				formatAmount(math.Abs(c.numValue), decimalsIn(c.numText)), formatAmount(math.Abs(c.denValue), decimalsIn(c.denText)),
-				formatAmount(expected, dec), unit),
+				amount.Format(c.actual, c.decimals), unit, clip(rowName(num), 200), clip(rowName(den), 200),
+				amount.Format(math.Abs(c.numValue), decimalsIn(c.numText)), amount.Format(math.Abs(c.denValue), decimalsIn(c.denText)),
+				amount.Format(expected, dec), unit),
 			tolNote:  "rounding of the ratio and of both amounts as printed",
 			evidence: evidence,
 			refs: []string{cellRef(m, r, b.names[c.col]), cellRef(m, num, b.names[c.col]),
@@ -315,7 +317,7 @@ func ratioRowChecks(m *tableModel, b *band, r, num, den *tableRow, spec ratioSpe
 
 // decimalsIn is the number of decimals a printed figure shows.
 func decimalsIn(s string) int {
-	n, ok := ParseNumber(s)
+	n, ok := amount.Parse(s)
 	if !ok {
 		return 0
 	}
@@ -405,7 +407,7 @@ func shareColumns(m *tableModel, b *band, flagged map[[2]int]int) []discrepancy 
 				percent:  true,
 				title: fmt.Sprintf("%s %s (%s%%) does not equal its share of %s (%s%%)",
 					clip(strings.TrimRight(rowName(s.r), ": "), 200), clip(b.names[j], 200),
-					formatAmount(p.num.Value, p.num.Decimals), clip(rowName(total), 200), formatAmount(exp, dec)),
+					amount.Format(p.num.Value, p.num.Decimals), clip(rowName(total), 200), amount.Format(exp, dec)),
 				tolNote:  "rounding of the percentage and of both amounts as printed",
 				evidence: fmt.Sprintf("the shares of %d other rows equal their amounts over %s", holds, rowName(total)),
 				refs: []string{cellRef(m, s.r, b.names[j]), cellRef(m, s.r, b.names[base]),
@@ -488,7 +490,7 @@ func changeHeaded(b *band, j int) bool {
 	}
 	for _, h := range b.headers {
 		for k := j; k >= 1 && k < len(h.cells); k-- {
-			if t := normalizeSpaces(h.cells[k].raw); t != "" {
+			if t := amount.NormalizeSpaces(h.cells[k].raw); t != "" {
 				if hasWord(t, changeWords...) {
 					return true
 				}
@@ -623,8 +625,8 @@ func changeColumns(m *tableModel, b *band, flagged map[[2]int]int) []discrepancy
 				percent:  pct,
 				title: fmt.Sprintf("%s %s (%s%s) does not equal %s %s and %s (%s%s)",
 					clip(strings.TrimRight(rowName(ch.r), ": "), 200), clip(b.names[j], 200),
-					formatAmount(z.num.Value, z.num.Decimals), unit, what, clip(b.names[cur], 100),
-					clip(b.names[prior], 100), formatAmount(exp, dec), unit),
+					amount.Format(z.num.Value, z.num.Decimals), unit, what, clip(b.names[cur], 100),
+					clip(b.names[prior], 100), amount.Format(exp, dec), unit),
 				tolNote:  "rounding of the change and of both amounts as printed; either sign convention accepted",
 				evidence: fmt.Sprintf("the column equals %s '%s' and '%s' in %d other rows", what, b.names[cur], b.names[prior], holds),
 				refs: []string{cellRef(m, ch.r, b.names[j]), cellRef(m, ch.r, b.names[cur]),

@@ -1,10 +1,12 @@
-package agents
+package numeric
 
 import (
 	"fmt"
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/veritas-audit/veritas/internal/amount"
 )
 
 // This file checks two note tables whose relations are not a plain casting of the rows above a
@@ -122,9 +124,9 @@ func rateRow(r *tableRow) bool {
 
 // labelRate reads the one rate a label states ("Tax at the statutory rate of 25.0% (2023:
 // 25.0%)"), ok false when it states none or different ones.
-func labelRate(label string) (Number, bool) {
-	fields := strings.Fields(normalizeSpaces(label))
-	var rate Number
+func labelRate(label string) (amount.Number, bool) {
+	fields := strings.Fields(amount.NormalizeSpaces(label))
+	var rate amount.Number
 	found := false
 	for i, f := range fields {
 		f = strings.Trim(f, "()[],;:")
@@ -134,12 +136,12 @@ func labelRate(label string) (Number, bool) {
 		if !strings.HasSuffix(f, "%") {
 			continue
 		}
-		n, ok := ParseNumber(f)
+		n, ok := amount.Parse(f)
 		if !ok || !n.Percent || n.Dash || n.Value <= 0 || n.Value >= 100 {
 			continue
 		}
 		if found && n.Value != rate.Value {
-			return Number{}, false
+			return amount.Number{}, false
 		}
 		if !found || n.Decimals > rate.Decimals {
 			rate = n
@@ -304,7 +306,7 @@ func taxSums(m *tableModel, b *band, comps []*tableRow, end *tableRow, rates boo
 			percent:  pct,
 			title: fmt.Sprintf("%s %s (%s%s) does not equal %s (%s%s)",
 				clip(strings.TrimRight(rowName(end), ": "), 200), clip(b.names[x.col], 200),
-				formatAmount(res.actual, res.decimals), unit, what, formatAmount(res.expected, res.decimals), unit),
+				amount.Format(res.actual, res.decimals), unit, what, amount.Format(res.expected, res.decimals), unit),
 			tolNote: fmt.Sprintf("rounding of %d figures shown to %d decimal(s)", res.figures+1, res.decimals),
 			evidence: fmt.Sprintf("the lines from '%s' to '%s' add up in %s", clip(rowName(comps[0]), 200),
 				clip(rowName(end), 200), quoteList(holding)),
@@ -360,7 +362,7 @@ func taxAtRate(m *tableModel, b *band, pbt, r *tableRow, flagged map[[2]int]int)
 	if len(misses) == 0 || (len(misses) == checked && checked > 1) {
 		return nil
 	}
-	rateText := formatAmount(rate.Value, rate.Decimals) + "%"
+	rateText := amount.Format(rate.Value, rate.Decimals) + "%"
 	evidence := fmt.Sprintf("the label states the rate (%s); the profit before tax is the line above", rateText)
 	if holds := checked - len(misses); holds > 0 {
 		evidence += fmt.Sprintf("; the product holds in %d other column(s)", holds)
@@ -384,9 +386,9 @@ func taxAtRate(m *tableModel, b *band, pbt, r *tableRow, flagged map[[2]int]int)
 			decimals: x.decimals,
 			title: fmt.Sprintf("%s %s (%s) does not equal %s × %s (%s × %s = %s)",
 				clip(strings.TrimRight(rowName(r), ": "), 200), clip(column, 200),
-				formatAmount(x.actual, x.decimals), clip(rowName(pbt), 200), rateText,
-				formatAmount(math.Abs(pbt.cells[x.col].num.Value), pbt.cells[x.col].num.Decimals), rateText,
-				formatAmount(math.Abs(x.expected), x.decimals)),
+				amount.Format(x.actual, x.decimals), clip(rowName(pbt), 200), rateText,
+				amount.Format(math.Abs(pbt.cells[x.col].num.Value), pbt.cells[x.col].num.Decimals), rateText,
+				amount.Format(math.Abs(x.expected), x.decimals)),
 			tolNote:  "a unit of the tax's last digit, plus the rounding of the profit and of the rate as printed; either sign accepted",
 			scale:    m.scale,
 			evidence: evidence,
@@ -545,7 +547,7 @@ func (c *creditTable) amount(role, pos int) (tableCell, bool) {
 	x := r.cells[col]
 	switch {
 	case x.class == cellBlank && role == roleAllowance:
-		return tableCell{class: cellNum, num: Number{Dash: true}}, true
+		return tableCell{class: cellNum, num: amount.Number{Dash: true}}, true
 	case x.class == cellNum && x.num.Dash:
 		return x, role == roleAllowance
 	}
@@ -628,18 +630,18 @@ func (c *creditTable) checkNet(m *tableModel, broken map[int]bool, suspect func(
 		case roleGross:
 			actual, expected = g, n+a
 			rel = fmt.Sprintf("%s plus %s (%s + %s = %s)", clip(net, 200), clip(allowance, 200),
-				formatAmount(n, x.n.num.Decimals), formatAmount(a, x.a.num.Decimals), formatAmount(expected, dec))
+				amount.Format(n, x.n.num.Decimals), amount.Format(a, x.a.num.Decimals), amount.Format(expected, dec))
 		case roleAllowance:
 			actual, expected = x.a.num.Value, g-n
 			if actual < 0 {
 				expected = -expected
 			}
 			rel = fmt.Sprintf("%s less %s (%s − %s = %s)", clip(gross, 200), clip(net, 200),
-				formatAmount(g, x.g.num.Decimals), formatAmount(n, x.n.num.Decimals), formatAmount(g-n, dec))
+				amount.Format(g, x.g.num.Decimals), amount.Format(n, x.n.num.Decimals), amount.Format(g-n, dec))
 		default:
 			actual, expected = n, g-a
 			rel = fmt.Sprintf("%s less %s (%s − %s = %s)", clip(gross, 200), clip(allowance, 200),
-				formatAmount(g, x.g.num.Decimals), formatAmount(a, x.a.num.Decimals), formatAmount(expected, dec))
+				amount.Format(g, x.g.num.Decimals), amount.Format(a, x.a.num.Decimals), amount.Format(expected, dec))
 		}
 		out = append(out, discrepancy{
 			check:    checkCrossColumn,
@@ -654,7 +656,7 @@ func (c *creditTable) checkNet(m *tableModel, broken map[int]bool, suspect func(
 			tol:      x.tol,
 			decimals: dec,
 			title: fmt.Sprintf("%s %s (%s) does not equal %s", clip(strings.TrimRight(rowName(r), ": "), 200),
-				clip(column, 200), formatAmount(actual, dec), rel),
+				clip(column, 200), amount.Format(actual, dec), rel),
 			tolNote:  "rounding of the three amounts as printed; the allowance counts by its size, however signed",
 			scale:    m.scale,
 			evidence: fmt.Sprintf("the net amount equals the gross amount less the allowance in %d other band(s)%s", holds, why),
@@ -733,9 +735,9 @@ func (c *creditTable) checkRates(m *tableModel, broken map[int]bool, suspect fun
 			percent:  true,
 			title: fmt.Sprintf("%s of %s (%s%%) does not equal %s / %s (%s / %s = %s%%)",
 				clip(c.lineName(roleRate), 200), clip(strings.TrimRight(label, ": "), 200),
-				formatAmount(x.actual, x.p.num.Decimals), clip(c.lineName(roleAllowance), 200),
-				clip(c.lineName(roleGross), 200), formatAmount(math.Abs(x.a.num.Value), x.a.num.Decimals),
-				formatAmount(x.g.num.Value, x.g.num.Decimals), formatAmount(x.expected, dec)),
+				amount.Format(x.actual, x.p.num.Decimals), clip(c.lineName(roleAllowance), 200),
+				clip(c.lineName(roleGross), 200), amount.Format(math.Abs(x.a.num.Value), x.a.num.Decimals),
+				amount.Format(x.g.num.Value, x.g.num.Decimals), amount.Format(x.expected, dec)),
 			tolNote:  "rounding of the rate and of both amounts as printed",
 			evidence: fmt.Sprintf("the rate equals the allowance over the gross amount in %d other band(s)", holds),
 			refs:     c.refs(m, x.pos, roleRate),

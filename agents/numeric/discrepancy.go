@@ -1,10 +1,11 @@
-package agents
+package numeric
 
 import (
 	"fmt"
 	"math"
 	"strings"
 
+	"github.com/veritas-audit/veritas/internal/amount"
 	"github.com/veritas-audit/veritas/schemas"
 )
 
@@ -62,10 +63,10 @@ func (d discrepancy) finding() schemas.Finding {
 	fmt.Fprintf(&rs, "Table: %s\n", tableRef(d.table))
 	fmt.Fprintf(&rs, "Row: %s\n", rowName(d.row))
 	fmt.Fprintf(&rs, "Column: %s\n", d.column)
-	fmt.Fprintf(&rs, "Expected: %s%s\n", formatAmount(d.expected, dec), unit)
-	fmt.Fprintf(&rs, "Actual: %s%s\n", formatAmount(d.actual, dec), unit)
-	fmt.Fprintf(&rs, "Difference: %s%s\n", formatAmount(diff, dec), unit)
-	fmt.Fprintf(&rs, "Tolerance: %s%s (%s)\n", formatAmount(d.tol, max(dec, decimalsOf(d.tol))), unit, d.tolNote)
+	fmt.Fprintf(&rs, "Expected: %s%s\n", amount.Format(d.expected, dec), unit)
+	fmt.Fprintf(&rs, "Actual: %s%s\n", amount.Format(d.actual, dec), unit)
+	fmt.Fprintf(&rs, "Difference: %s%s\n", amount.Format(diff, dec), unit)
+	fmt.Fprintf(&rs, "Tolerance: %s%s (%s)\n", amount.Format(d.tol, max(dec, decimalsOf(d.tol))), unit, d.tolNote)
 	if d.scale != "" && !d.percent {
 		fmt.Fprintf(&rs, "Scale: %s\n", d.scale)
 	}

@@ -1,4 +1,7 @@
-package agents
+// Package amount reads and prints the amounts of a financial statement. It is the one place that
+// turns a printed figure ("$ 1,452.4", "(346)", "12.5%", "—") into a number, and a number back
+// into the way statements print it, so that every agent reads a figure the same way.
+package amount
 
 import (
 	"math"
@@ -49,12 +52,11 @@ var notANumber = map[string]bool{
 	"none": true, "not meaningful": true, "*": true,
 }
 
-// ParseNumber reads a table cell as printed in a financial statement: "$ 1,452.4", "(346)",
-// "−136", "12.5%", "(48.3)%", "1,234(1)", "€m 12", "—". A lone dash is a Dash number (value 0);
-// blank cells, text, "n/a" and "nm" are not numbers (ok is false). It never panics, whatever the
-// input.
-func ParseNumber(s string) (Number, bool) {
-	s = normalizeSpaces(s)
+// Parse reads an amount as printed in a financial statement: "$ 1,452.4", "(346)", "−136",
+// "12.5%", "(48.3)%", "1,234(1)", "€m 12", "—". A lone dash is a Dash number (value 0); blank
+// cells, text, "n/a" and "nm" are not numbers (ok is false). It never panics, whatever the input.
+func Parse(s string) (Number, bool) {
+	s = NormalizeSpaces(s)
 	if s == "" || len(s) > 64 {
 		return Number{}, false
 	}
@@ -88,7 +90,7 @@ prefix:
 			neg = true
 			s = s[size:]
 		default:
-			c, rest, ok := cutCurrency(s)
+			c, rest, ok := CutCurrency(s)
 			if !ok {
 				break prefix
 			}
@@ -181,9 +183,10 @@ func commaGroups(s string) string {
 	return out
 }
 
-// normalizeSpaces trims the cell and turns the Unicode spaces statements use (no-break, thin,
-// figure) into plain spaces, folding runs into one.
-func normalizeSpaces(s string) string {
+// NormalizeSpaces trims a cell and turns the Unicode spaces statements use (no-break, thin,
+// figure) into plain spaces, folding runs into one; text that is not valid UTF-8 reads as empty.
+// Labels go through it too, so that a label and the figures beside it are read alike.
+func NormalizeSpaces(s string) string {
 	var b strings.Builder
 	space := false
 	for _, r := range s {
@@ -256,8 +259,9 @@ func isFootnoteMark(inner string) bool {
 	return len(inner) == 1 && inner[0] >= 'a' && inner[0] <= 'z'
 }
 
-// cutCurrency removes a currency symbol or code at the start of s.
-func cutCurrency(s string) (string, string, bool) {
+// CutCurrency removes a currency symbol or code at the start of s ("US$ 3.5", "€12"), returning
+// it and the rest; a code that runs into letters ("USDm", a unit heading) is not one.
+func CutCurrency(s string) (currency, rest string, ok bool) {
 	for _, c := range currencyCodes {
 		if len(s) >= len(c) && strings.EqualFold(s[:len(c)], c) {
 			rest := s[len(c):]
@@ -386,12 +390,10 @@ func validDigits(s string) (string, int, bool) {
 	return digits, len(frac), true
 }
 
-// FormatAmount prints a value the way the statements do, with thousands separators and the
-// given decimals, and a leading minus for negatives (findings quote it inside parentheses, so
-// the accounting style would read as "((346))"). Every agent quotes figures through it.
-func FormatAmount(v float64, decimals int) string { return formatAmount(v, decimals) }
-
-func formatAmount(v float64, decimals int) string {
+// Format prints a value the way the statements do, with thousands separators and the given
+// decimals, and a leading minus for negatives (findings quote it inside parentheses, so the
+// accounting style would read as "((346))"). Every agent quotes figures through it.
+func Format(v float64, decimals int) string {
 	if decimals < 0 {
 		decimals = 0
 	}

@@ -1,4 +1,4 @@
-package agents
+package numeric
 
 import (
 	"context"
@@ -39,7 +39,13 @@ func runTables(t *testing.T, tables ...extract.Table) []schemas.Finding {
 	for i := range tables {
 		tables[i].Index = i + 1
 	}
-	fs, err := NewNumeric().Run(context.Background(), &extract.Document{Tables: tables}, nil)
+	return runDoc(t, &extract.Document{Tables: tables})
+}
+
+// runDoc runs the agent on a document and checks every finding against the wire schema.
+func runDoc(t *testing.T, doc *extract.Document) []schemas.Finding {
+	t.Helper()
+	fs, err := New().Run(context.Background(), doc, nil)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -350,7 +356,7 @@ func TestNumericQuietOnCleanTables(t *testing.T) {
 }
 
 func TestNumericRunContract(t *testing.T) {
-	n := NewNumeric()
+	n := New()
 	info := n.Info()
 	if info.ID != schemas.AgentNumeric || info.Category != "numeric" || !info.Available {
 		t.Errorf("Info() = %+v", info)
@@ -477,7 +483,7 @@ func TestBenchmarkDocument(t *testing.T) {
 
 func BenchmarkNumeric(b *testing.B) {
 	doc := &extract.Document{Tables: benchmarkTables()}
-	n := NewNumeric()
+	n := New()
 	ctx := context.Background()
 	for b.Loop() {
 		if _, err := n.Run(ctx, doc, nil); err != nil {
