@@ -26,75 +26,6 @@ type SQLite struct {
 	r *sql.DB
 }
 
-const schema = `
-CREATE TABLE IF NOT EXISTS jobs (
-	id               TEXT PRIMARY KEY,
-	number           INTEGER NOT NULL UNIQUE,
-	name             TEXT NOT NULL,
-	status           TEXT NOT NULL,
-	error_message    TEXT,
-	enabled_agents   TEXT NOT NULL,
-	last_seq         INTEGER NOT NULL DEFAULT 0,
-	cancel_requested INTEGER NOT NULL DEFAULT 0,
-	deadline         INTEGER,
-	findings         INTEGER NOT NULL DEFAULT 0,
-	high             INTEGER NOT NULL DEFAULT 0,
-	medium           INTEGER NOT NULL DEFAULT 0,
-	low              INTEGER NOT NULL DEFAULT 0,
-	errors           INTEGER NOT NULL DEFAULT 0,
-	created_at       INTEGER NOT NULL,
-	updated_at       INTEGER NOT NULL,
-	finished_at      INTEGER
-);
-CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, number);
--- Hands out job numbers ("Report #N"); AUTOINCREMENT never reuses one, even after deletes.
-CREATE TABLE IF NOT EXISTS job_numbers (n INTEGER PRIMARY KEY AUTOINCREMENT);
-CREATE TABLE IF NOT EXISTS documents (
-	id           TEXT PRIMARY KEY,
-	job_id       TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
-	filename     TEXT NOT NULL,
-	content_type TEXT NOT NULL,
-	size_bytes   INTEGER NOT NULL,
-	sha256       TEXT NOT NULL,
-	storage_path TEXT NOT NULL,
-	content      BLOB NOT NULL,
-	markdown     TEXT NOT NULL,
-	extracted    TEXT NOT NULL,
-	created_at   INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS documents_job ON documents(job_id);
-CREATE TABLE IF NOT EXISTS agent_runs (
-	job_id     TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
-	agent_id   TEXT NOT NULL,
-	position   INTEGER NOT NULL,
-	status     TEXT NOT NULL,
-	updated_at INTEGER NOT NULL,
-	PRIMARY KEY (job_id, agent_id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS results (
-	ord         INTEGER PRIMARY KEY AUTOINCREMENT,
-	id          TEXT NOT NULL UNIQUE,
-	job_id      TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
-	agent_id    TEXT NOT NULL,
-	category    TEXT NOT NULL,
-	severity    TEXT,
-	description TEXT,
-	reasoning   TEXT,
-	source_refs TEXT NOT NULL,
-	error       TEXT,
-	raw_data    TEXT NOT NULL,
-	created_at  INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS results_job ON results(job_id, ord);
-CREATE INDEX IF NOT EXISTS results_job_agent ON results(job_id, agent_id, ord);
-CREATE TABLE IF NOT EXISTS events (
-	job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
-	seq    INTEGER NOT NULL,
-	data   BLOB NOT NULL,
-	PRIMARY KEY (job_id, seq)
-) WITHOUT ROWID;
-`
-
 // OpenSQLite opens (and creates, if needed) the database file at path.
 func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	if path == "" {
@@ -120,9 +51,9 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	if _, err := w.ExecContext(ctx, schema); err != nil {
+	if err := migrateSQLite(ctx, w); err != nil {
 		w.Close()
-		return nil, fmt.Errorf("open sqlite %s: create schema: %w", path, err)
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(ON)")
 	if err != nil {
@@ -138,6 +69,43 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	return &SQLite{w: w, r: r}, nil
+}
+
+// migrateSQLite applies the migrations above the file's user_version in one write transaction.
+// The writer begins IMMEDIATE, so a second process opening the same file waits for the first to
+// finish instead of applying the same files again.
+func migrateSQLite(ctx context.Context, w *sql.DB) error {
+	ms, err := migrations("sqlite")
+	if err != nil {
+		return err
+	}
+	tx, err := w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer tx.Rollback()
+	var current int
+	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&current); err != nil {
+		return fmt.Errorf("migrate: read version: %w", err)
+	}
+	applied := false
+	for _, m := range ms {
+		if m.version <= current {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			return fmt.Errorf("migrate: %s: %w", m.name, err)
+		}
+		current, applied = m.version, true
+	}
+	if !applied {
+		return nil
+	}
+	// PRAGMA takes no parameters; current is a number this code produced.
+	if _, err := tx.ExecContext(ctx, `PRAGMA user_version = `+strconv.Itoa(current)); err != nil {
+		return fmt.Errorf("migrate: record version: %w", err)
+	}
+	return tx.Commit()
 }
 
 // Close closes both pools.
