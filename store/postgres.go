@@ -488,8 +488,13 @@ func (p *Postgres) ClaimNext(ctx context.Context, timeout time.Duration) (string
 }
 
 // Unfinished lists the jobs left processing, oldest first: after a restart these are resumed.
+// A job whose lease is still running is not listed: its owner is at work on it. With several
+// instances, use Claim instead: a job claimed by ClaimNext has no lease, so every instance
+// would list it.
 func (p *Postgres) Unfinished(ctx context.Context) ([]string, error) {
-	rows, err := p.pool.Query(ctx, `SELECT id FROM jobs WHERE status = $1 ORDER BY number`, schemas.JobProcessing)
+	rows, err := p.pool.Query(ctx,
+		`SELECT id FROM jobs WHERE status = $1 AND (lease_until IS NULL OR lease_until <= now()) ORDER BY number`,
+		schemas.JobProcessing)
 	if err != nil {
 		return nil, fmt.Errorf("list unfinished jobs: %w", err)
 	}
@@ -498,6 +503,71 @@ func (p *Postgres) Unfinished(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("list unfinished jobs: %w", err)
 	}
 	return ids, nil
+}
+
+// Claim takes the oldest job no one is running: a queued job, or a processing job whose lease
+// ran out (its owner stopped renewing: it died, or released the job). owner then holds it until
+// now+lease and keeps it by calling RenewLease; the job must finish within timeout of its first
+// claim (a job taken over keeps its deadline). It returns "" when there is nothing to claim.
+// FOR UPDATE SKIP LOCKED makes concurrent claimers, in any instance, pass over a row another
+// is claiming, so no two take the same job. Leases use the database's clock.
+func (p *Postgres) Claim(ctx context.Context, owner string, lease, timeout time.Duration) (string, error) {
+	if owner == "" || lease <= 0 {
+		return "", errors.New("claim job: want an owner and a positive lease")
+	}
+	var id string
+	t := pgNow()
+	// The statuses are literals so the planner can use the partial index jobs_claimable.
+	err := p.pool.QueryRow(ctx,
+		`UPDATE jobs SET status = 'processing', claimed_by = $1, lease_until = now() + $2 * interval '1 microsecond',
+		                 deadline = COALESCE(deadline, $3), updated_at = $4
+		 WHERE id = (SELECT id FROM jobs
+		             WHERE status IN ('queued', 'processing') AND (status = 'queued' OR lease_until <= now())
+		             ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED)
+		 RETURNING id`, owner, lease.Microseconds(), pgTime(t.Add(timeout)), t).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("claim job: %w", err)
+	}
+	return id, nil
+}
+
+// RenewLease extends owner's lease on a processing job to now+lease and returns whether a
+// cancel was requested, so the owner learns of a cancel asked through any instance. A lease
+// that ran out is still renewed while no one else has claimed the job. It returns ErrLeaseLost
+// when another owner holds the job or it is no longer processing (with ErrNotFound as well when
+// it was deleted).
+func (p *Postgres) RenewLease(ctx context.Context, jobID, owner string, lease time.Duration) (bool, error) {
+	var cancel bool
+	err := p.pool.QueryRow(ctx,
+		`UPDATE jobs SET lease_until = now() + $1 * interval '1 microsecond'
+		 WHERE id = $2 AND status = $3 AND claimed_by = $4 RETURNING cancel_requested`,
+		lease.Microseconds(), jobID, schemas.JobProcessing, owner).Scan(&cancel)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = lostLease(p.JobExists(ctx, jobID))
+	}
+	if err != nil {
+		return false, fmt.Errorf("renew lease of job %s: %w", jobID, err)
+	}
+	return cancel, nil
+}
+
+// ReleaseLease gives up owner's lease at once, for a graceful shutdown: the job stays
+// processing and the next Claim, in any instance, takes it over and resumes it. It returns
+// ErrLeaseLost when owner did not hold the job.
+func (p *Postgres) ReleaseLease(ctx context.Context, jobID, owner string) error {
+	tag, err := p.pool.Exec(ctx,
+		`UPDATE jobs SET claimed_by = NULL, lease_until = now() WHERE id = $1 AND status = $2 AND claimed_by = $3`,
+		jobID, schemas.JobProcessing, owner)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = lostLease(p.JobExists(ctx, jobID))
+	}
+	if err != nil {
+		return fmt.Errorf("release lease of job %s: %w", jobID, err)
+	}
+	return nil
 }
 
 // RunState loads a job for the runner, with the cancel flag.

@@ -503,8 +503,11 @@ func (s *SQLite) ClaimNext(ctx context.Context, timeout time.Duration) (string, 
 }
 
 // Unfinished lists the jobs left processing, oldest first: after a restart these are resumed.
+// A job whose lease is still running is not listed: its owner is at work on it.
 func (s *SQLite) Unfinished(ctx context.Context) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id FROM jobs WHERE status = ? ORDER BY number`, schemas.JobProcessing)
+	rows, err := s.r.QueryContext(ctx,
+		`SELECT id FROM jobs WHERE status = ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY number`,
+		schemas.JobProcessing, now())
 	if err != nil {
 		return nil, fmt.Errorf("list unfinished jobs: %w", err)
 	}
@@ -518,6 +521,86 @@ func (s *SQLite) Unfinished(ctx context.Context) ([]string, error) {
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
+}
+
+// Claim takes the oldest job no one is running: a queued job, or a processing job whose lease
+// ran out (its owner stopped renewing: it died, or released the job). owner then holds it until
+// now+lease and keeps it by calling RenewLease; the job must finish within timeout of its first
+// claim (a job taken over keeps its deadline). It returns "" when there is nothing to claim.
+//
+// SQLite serves one process, whose single writer connection makes every claim atomic; its
+// leases follow the same rules as PostgreSQL's, so a runner written against leases behaves the
+// same on both.
+func (s *SQLite) Claim(ctx context.Context, owner string, lease, timeout time.Duration) (string, error) {
+	if owner == "" || lease <= 0 {
+		return "", errors.New("claim job: want an owner and a positive lease")
+	}
+	var id string
+	t := now()
+	// The statuses are literals so the planner can use the partial index jobs_claimable.
+	err := s.w.QueryRowContext(ctx,
+		`UPDATE jobs SET status = 'processing', claimed_by = ?, lease_until = ?, deadline = COALESCE(deadline, ?),
+		                 updated_at = ?
+		 WHERE id = (SELECT id FROM jobs
+		             WHERE status IN ('queued', 'processing') AND (status = 'queued' OR lease_until <= ?)
+		             ORDER BY number LIMIT 1)
+		 RETURNING id`, owner, t+int64(lease), t+int64(timeout), t, t).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("claim job: %w", err)
+	}
+	return id, nil
+}
+
+// RenewLease extends owner's lease on a processing job to now+lease and returns whether a
+// cancel was requested, so the owner learns of a cancel asked through any instance. A lease
+// that ran out is still renewed while no one else has claimed the job. It returns ErrLeaseLost
+// when another owner holds the job or it is no longer processing (with ErrNotFound as well when
+// it was deleted).
+func (s *SQLite) RenewLease(ctx context.Context, jobID, owner string, lease time.Duration) (bool, error) {
+	var cancel bool
+	err := s.w.QueryRowContext(ctx,
+		`UPDATE jobs SET lease_until = ? WHERE id = ? AND status = ? AND claimed_by = ? RETURNING cancel_requested`,
+		now()+int64(lease), jobID, schemas.JobProcessing, owner).Scan(&cancel)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = lostLease(s.JobExists(ctx, jobID))
+	}
+	if err != nil {
+		return false, fmt.Errorf("renew lease of job %s: %w", jobID, err)
+	}
+	return cancel, nil
+}
+
+// ReleaseLease gives up owner's lease at once, for a graceful shutdown: the job stays
+// processing and the next Claim, here or in another instance, takes it over and resumes it.
+// It returns ErrLeaseLost when owner did not hold the job.
+func (s *SQLite) ReleaseLease(ctx context.Context, jobID, owner string) error {
+	res, err := s.w.ExecContext(ctx,
+		`UPDATE jobs SET claimed_by = NULL, lease_until = ? WHERE id = ? AND status = ? AND claimed_by = ?`,
+		now(), jobID, schemas.JobProcessing, owner)
+	if err == nil {
+		if n, _ := res.RowsAffected(); n == 0 {
+			err = lostLease(s.JobExists(ctx, jobID))
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("release lease of job %s: %w", jobID, err)
+	}
+	return nil
+}
+
+// lostLease is the error for a lease the caller does not hold, given whether the job exists:
+// ErrLeaseLost, and ErrNotFound too when the job is gone.
+func lostLease(exists bool, err error) error {
+	switch {
+	case err != nil:
+		return err
+	case !exists:
+		return fmt.Errorf("%w: %w", ErrLeaseLost, ErrNotFound)
+	}
+	return ErrLeaseLost
 }
 
 // RunState loads a job for the runner, with the cancel flag.

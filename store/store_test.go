@@ -45,6 +45,9 @@ type backend interface {
 	AgentProgress(ctx context.Context, jobID, agentID string, done, total int, message string) (store.Event, error)
 	AgentFinished(ctx context.Context, jobID string, out store.AgentOutcome) (store.Event, error)
 	FinishJob(ctx context.Context, jobID, status, errMsg string) (store.Event, error)
+	Claim(ctx context.Context, owner string, lease, timeout time.Duration) (string, error)
+	RenewLease(ctx context.Context, jobID, owner string, lease time.Duration) (bool, error)
+	ReleaseLease(ctx context.Context, jobID, owner string) error
 }
 
 var (
