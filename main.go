@@ -24,7 +24,6 @@ import (
 	"github.com/veritas-audit/veritas/api"
 	"github.com/veritas-audit/veritas/handlers"
 	"github.com/veritas-audit/veritas/hub"
-	"github.com/veritas-audit/veritas/store"
 )
 
 func main() {
@@ -92,7 +91,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
 
-	st, err := store.OpenSQLite(ctx, cfg.sqlitePath)
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
