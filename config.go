@@ -17,7 +17,8 @@ import (
 // variables, then flags. It is parsed and checked once, at start.
 type config struct {
 	Addr            string
-	DatabaseURL     string
+	DatabaseURL     string // as logs show it: without its password
+	RedisURL        string
 	CORSOrigins     []string
 	MaxUploadBytes  int64
 	Workers         int
@@ -33,7 +34,8 @@ type config struct {
 	GeminiRetries   int
 	LLMReview       bool
 
-	sqlitePath string
+	sqlitePath  string // set for sqlite://PATH
+	postgresURL string // set for postgres:// and postgresql:// URLs
 }
 
 type setting struct {
@@ -49,14 +51,19 @@ var settings = []setting{
 		c.Addr = v
 		return nil
 	}},
-	{"database-url", "VERITAS_DATABASE_URL", "sqlite://./veritas.db", "storage: sqlite://PATH (postgres:// comes later)", func(c *config, v string) error {
-		c.DatabaseURL = v
+	{"database-url", "VERITAS_DATABASE_URL", "sqlite://./veritas.db", "storage: sqlite://PATH, or postgres://USER:PASSWORD@HOST:5432/DB shared by several instances", func(c *config, v string) error {
+		c.DatabaseURL, c.sqlitePath, c.postgresURL = redacted(v), "", ""
+		if strings.HasPrefix(v, "postgres://") || strings.HasPrefix(v, "postgresql://") {
+			if _, err := url.Parse(v); err != nil {
+				return errors.New("want postgres://USER:PASSWORD@HOST:5432/DATABASE?sslmode=disable")
+			}
+			c.postgresURL = v
+			return nil
+		}
 		path, ok := strings.CutPrefix(v, "sqlite://")
 		switch {
-		case strings.HasPrefix(v, "postgres://"), strings.HasPrefix(v, "postgresql://"):
-			return errors.New("PostgreSQL storage is not available in this version; use sqlite://PATH")
 		case !ok:
-			return errors.New("want sqlite://PATH, e.g. sqlite://./veritas.db")
+			return errors.New("want sqlite://PATH, e.g. sqlite://./veritas.db, or postgres://USER:PASSWORD@HOST:5432/DATABASE")
 		case path == "" || strings.Contains(path, ":memory:") || strings.ContainsAny(path, "?#"):
 			return errors.New("want a file path after sqlite://, e.g. sqlite://./veritas.db")
 		}
@@ -211,7 +218,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	for _, s := range settings {
 		if err := s.set(c, values[s.env]); err != nil {
-			shown := strconv.Quote(values[s.env])
+			shown := strconv.Quote(redacted(values[s.env]))
 			if s.flag == "" {
 				shown = "(hidden)"
 			}
@@ -222,6 +229,25 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		return nil, errors.New("VERITAS_LLM_REVIEW=true needs VERITAS_GEMINI_API_KEY")
 	}
 	return c, nil
+}
+
+// redacted is v as it may be shown in messages and logs: a URL's password becomes xxxxx, and a
+// value that looks like a URL with credentials but does not parse is hidden whole.
+func redacted(v string) string {
+	if !strings.Contains(v, "://") {
+		return v
+	}
+	u, err := url.Parse(v)
+	switch {
+	case err != nil && strings.Contains(v, "@"):
+		return "(hidden: not a valid URL)"
+	case err != nil:
+		return v
+	}
+	if _, ok := u.User.Password(); !ok {
+		return v
+	}
+	return u.Redacted()
 }
 
 // flagHelp is returned when -h or --help was asked for; the usage is printed already.

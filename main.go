@@ -31,7 +31,6 @@ import (
 	"github.com/veritas-audit/veritas/hub"
 	"github.com/veritas-audit/veritas/internal/loadgen"
 	"github.com/veritas-audit/veritas/runner"
-	"github.com/veritas-audit/veritas/store"
 )
 
 func main() {
@@ -103,7 +102,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	gin.SetMode(gin.ReleaseMode)
 
-	st, err := store.OpenSQLite(ctx, cfg.sqlitePath)
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -134,7 +134,10 @@ func TestKillAndRestartMidJob(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts server processes")
 	}
-	db := "sqlite://" + filepath.Join(t.TempDir(), "veritas.db")
+	killAndRestartMidJob(t, "sqlite://"+filepath.Join(t.TempDir(), "veritas.db"))
+}
+
+func killAndRestartMidJob(t *testing.T, db string) {
 	first := startServer(t, "--database-url", db, "--agent-delay", "30s")
 	job := upload(t, first.base, statementDoc(4))
 
@@ -312,7 +315,7 @@ func TestConfig(t *testing.T) {
 	}{
 		{nil, []string{"VERITAS_ADDR", "8000"}, "VERITAS_ADDR"},
 		{nil, []string{"VERITAS_DATABASE_URL", "mysql://x"}, "VERITAS_DATABASE_URL"},
-		{nil, []string{"VERITAS_DATABASE_URL", "postgres://localhost/test"}, "PostgreSQL"},
+		{nil, []string{"VERITAS_DATABASE_URL", "postgres://veritas:s3cret@db:port/veritas"}, "VERITAS_DATABASE_URL"},
 		{nil, []string{"VERITAS_DATABASE_URL", "sqlite://"}, "VERITAS_DATABASE_URL"},
 		{nil, []string{"VERITAS_REDIS_URL", "redis://127.0.0.1:6379"}, "VERITAS_REDIS_URL"},
 		{nil, []string{"VERITAS_API_KEYS", "acme:secret"}, "VERITAS_API_KEYS"},
@@ -325,8 +328,18 @@ func TestConfig(t *testing.T) {
 		{[]string{"extra"}, nil, "extra"},
 	} {
 		_, err := parseConfig(tc.args, env(tc.env...), io.Discard)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%v %v: error %v, want one naming %s", tc.args, tc.env, err, tc.want)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("%v %v: error %v, want one naming %s (and no password)", tc.args, tc.env, err, tc.want)
+		}
+	}
+	for _, u := range []string{"postgres://veritas:s3cret@db.internal:5432/veritas?sslmode=require", "postgresql://veritas@10.0.0.7/veritas"} {
+		c, err := parseConfig([]string{"--database-url", u}, env(), io.Discard)
+		if err != nil {
+			t.Errorf("%s: %v", u, err)
+			continue
+		}
+		if c.postgresURL != u || c.sqlitePath != "" || strings.Contains(c.DatabaseURL, "s3cret") {
+			t.Errorf("%s: postgres %q, sqlite %q, shown %q", u, c.postgresURL, c.sqlitePath, c.DatabaseURL)
 		}
 	}
 }

@@ -26,75 +26,6 @@ type SQLite struct {
 	r *sql.DB
 }
 
-const schema = `
-CREATE TABLE IF NOT EXISTS jobs (
-	id               TEXT PRIMARY KEY,
-	number           INTEGER NOT NULL UNIQUE,
-	name             TEXT NOT NULL,
-	status           TEXT NOT NULL,
-	error_message    TEXT,
-	enabled_agents   TEXT NOT NULL,
-	last_seq         INTEGER NOT NULL DEFAULT 0,
-	cancel_requested INTEGER NOT NULL DEFAULT 0,
-	deadline         INTEGER,
-	findings         INTEGER NOT NULL DEFAULT 0,
-	high             INTEGER NOT NULL DEFAULT 0,
-	medium           INTEGER NOT NULL DEFAULT 0,
-	low              INTEGER NOT NULL DEFAULT 0,
-	errors           INTEGER NOT NULL DEFAULT 0,
-	created_at       INTEGER NOT NULL,
-	updated_at       INTEGER NOT NULL,
-	finished_at      INTEGER
-);
-CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, number);
--- Hands out job numbers ("Report #N"); AUTOINCREMENT never reuses one, even after deletes.
-CREATE TABLE IF NOT EXISTS job_numbers (n INTEGER PRIMARY KEY AUTOINCREMENT);
-CREATE TABLE IF NOT EXISTS documents (
-	id           TEXT PRIMARY KEY,
-	job_id       TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
-	filename     TEXT NOT NULL,
-	content_type TEXT NOT NULL,
-	size_bytes   INTEGER NOT NULL,
-	sha256       TEXT NOT NULL,
-	storage_path TEXT NOT NULL,
-	content      BLOB NOT NULL,
-	markdown     TEXT NOT NULL,
-	extracted    TEXT NOT NULL,
-	created_at   INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS documents_job ON documents(job_id);
-CREATE TABLE IF NOT EXISTS agent_runs (
-	job_id     TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
-	agent_id   TEXT NOT NULL,
-	position   INTEGER NOT NULL,
-	status     TEXT NOT NULL,
-	updated_at INTEGER NOT NULL,
-	PRIMARY KEY (job_id, agent_id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS results (
-	ord         INTEGER PRIMARY KEY AUTOINCREMENT,
-	id          TEXT NOT NULL UNIQUE,
-	job_id      TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
-	agent_id    TEXT NOT NULL,
-	category    TEXT NOT NULL,
-	severity    TEXT,
-	description TEXT,
-	reasoning   TEXT,
-	source_refs TEXT NOT NULL,
-	error       TEXT,
-	raw_data    TEXT NOT NULL,
-	created_at  INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS results_job ON results(job_id, ord);
-CREATE INDEX IF NOT EXISTS results_job_agent ON results(job_id, agent_id, ord);
-CREATE TABLE IF NOT EXISTS events (
-	job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
-	seq    INTEGER NOT NULL,
-	data   BLOB NOT NULL,
-	PRIMARY KEY (job_id, seq)
-) WITHOUT ROWID;
-`
-
 // OpenSQLite opens (and creates, if needed) the database file at path.
 func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	if path == "" {
@@ -120,9 +51,9 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	if _, err := w.ExecContext(ctx, schema); err != nil {
+	if err := migrateSQLite(ctx, w); err != nil {
 		w.Close()
-		return nil, fmt.Errorf("open sqlite %s: create schema: %w", path, err)
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(ON)")
 	if err != nil {
@@ -138,6 +69,43 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	return &SQLite{w: w, r: r}, nil
+}
+
+// migrateSQLite applies the migrations above the file's user_version in one write transaction.
+// The writer begins IMMEDIATE, so a second process opening the same file waits for the first to
+// finish instead of applying the same files again.
+func migrateSQLite(ctx context.Context, w *sql.DB) error {
+	ms, err := migrations("sqlite")
+	if err != nil {
+		return err
+	}
+	tx, err := w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer tx.Rollback()
+	var current int
+	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&current); err != nil {
+		return fmt.Errorf("migrate: read version: %w", err)
+	}
+	applied := false
+	for _, m := range ms {
+		if m.version <= current {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			return fmt.Errorf("migrate: %s: %w", m.name, err)
+		}
+		current, applied = m.version, true
+	}
+	if !applied {
+		return nil
+	}
+	// PRAGMA takes no parameters; current is a number this code produced.
+	if _, err := tx.ExecContext(ctx, `PRAGMA user_version = `+strconv.Itoa(current)); err != nil {
+		return fmt.Errorf("migrate: record version: %w", err)
+	}
+	return tx.Commit()
 }
 
 // Close closes both pools.
@@ -535,8 +503,11 @@ func (s *SQLite) ClaimNext(ctx context.Context, timeout time.Duration) (string, 
 }
 
 // Unfinished lists the jobs left processing, oldest first: after a restart these are resumed.
+// A job whose lease is still running is not listed: its owner is at work on it.
 func (s *SQLite) Unfinished(ctx context.Context) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id FROM jobs WHERE status = ? ORDER BY number`, schemas.JobProcessing)
+	rows, err := s.r.QueryContext(ctx,
+		`SELECT id FROM jobs WHERE status = ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY number`,
+		schemas.JobProcessing, now())
 	if err != nil {
 		return nil, fmt.Errorf("list unfinished jobs: %w", err)
 	}
@@ -550,6 +521,86 @@ func (s *SQLite) Unfinished(ctx context.Context) ([]string, error) {
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
+}
+
+// Claim takes the oldest job no one is running: a queued job, or a processing job whose lease
+// ran out (its owner stopped renewing: it died, or released the job). owner then holds it until
+// now+lease and keeps it by calling RenewLease; the job must finish within timeout of its first
+// claim (a job taken over keeps its deadline). It returns "" when there is nothing to claim.
+//
+// SQLite serves one process, whose single writer connection makes every claim atomic; its
+// leases follow the same rules as PostgreSQL's, so a runner written against leases behaves the
+// same on both.
+func (s *SQLite) Claim(ctx context.Context, owner string, lease, timeout time.Duration) (string, error) {
+	if owner == "" || lease <= 0 {
+		return "", errors.New("claim job: want an owner and a positive lease")
+	}
+	var id string
+	t := now()
+	// The statuses are literals so the planner can use the partial index jobs_claimable.
+	err := s.w.QueryRowContext(ctx,
+		`UPDATE jobs SET status = 'processing', claimed_by = ?, lease_until = ?, deadline = COALESCE(deadline, ?),
+		                 updated_at = ?
+		 WHERE id = (SELECT id FROM jobs
+		             WHERE status IN ('queued', 'processing') AND (status = 'queued' OR lease_until <= ?)
+		             ORDER BY number LIMIT 1)
+		 RETURNING id`, owner, t+int64(lease), t+int64(timeout), t, t).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("claim job: %w", err)
+	}
+	return id, nil
+}
+
+// RenewLease extends owner's lease on a processing job to now+lease and returns whether a
+// cancel was requested, so the owner learns of a cancel asked through any instance. A lease
+// that ran out is still renewed while no one else has claimed the job. It returns ErrLeaseLost
+// when another owner holds the job or it is no longer processing (with ErrNotFound as well when
+// it was deleted).
+func (s *SQLite) RenewLease(ctx context.Context, jobID, owner string, lease time.Duration) (bool, error) {
+	var cancel bool
+	err := s.w.QueryRowContext(ctx,
+		`UPDATE jobs SET lease_until = ? WHERE id = ? AND status = ? AND claimed_by = ? RETURNING cancel_requested`,
+		now()+int64(lease), jobID, schemas.JobProcessing, owner).Scan(&cancel)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = lostLease(s.JobExists(ctx, jobID))
+	}
+	if err != nil {
+		return false, fmt.Errorf("renew lease of job %s: %w", jobID, err)
+	}
+	return cancel, nil
+}
+
+// ReleaseLease gives up owner's lease at once, for a graceful shutdown: the job stays
+// processing and the next Claim, here or in another instance, takes it over and resumes it.
+// It returns ErrLeaseLost when owner did not hold the job.
+func (s *SQLite) ReleaseLease(ctx context.Context, jobID, owner string) error {
+	res, err := s.w.ExecContext(ctx,
+		`UPDATE jobs SET claimed_by = NULL, lease_until = ? WHERE id = ? AND status = ? AND claimed_by = ?`,
+		now(), jobID, schemas.JobProcessing, owner)
+	if err == nil {
+		if n, _ := res.RowsAffected(); n == 0 {
+			err = lostLease(s.JobExists(ctx, jobID))
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("release lease of job %s: %w", jobID, err)
+	}
+	return nil
+}
+
+// lostLease is the error for a lease the caller does not hold, given whether the job exists:
+// ErrLeaseLost, and ErrNotFound too when the job is gone.
+func lostLease(exists bool, err error) error {
+	switch {
+	case err != nil:
+		return err
+	case !exists:
+		return fmt.Errorf("%w: %w", ErrLeaseLost, ErrNotFound)
+	}
+	return ErrLeaseLost
 }
 
 // RunState loads a job for the runner, with the cancel flag.

@@ -1,6 +1,7 @@
 // Package store keeps jobs, their documents, result rows and event logs. The embedded default is
-// a SQLite file; every write that changes what a client can see also appends the matching event
-// to the job's log in the same transaction, so the log and the rows never disagree.
+// a SQLite file; PostgreSQL is the store several instances share. Both have the same methods and
+// semantics: every write that changes what a client can see also appends the matching event to
+// the job's log in the same transaction, so the log and the rows never disagree.
 package store
 
 import (
@@ -18,6 +19,10 @@ var (
 	// ErrConflict means the job is not in a state that allows the change (e.g. cancelling a
 	// finished job).
 	ErrConflict = errors.New("conflict")
+	// ErrLeaseLost means the caller no longer holds the job's lease: another owner took the job
+	// over, or the job is no longer processing (it finished; or it was deleted, and then the
+	// error is also ErrNotFound). The caller stops working on the job.
+	ErrLeaseLost = errors.New("lease lost")
 )
 
 // NewJob is everything an upload stores at once: the job, its document and its first event.

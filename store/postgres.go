@@ -1,0 +1,818 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/veritas-audit/veritas/extract"
+	"github.com/veritas-audit/veritas/schemas"
+)
+
+// Postgres is the shared store: several instances of the service use one database. It keeps
+// the SQLite store's semantics; what SQLite gets from its single writer, Postgres gets from row
+// locks. Every transaction that writes more than one row of a job locks the job's row first,
+// so writes to one job are serialised in one order (no deadlock) and a seq is handed out under
+// that lock: two instances never give one number twice.
+type Postgres struct {
+	pool *pgxpool.Pool
+}
+
+// migrationLockKey is the PostgreSQL advisory lock held while migrations are read and applied,
+// the same number in every instance ("veritas" in ASCII), so instances starting together apply
+// each migration once, one after the other.
+const migrationLockKey int64 = 0x76657269746173
+
+// OpenPostgres connects to the database at rawURL (postgres://user:password@host:port/db?...),
+// checks it answers and applies the migrations it lacks. Errors name the problem and the URL
+// without its password.
+func OpenPostgres(ctx context.Context, rawURL string) (*Postgres, error) {
+	shown, reason, password := "(connection string)", "", ""
+	if u, err := url.Parse(rawURL); err != nil {
+		shown = "(malformed URL)"
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			reason = ue.Err.Error() // what is wrong, without the URL
+		}
+	} else if u.Scheme == "postgres" || u.Scheme == "postgresql" {
+		shown = u.Redacted()
+		password, _ = u.User.Password()
+	}
+	cfg, err := pgxpool.ParseConfig(rawURL)
+	if err != nil {
+		// pgx redacts passwords in parse errors only as far as it can tell what they are; when
+		// the URL itself does not parse, say what is wrong without quoting it.
+		switch {
+		case reason != "":
+		case strings.HasPrefix(shown, "postgres"):
+			reason = err.Error()
+			if password != "" {
+				reason = strings.ReplaceAll(reason, password, "xxxxx")
+			}
+		default:
+			reason = "not a postgres:// URL"
+		}
+		return nil, &openError{msg: fmt.Sprintf("open postgres %s: invalid connection URL: %s (want postgres://user:password@host:5432/database?sslmode=disable)", shown, reason), err: err}
+	}
+	fail := func(err error) error {
+		return &openError{msg: fmt.Sprintf("open postgres %s: %v", shown, err), err: err}
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = 10 * time.Second // an unreachable host fails the start, not hangs it
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fail(err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fail(err)
+	}
+	if err := migratePostgres(ctx, pool); err != nil {
+		pool.Close()
+		return nil, fail(err)
+	}
+	return &Postgres{pool: pool}, nil
+}
+
+// openError keeps the cause for errors.Is while its text is the redacted message.
+type openError struct {
+	msg string
+	err error
+}
+
+func (e *openError) Error() string { return e.msg }
+func (e *openError) Unwrap() error { return e.err }
+
+// migratePostgres applies the missing migrations in one transaction that first takes the
+// advisory lock: a second instance starting at the same moment waits for the lock, then finds
+// every migration recorded. DDL is transactional in PostgreSQL, so a failed migration leaves
+// nothing half applied.
+func migratePostgres(ctx context.Context, pool *pgxpool.Pool) error {
+	ms, err := migrations("postgres")
+	if err != nil {
+		return err
+	}
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLockKey); err != nil {
+			return fmt.Errorf("migrate: lock: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version    integer PRIMARY KEY,
+			name       text NOT NULL,
+			applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		rows, err := tx.Query(ctx, `SELECT version FROM schema_migrations`)
+		if err != nil {
+			return fmt.Errorf("migrate: read versions: %w", err)
+		}
+		done, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+		if err != nil {
+			return fmt.Errorf("migrate: read versions: %w", err)
+		}
+		applied := map[int]bool{}
+		for _, v := range done {
+			applied[int(v)] = true
+		}
+		for _, m := range ms {
+			if applied[m.version] {
+				continue
+			}
+			if _, err := tx.Exec(ctx, m.sql); err != nil {
+				return fmt.Errorf("migrate: %s: %w", m.name, err)
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`,
+				m.version, m.name); err != nil {
+				return fmt.Errorf("migrate: record %s: %w", m.name, err)
+			}
+		}
+		return nil
+	})
+}
+
+// Close closes the pool.
+func (p *Postgres) Close() error {
+	p.pool.Close()
+	return nil
+}
+
+// Ping checks the database answers and holds the jobs table, for /api/health.
+func (p *Postgres) Ping(ctx context.Context) error {
+	_, err := p.pool.Exec(ctx, `SELECT 1 FROM jobs LIMIT 1`)
+	return err
+}
+
+// pgTime is t as PostgreSQL stores it: UTC, microseconds. Times are cut before they are stored
+// and before they go into an event, so the event and the rows agree to the digit.
+func pgTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+func pgNow() time.Time { return pgTime(time.Now()) }
+
+func (p *Postgres) tx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, p.pool, fn)
+}
+
+// lockJob locks the job's row for the rest of tx and returns its status. Every multi-row write
+// takes this lock first.
+func lockJob(ctx context.Context, tx pgx.Tx, jobID string) (string, error) {
+	var status string
+	err := tx.QueryRow(ctx, `SELECT status FROM jobs WHERE id = $1 FOR UPDATE`, jobID).Scan(&status)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	return status, err
+}
+
+// pgAppendEvent gives ev the job's next seq under the job's row lock, validates it and stores
+// it, inside tx; as appendEvent for SQLite.
+func pgAppendEvent(ctx context.Context, tx pgx.Tx, ev *schemas.Event) (Event, error) {
+	ts := pgNow()
+	if err := tx.QueryRow(ctx,
+		`UPDATE jobs SET last_seq = last_seq + 1, updated_at = $1 WHERE id = $2 RETURNING last_seq`,
+		ts, ev.JobID).Scan(&ev.Seq); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return Event{}, ErrNotFound
+		}
+		return Event{}, fmt.Errorf("next seq: %w", err)
+	}
+	ev.Timestamp = ts
+	if err := schemas.Validate(ev); err != nil {
+		return Event{}, err
+	}
+	data, err := json.Marshal(ev)
+	if err != nil {
+		return Event{}, fmt.Errorf("encode event: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO events (job_id, seq, data) VALUES ($1, $2, $3)`,
+		ev.JobID, ev.Seq, data); err != nil {
+		return Event{}, fmt.Errorf("insert event: %w", err)
+	}
+	return Event{JobID: ev.JobID, Seq: ev.Seq, Data: data}, nil
+}
+
+// CreateJob stores the job, its document, its agents' pending runs and its job_queued event in
+// one transaction.
+func (p *Postgres) CreateJob(ctx context.Context, nj NewJob) (schemas.Job, Event, error) {
+	extracted, err := json.Marshal(nj.Extracted)
+	if err != nil {
+		return schemas.Job{}, Event{}, fmt.Errorf("create job: encode document: %w", err)
+	}
+	var ev Event
+	err = p.tx(ctx, func(tx pgx.Tx) error {
+		t := pgNow()
+		var number int64
+		if err := tx.QueryRow(ctx, `SELECT nextval('job_numbers')`).Scan(&number); err != nil {
+			return err
+		}
+		name := nj.Name
+		if name == "" {
+			name = "Report #" + strconv.FormatInt(number, 10)
+		}
+		status, runStatus := schemas.JobQueued, schemas.AgentPending
+		if nj.Synthetic {
+			status, runStatus = schemas.JobProcessing, schemas.AgentCompleted
+		}
+		if _, err := tx.Exec(ctx,
+			`INSERT INTO jobs (id, number, name, status, enabled_agents, created_at, updated_at)
+			 VALUES ($1, $2, $3, $4, $5, $6, $6)`,
+			nj.ID, number, name, status, nj.EnabledAgents, t); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx,
+			`INSERT INTO documents (id, job_id, filename, content_type, size_bytes, sha256, storage_path,
+			                        content, markdown, extracted, created_at)
+			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			newID(), nj.ID, nj.Filename, nj.ContentType, len(nj.Content), nj.SHA256,
+			"jobs/"+nj.ID+"/"+nj.Filename, nj.Content, nj.Extracted.Markdown, extracted, t); err != nil {
+			return err
+		}
+		for i, a := range nj.EnabledAgents {
+			if _, err := tx.Exec(ctx,
+				`INSERT INTO agent_runs (job_id, agent_id, position, status, updated_at) VALUES ($1, $2, $3, $4, $5)`,
+				nj.ID, a, i, runStatus, t); err != nil {
+				return err
+			}
+		}
+		var err error
+		ev, err = pgAppendEvent(ctx, tx, &schemas.Event{
+			Type: schemas.EventJobQueued, JobID: nj.ID, EnabledAgents: nj.EnabledAgents,
+		})
+		return err
+	})
+	if err != nil {
+		return schemas.Job{}, Event{}, fmt.Errorf("create job: %w", err)
+	}
+	job, err := p.Job(ctx, nj.ID, false)
+	return job, ev, err
+}
+
+func pgScanJob(row pgx.Row) (schemas.Job, error) {
+	var (
+		j        schemas.Job
+		finished *time.Time
+	)
+	if err := row.Scan(&j.ID, &j.Name, &j.Status, &j.ErrorMessage, &j.EnabledAgents, &j.LastSeq,
+		&j.Summary.Findings, &j.Summary.High, &j.Summary.Medium, &j.Summary.Low, &j.Summary.Errors,
+		&j.CreatedAt, &j.UpdatedAt, &finished); err != nil {
+		return j, err
+	}
+	j.CreatedAt, j.UpdatedAt = j.CreatedAt.UTC(), j.UpdatedAt.UTC()
+	if finished != nil {
+		t := finished.UTC()
+		j.FinishedAt = &t
+	}
+	j.Agents = map[string]string{}
+	j.Documents = []schemas.Document{}
+	return j, nil
+}
+
+// Job loads one job with its agents' statuses and its documents; withText includes the
+// extracted markdown.
+func (p *Postgres) Job(ctx context.Context, id string, withText bool) (schemas.Job, error) {
+	j, err := pgScanJob(p.pool.QueryRow(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return j, ErrNotFound
+	}
+	if err != nil {
+		return j, fmt.Errorf("load job %s: %w", id, err)
+	}
+	if err := p.fillJobs(ctx, []*schemas.Job{&j}, withText); err != nil {
+		return j, err
+	}
+	return j, nil
+}
+
+// Jobs lists jobs newest first; before, when set, is the id of the last job of the previous
+// page. It returns one job more than limit when more exist, for the caller's Link header.
+func (p *Postgres) Jobs(ctx context.Context, limit int, before string) ([]schemas.Job, error) {
+	query := `SELECT ` + jobColumns + ` FROM jobs ORDER BY number DESC LIMIT $1`
+	args := []any{limit + 1}
+	if before != "" {
+		var number int64
+		err := p.pool.QueryRow(ctx, `SELECT number FROM jobs WHERE id = $1`, before).Scan(&number)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, ErrNotFound
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list jobs: %w", err)
+		}
+		query = `SELECT ` + jobColumns + ` FROM jobs WHERE number < $1 ORDER BY number DESC LIMIT $2`
+		args = []any{number, limit + 1}
+	}
+	rows, err := p.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	jobs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (schemas.Job, error) { return pgScanJob(r) })
+	if err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	ptrs := make([]*schemas.Job, len(jobs))
+	for i := range jobs {
+		ptrs[i] = &jobs[i]
+	}
+	return jobs, p.fillJobs(ctx, ptrs, false)
+}
+
+// fillJobs loads the agent statuses and documents of jobs with two queries in all.
+func (p *Postgres) fillJobs(ctx context.Context, jobs []*schemas.Job, withText bool) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	byID := make(map[string]*schemas.Job, len(jobs))
+	ids := make([]string, len(jobs))
+	for i, j := range jobs {
+		byID[j.ID] = j
+		ids[i] = j.ID
+	}
+	rows, err := p.pool.Query(ctx, `SELECT job_id, agent_id, status FROM agent_runs WHERE job_id = ANY($1)`, ids)
+	if err != nil {
+		return fmt.Errorf("load agent runs: %w", err)
+	}
+	var jobID, agentID, status string
+	if _, err := pgx.ForEachRow(rows, []any{&jobID, &agentID, &status}, func() error {
+		byID[jobID].Agents[agentID] = status
+		return nil
+	}); err != nil {
+		return fmt.Errorf("load agent runs: %w", err)
+	}
+	text := "NULL"
+	if withText {
+		text = "markdown"
+	}
+	rows, err = p.pool.Query(ctx, `SELECT id, job_id, filename, content_type, size_bytes, sha256, storage_path, `+
+		text+`, created_at FROM documents WHERE job_id = ANY($1) ORDER BY created_at`, ids)
+	if err != nil {
+		return fmt.Errorf("load documents: %w", err)
+	}
+	var d schemas.Document
+	if _, err := pgx.ForEachRow(rows, []any{&d.ID, &d.JobID, &d.Filename, &d.ContentType, &d.SizeBytes,
+		&d.SHA256, &d.GCSPath, &d.ExtractedText, &d.CreatedAt}, func() error {
+		doc := d
+		doc.CreatedAt = doc.CreatedAt.UTC()
+		j := byID[doc.JobID]
+		j.Documents = append(j.Documents, doc)
+		d.ExtractedText = nil
+		return nil
+	}); err != nil {
+		return fmt.Errorf("load documents: %w", err)
+	}
+	return nil
+}
+
+// RenameJob sets a job's name.
+func (p *Postgres) RenameJob(ctx context.Context, id, name string) (schemas.Job, error) {
+	tag, err := p.pool.Exec(ctx, `UPDATE jobs SET name = $1, updated_at = $2 WHERE id = $3`, name, pgNow(), id)
+	if err != nil {
+		return schemas.Job{}, fmt.Errorf("rename job %s: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return schemas.Job{}, ErrNotFound
+	}
+	return p.Job(ctx, id, false)
+}
+
+// DeleteJob removes a job with its document, results and events.
+func (p *Postgres) DeleteJob(ctx context.Context, id string) error {
+	tag, err := p.pool.Exec(ctx, `DELETE FROM jobs WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("delete job %s: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// CountJobs counts every stored job.
+func (p *Postgres) CountJobs(ctx context.Context) (int, error) {
+	var n int
+	err := p.pool.QueryRow(ctx, `SELECT count(*) FROM jobs`).Scan(&n)
+	return n, err
+}
+
+// Results lists a job's result rows, oldest first; agentID, when set, keeps that agent's rows.
+func (p *Postgres) Results(ctx context.Context, jobID, agentID string) ([]schemas.Result, error) {
+	if ok, err := p.JobExists(ctx, jobID); err != nil || !ok {
+		if err == nil {
+			return nil, ErrNotFound
+		}
+		return nil, fmt.Errorf("load results of %s: %w", jobID, err)
+	}
+	query := `SELECT id, job_id, agent_id, category, severity, description, reasoning, source_refs, error, raw_data, created_at
+		FROM results WHERE job_id = $1`
+	args := []any{jobID}
+	if agentID != "" {
+		query += ` AND agent_id = $2`
+		args = append(args, agentID)
+	}
+	rows, err := p.pool.Query(ctx, query+` ORDER BY ord`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("load results of %s: %w", jobID, err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (schemas.Result, error) {
+		var (
+			r         schemas.Result
+			refs, raw []byte
+		)
+		if err := row.Scan(&r.ID, &r.JobID, &r.AgentID, &r.Category, &r.Severity, &r.Description, &r.Reasoning,
+			&refs, &r.Error, &raw, &r.CreatedAt); err != nil {
+			return r, err
+		}
+		if err := json.Unmarshal(refs, &r.SourceRefs); err != nil {
+			return r, fmt.Errorf("source_refs: %w", err)
+		}
+		r.RawData = json.RawMessage(raw)
+		r.CreatedAt = r.CreatedAt.UTC()
+		return r, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load results of %s: %w", jobID, err)
+	}
+	return out, nil
+}
+
+// Events reads a job's log after seq `after`, at most limit events, ascending.
+func (p *Postgres) Events(ctx context.Context, jobID string, after int64, limit int) ([]Event, error) {
+	rows, err := p.pool.Query(ctx,
+		`SELECT seq, data FROM events WHERE job_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, jobID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("load events of %s: %w", jobID, err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Event, error) {
+		e := Event{JobID: jobID}
+		err := row.Scan(&e.Seq, &e.Data)
+		return e, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load events of %s: %w", jobID, err)
+	}
+	return out, nil
+}
+
+// JobExists reports whether a job with that id is stored.
+func (p *Postgres) JobExists(ctx context.Context, id string) (bool, error) {
+	var ok bool
+	err := p.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM jobs WHERE id = $1)`, id).Scan(&ok)
+	return ok, err
+}
+
+// ---- the runner's side ----
+
+// ClaimNext moves the oldest queued job to processing and returns its id, or "" when none is
+// queued. SKIP LOCKED lets claimers in other instances pass over a row being claimed instead of
+// waiting for it; the status change is the claim, so a job is claimed exactly once.
+func (p *Postgres) ClaimNext(ctx context.Context, timeout time.Duration) (string, error) {
+	var id string
+	t := pgNow()
+	err := p.pool.QueryRow(ctx,
+		`UPDATE jobs SET status = $1, updated_at = $2, deadline = $3
+		 WHERE id = (SELECT id FROM jobs WHERE status = $4 ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED)
+		 RETURNING id`, schemas.JobProcessing, t, pgTime(t.Add(timeout)), schemas.JobQueued).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("claim job: %w", err)
+	}
+	return id, nil
+}
+
+// Unfinished lists the jobs left processing, oldest first: after a restart these are resumed.
+// A job whose lease is still running is not listed: its owner is at work on it. With several
+// instances, use Claim instead: a job claimed by ClaimNext has no lease, so every instance
+// would list it.
+func (p *Postgres) Unfinished(ctx context.Context) ([]string, error) {
+	rows, err := p.pool.Query(ctx,
+		`SELECT id FROM jobs WHERE status = $1 AND (lease_until IS NULL OR lease_until <= now()) ORDER BY number`,
+		schemas.JobProcessing)
+	if err != nil {
+		return nil, fmt.Errorf("list unfinished jobs: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("list unfinished jobs: %w", err)
+	}
+	return ids, nil
+}
+
+// Claim takes the oldest job no one is running: a queued job, or a processing job whose lease
+// ran out (its owner stopped renewing: it died, or released the job). owner then holds it until
+// now+lease and keeps it by calling RenewLease; the job must finish within timeout of its first
+// claim (a job taken over keeps its deadline). It returns "" when there is nothing to claim.
+// FOR UPDATE SKIP LOCKED makes concurrent claimers, in any instance, pass over a row another
+// is claiming, so no two take the same job. Leases use the database's clock.
+func (p *Postgres) Claim(ctx context.Context, owner string, lease, timeout time.Duration) (string, error) {
+	if owner == "" || lease <= 0 {
+		return "", errors.New("claim job: want an owner and a positive lease")
+	}
+	var id string
+	t := pgNow()
+	// The statuses are literals so the planner can use the partial index jobs_claimable.
+	err := p.pool.QueryRow(ctx,
+		`UPDATE jobs SET status = 'processing', claimed_by = $1, lease_until = now() + $2 * interval '1 microsecond',
+		                 deadline = COALESCE(deadline, $3), updated_at = $4
+		 WHERE id = (SELECT id FROM jobs
+		             WHERE status IN ('queued', 'processing') AND (status = 'queued' OR lease_until <= now())
+		             ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED)
+		 RETURNING id`, owner, lease.Microseconds(), pgTime(t.Add(timeout)), t).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("claim job: %w", err)
+	}
+	return id, nil
+}
+
+// RenewLease extends owner's lease on a processing job to now+lease and returns whether a
+// cancel was requested, so the owner learns of a cancel asked through any instance. A lease
+// that ran out is still renewed while no one else has claimed the job. It returns ErrLeaseLost
+// when another owner holds the job or it is no longer processing (with ErrNotFound as well when
+// it was deleted).
+func (p *Postgres) RenewLease(ctx context.Context, jobID, owner string, lease time.Duration) (bool, error) {
+	var cancel bool
+	err := p.pool.QueryRow(ctx,
+		`UPDATE jobs SET lease_until = now() + $1 * interval '1 microsecond'
+		 WHERE id = $2 AND status = $3 AND claimed_by = $4 RETURNING cancel_requested`,
+		lease.Microseconds(), jobID, schemas.JobProcessing, owner).Scan(&cancel)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = lostLease(p.JobExists(ctx, jobID))
+	}
+	if err != nil {
+		return false, fmt.Errorf("renew lease of job %s: %w", jobID, err)
+	}
+	return cancel, nil
+}
+
+// ReleaseLease gives up owner's lease at once, for a graceful shutdown: the job stays
+// processing and the next Claim, in any instance, takes it over and resumes it. It returns
+// ErrLeaseLost when owner did not hold the job.
+func (p *Postgres) ReleaseLease(ctx context.Context, jobID, owner string) error {
+	tag, err := p.pool.Exec(ctx,
+		`UPDATE jobs SET claimed_by = NULL, lease_until = now() WHERE id = $1 AND status = $2 AND claimed_by = $3`,
+		jobID, schemas.JobProcessing, owner)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = lostLease(p.JobExists(ctx, jobID))
+	}
+	if err != nil {
+		return fmt.Errorf("release lease of job %s: %w", jobID, err)
+	}
+	return nil
+}
+
+// RunState loads a job for the runner, with the cancel flag.
+func (p *Postgres) RunState(ctx context.Context, id string) (RunState, error) {
+	var st RunState
+	j, err := p.Job(ctx, id, false)
+	if err != nil {
+		return st, err
+	}
+	st.Job = j
+	var deadline *time.Time
+	if err := p.pool.QueryRow(ctx, `SELECT cancel_requested, deadline FROM jobs WHERE id = $1`, id).
+		Scan(&st.CancelRequested, &deadline); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return st, ErrNotFound
+		}
+		return st, err
+	}
+	if deadline != nil {
+		st.Deadline = deadline.UTC()
+	}
+	rows, err := p.pool.Query(ctx, `SELECT agent_id, updated_at FROM agent_runs WHERE job_id = $1`, id)
+	if err != nil {
+		return st, err
+	}
+	st.Updated = map[string]time.Time{}
+	var (
+		agent string
+		at    time.Time
+	)
+	_, err = pgx.ForEachRow(rows, []any{&agent, &at}, func() error {
+		st.Updated[agent] = at.UTC()
+		return nil
+	})
+	return st, err
+}
+
+// Document loads the extracted document of a job.
+func (p *Postgres) Document(ctx context.Context, jobID string) (*extract.Document, error) {
+	var raw []byte
+	err := p.pool.QueryRow(ctx, `SELECT extracted FROM documents WHERE job_id = $1 ORDER BY created_at LIMIT 1`, jobID).Scan(&raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load document of %s: %w", jobID, err)
+	}
+	var doc extract.Document
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("load document of %s: %w", jobID, err)
+	}
+	return &doc, nil
+}
+
+// RequestCancel records that the job should stop. It returns ErrConflict, changing nothing,
+// when the job has already finished.
+func (p *Postgres) RequestCancel(ctx context.Context, id string) error {
+	tag, err := p.pool.Exec(ctx,
+		`UPDATE jobs SET cancel_requested = true, updated_at = $1 WHERE id = $2 AND status IN ($3, $4)`,
+		pgNow(), id, schemas.JobQueued, schemas.JobProcessing)
+	if err != nil {
+		return fmt.Errorf("cancel job %s: %w", id, err)
+	}
+	if tag.RowsAffected() == 1 {
+		return nil
+	}
+	ok, err := p.JobExists(ctx, id)
+	switch {
+	case err != nil:
+		return fmt.Errorf("cancel job %s: %w", id, err)
+	case !ok:
+		return ErrNotFound
+	}
+	return ErrConflict
+}
+
+// AgentStarted marks an agent running and appends agent_started.
+func (p *Postgres) AgentStarted(ctx context.Context, jobID, agentID string) (Event, error) {
+	var ev Event
+	err := p.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := lockJob(ctx, tx, jobID); err != nil {
+			return err
+		}
+		if err := pgSetRun(ctx, tx, jobID, agentID, schemas.AgentRunning); err != nil {
+			return err
+		}
+		var err error
+		ev, err = pgAppendEvent(ctx, tx, &schemas.Event{Type: schemas.EventAgentStarted, JobID: jobID, AgentID: agentID})
+		return err
+	})
+	if err != nil {
+		return ev, fmt.Errorf("agent %s started on %s: %w", agentID, jobID, err)
+	}
+	return ev, nil
+}
+
+// AgentProgress appends agent_progress.
+func (p *Postgres) AgentProgress(ctx context.Context, jobID, agentID string, done, total int, message string) (Event, error) {
+	var ev Event
+	err := p.tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		ev, err = pgAppendEvent(ctx, tx, &schemas.Event{
+			Type: schemas.EventAgentProgress, JobID: jobID, AgentID: agentID, Done: &done, Total: &total, Message: message,
+		})
+		return err
+	})
+	if err != nil {
+		return ev, fmt.Errorf("agent %s progress on %s: %w", agentID, jobID, err)
+	}
+	return ev, nil
+}
+
+func pgSetRun(ctx context.Context, tx pgx.Tx, jobID, agentID, status string) error {
+	tag, err := tx.Exec(ctx, `UPDATE agent_runs SET status = $1, updated_at = $2 WHERE job_id = $3 AND agent_id = $4`,
+		status, pgNow(), jobID, agentID)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// AgentFinished stores an agent's rows and status and appends agent_completed (with the stored
+// rows) or agent_error, in one transaction. A cancelled agent stores its status only and
+// appends no event.
+func (p *Postgres) AgentFinished(ctx context.Context, jobID string, out AgentOutcome) (Event, error) {
+	var ev Event
+	err := p.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := lockJob(ctx, tx, jobID); err != nil {
+			return err
+		}
+		if err := pgSetRun(ctx, tx, jobID, out.AgentID, out.Status); err != nil {
+			return err
+		}
+		if out.Status == schemas.AgentCancelled {
+			return nil
+		}
+		// The event carries the rows as stored, times cut to the microsecond.
+		rows := make([]schemas.Result, len(out.Rows))
+		var sum schemas.Summary
+		for i, r := range out.Rows {
+			r.CreatedAt = pgTime(r.CreatedAt)
+			rows[i] = r
+			if err := schemas.Validate(r); err != nil {
+				return err
+			}
+			refs, _ := json.Marshal(r.SourceRefs)
+			raw := []byte(r.RawData)
+			if len(raw) == 0 {
+				raw = []byte("{}")
+			}
+			if _, err := tx.Exec(ctx,
+				`INSERT INTO results (id, job_id, agent_id, category, severity, description, reasoning, source_refs,
+				                      error, raw_data, created_at)
+				 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+				r.ID, r.JobID, r.AgentID, r.Category, r.Severity, r.Description, r.Reasoning, refs,
+				r.Error, raw, r.CreatedAt); err != nil {
+				return err
+			}
+			sum.Add(r)
+		}
+		if _, err := tx.Exec(ctx,
+			`UPDATE jobs SET findings = findings + $1, high = high + $2, medium = medium + $3, low = low + $4,
+			                 errors = errors + $5 WHERE id = $6`,
+			sum.Findings, sum.High, sum.Medium, sum.Low, sum.Errors, jobID); err != nil {
+			return err
+		}
+		e := &schemas.Event{Type: schemas.EventAgentCompleted, JobID: jobID, AgentID: out.AgentID, Findings: rows}
+		if out.Status == schemas.AgentFailed {
+			e = &schemas.Event{Type: schemas.EventAgentError, JobID: jobID, AgentID: out.AgentID, Error: out.Error}
+		}
+		var err error
+		ev, err = pgAppendEvent(ctx, tx, e)
+		return err
+	})
+	if err != nil {
+		return ev, fmt.Errorf("agent %s finished on %s: %w", out.AgentID, jobID, err)
+	}
+	return ev, nil
+}
+
+// FinishJob ends a job: it sets the final status, marks agents that never finished and appends
+// audit_complete with the summary. It returns ErrConflict when the job had already finished.
+func (p *Postgres) FinishJob(ctx context.Context, jobID, status, errMsg string) (Event, error) {
+	var ev Event
+	err := p.tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		ev, err = pgFinish(ctx, tx, jobID, status, errMsg, false)
+		return err
+	})
+	if err != nil {
+		return ev, fmt.Errorf("finish job %s: %w", jobID, err)
+	}
+	return ev, nil
+}
+
+// CancelQueued ends a job that no worker has claimed yet, as cancelled. It returns ErrConflict
+// when the job is no longer queued (a worker claimed it, or it finished).
+func (p *Postgres) CancelQueued(ctx context.Context, jobID string) (Event, error) {
+	var ev Event
+	err := p.tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		ev, err = pgFinish(ctx, tx, jobID, schemas.JobCancelled, "", true)
+		return err
+	})
+	if err != nil {
+		return ev, fmt.Errorf("cancel queued job %s: %w", jobID, err)
+	}
+	return ev, nil
+}
+
+// pgFinish reads the status under the row lock: a claim in another instance either happened
+// before (the job is processing: ErrConflict for CancelQueued) or waits, then skips the row.
+func pgFinish(ctx context.Context, tx pgx.Tx, jobID, status, errMsg string, onlyQueued bool) (Event, error) {
+	current, err := lockJob(ctx, tx, jobID)
+	if err != nil {
+		return Event{}, err
+	}
+	if schemas.Finished(current) || (onlyQueued && current != schemas.JobQueued) {
+		return Event{}, ErrConflict
+	}
+	runStatus := schemas.AgentFailed
+	if status == schemas.JobCancelled {
+		runStatus = schemas.AgentCancelled
+	}
+	t := pgNow()
+	if _, err := tx.Exec(ctx,
+		`UPDATE agent_runs SET status = $1, updated_at = $2 WHERE job_id = $3 AND status IN ($4, $5)`,
+		runStatus, t, jobID, schemas.AgentPending, schemas.AgentRunning); err != nil {
+		return Event{}, err
+	}
+	var msg *string
+	if errMsg != "" {
+		msg = &errMsg
+	}
+	var sum schemas.Summary
+	if err := tx.QueryRow(ctx,
+		`UPDATE jobs SET status = $1, error_message = $2, finished_at = $3, updated_at = $3 WHERE id = $4
+		 RETURNING findings, high, medium, low, errors`,
+		status, msg, t, jobID).Scan(&sum.Findings, &sum.High, &sum.Medium, &sum.Low, &sum.Errors); err != nil {
+		return Event{}, err
+	}
+	return pgAppendEvent(ctx, tx, &schemas.Event{
+		Type: schemas.EventAuditComplete, JobID: jobID, Status: status, Summary: &sum,
+	})
+}
