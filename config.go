@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // config is every setting of the server: defaults in code, then VERITAS_* environment
@@ -19,6 +21,7 @@ type config struct {
 	Addr            string
 	DatabaseURL     string // as logs show it: without its password
 	RedisURL        string
+	JobLease        time.Duration
 	CORSOrigins     []string
 	MaxUploadBytes  int64
 	Workers         int
@@ -70,12 +73,18 @@ var settings = []setting{
 		c.sqlitePath = path
 		return nil
 	}},
-	{"redis-url", "VERITAS_REDIS_URL", "", "Redis for cross-instance fan-out (not available in this version)", func(c *config, v string) error {
-		if v != "" {
-			return errors.New("cross-instance fan-out through Redis is not available in this version; leave it unset")
+	{"redis-url", "VERITAS_REDIS_URL", "", "Redis for cross-instance fan-out, redis://HOST:6379/0 (off when empty: one instance)", func(c *config, v string) error {
+		c.RedisURL = ""
+		if v == "" {
+			return nil
 		}
+		if _, err := redis.ParseURL(v); err != nil {
+			return errors.New("want redis://[:PASSWORD@]HOST:PORT/DB or rediss:// for TLS")
+		}
+		c.RedisURL = v
 		return nil
 	}},
+	{"job-lease", "VERITAS_JOB_LEASE", "15s", "how long a job stays an instance's without renewal: after a crash, another instance (or the next start) takes it over then", durationSetting(func(c *config) *time.Duration { return &c.JobLease }, 500*time.Millisecond)},
 	{"cors-origins", "VERITAS_CORS_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000", "comma-separated browser origins allowed to call the API and open streams", func(c *config, v string) error {
 		c.CORSOrigins = nil
 		for _, o := range strings.Split(v, ",") {

@@ -74,8 +74,8 @@ func TestComposeTopology(t *testing.T) {
 		cfg, err := parseConfig(nil, func(k string) string { return env[k] }, os.Stderr)
 		if err != nil {
 			t.Errorf("%s: its environment does not start the server: %v", api, err)
-		} else if cfg.DatabaseURL != db {
-			t.Errorf("%s: database %q", api, cfg.DatabaseURL)
+		} else if cfg.postgresURL != db || cfg.RedisURL != env["VERITAS_REDIS_URL"] {
+			t.Errorf("%s: database %q, redis %q", api, cfg.postgresURL, cfg.RedisURL)
 		}
 		for _, dep := range []string{"postgres", "redis"} {
 			if cond := s.DependsOn[dep].Condition; cond != "service_healthy" {

@@ -115,7 +115,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	emitter := fanout.NewLocal(events, log)
 	jobs := runner.New(st, emitter, registry, log, runner.Options{
-		Workers: cfg.Workers, JobTimeout: cfg.JobTimeout, AgentDelay: cfg.AgentDelay,
+		Workers: cfg.Workers, JobTimeout: cfg.JobTimeout, AgentDelay: cfg.AgentDelay, Lease: cfg.JobLease,
 	})
 	gen := loadgen.New(st, emitter, events, log)
 	defer gen.Stop()

@@ -138,7 +138,7 @@ func TestKillAndRestartMidJob(t *testing.T) {
 }
 
 func killAndRestartMidJob(t *testing.T, db string) {
-	first := startServer(t, "--database-url", db, "--agent-delay", "30s")
+	first := startServer(t, "--database-url", db, "--agent-delay", "30s", "--job-lease", "2s")
 	job := upload(t, first.base, statementDoc(4))
 
 	ws, _, err := websocket.DefaultDialer.Dial(strings.Replace(first.base, "http", "ws", 1)+"/ws/jobs/"+job.ID, nil)
@@ -317,7 +317,9 @@ func TestConfig(t *testing.T) {
 		{nil, []string{"VERITAS_DATABASE_URL", "mysql://x"}, "VERITAS_DATABASE_URL"},
 		{nil, []string{"VERITAS_DATABASE_URL", "postgres://veritas:s3cret@db:port/veritas"}, "VERITAS_DATABASE_URL"},
 		{nil, []string{"VERITAS_DATABASE_URL", "sqlite://"}, "VERITAS_DATABASE_URL"},
-		{nil, []string{"VERITAS_REDIS_URL", "redis://127.0.0.1:6379"}, "VERITAS_REDIS_URL"},
+		{nil, []string{"VERITAS_REDIS_URL", "127.0.0.1:6379"}, "VERITAS_REDIS_URL"},
+		{nil, []string{"VERITAS_REDIS_URL", "redis://:s3cret@cache:port/0"}, "VERITAS_REDIS_URL"},
+		{nil, []string{"VERITAS_JOB_LEASE", "10ms"}, "VERITAS_JOB_LEASE"},
 		{nil, []string{"VERITAS_API_KEYS", "acme:secret"}, "VERITAS_API_KEYS"},
 		{nil, []string{"VERITAS_CORS_ORIGINS", "localhost:3000"}, "VERITAS_CORS_ORIGINS"},
 		{nil, []string{"VERITAS_MAX_UPLOAD_BYTES", "10MB"}, "VERITAS_MAX_UPLOAD_BYTES"},
@@ -331,6 +333,10 @@ func TestConfig(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "s3cret") {
 			t.Errorf("%v %v: error %v, want one naming %s (and no password)", tc.args, tc.env, err, tc.want)
 		}
+	}
+	if c, err := parseConfig(nil, env("VERITAS_REDIS_URL", "redis://:s3cret@cache:6379/2", "VERITAS_JOB_LEASE", "3s"), io.Discard); err != nil ||
+		c.RedisURL != "redis://:s3cret@cache:6379/2" || c.JobLease != 3*time.Second {
+		t.Errorf("redis and lease settings: %+v, %v", c, err)
 	}
 	for _, u := range []string{"postgres://veritas:s3cret@db.internal:5432/veritas?sslmode=require", "postgresql://veritas@10.0.0.7/veritas"} {
 		c, err := parseConfig([]string{"--database-url", u}, env(), io.Discard)

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/veritas-audit/veritas/agents"
 	"github.com/veritas-audit/veritas/extract"
 	"github.com/veritas-audit/veritas/schemas"
@@ -23,8 +25,9 @@ import (
 // Store is what the runner needs from storage. Each call that changes a job also appends the
 // matching event, in one transaction, and returns it for delivery.
 type Store interface {
-	ClaimNext(ctx context.Context, timeout time.Duration) (string, error)
-	Unfinished(ctx context.Context) ([]string, error)
+	Claim(ctx context.Context, owner string, lease, timeout time.Duration) (string, error)
+	RenewLease(ctx context.Context, jobID, owner string, lease time.Duration) (cancelRequested bool, err error)
+	ReleaseLease(ctx context.Context, jobID, owner string) error
 	RunState(ctx context.Context, id string) (store.RunState, error)
 	Document(ctx context.Context, jobID string) (*extract.Document, error)
 	RequestCancel(ctx context.Context, id string) error
@@ -49,6 +52,7 @@ type Emitter interface {
 var (
 	errCancelled = errors.New("cancelled by request")
 	errTimeout   = errors.New("job timed out")
+	errLeaseLost = errors.New("lease lost: another instance runs the job")
 )
 
 // Options tune a Runner.
@@ -66,12 +70,19 @@ type Options struct {
 	// ProgressInterval is the least time between two agent_progress events of one agent
 	// (default 250 ms).
 	ProgressInterval time.Duration
+	// Owner names this instance in the jobs it claims (default: a random id).
+	Owner string
+	// Lease is how long a claimed job stays this instance's without a renewal (default 15 s).
+	// The runner renews it every Lease/3; when an instance dies, another takes its jobs over
+	// once their leases have run out.
+	Lease time.Duration
 }
 
 // Runner takes queued jobs from the store and runs their enabled agents, with at most Workers
 // jobs at a time. The job row is the queue: a job is claimed by moving it from queued to
-// processing, so a job accepted with 202 is run even if the process dies before a worker sees
-// it, and a job left processing by a crash is resumed on the next start.
+// processing under a lease, so a job accepted with 202 is run even if the process dies before a
+// worker sees it, and a job whose instance died is taken over, by another instance or the next
+// start, once its lease has run out. Any number of instances may share one store.
 type Runner struct {
 	store    Store
 	emitter  Emitter
@@ -104,6 +115,12 @@ func New(st Store, em Emitter, reg *agents.Registry, log *slog.Logger, opt Optio
 	if opt.ProgressInterval <= 0 {
 		opt.ProgressInterval = 250 * time.Millisecond
 	}
+	if opt.Owner == "" {
+		opt.Owner = uuid.NewString()
+	}
+	if opt.Lease <= 0 {
+		opt.Lease = 15 * time.Second
+	}
 	return &Runner{
 		store: st, emitter: em, registry: reg, log: log, opt: opt,
 		notify:  make(chan struct{}, 1),
@@ -121,44 +138,29 @@ func (r *Runner) Submitted() {
 	}
 }
 
-// Run resumes the jobs a previous process left unfinished, then claims queued jobs until ctx
-// ends. On return every job it ran has stopped; jobs interrupted by the shutdown stay
-// processing in the store and are resumed by the next start.
+// Run claims jobs until ctx ends: queued jobs, and jobs whose instance stopped renewing their
+// lease (it died, or shut down and released them), which it resumes. On return every job it ran
+// has stopped; jobs interrupted by the shutdown are released to another instance or the next
+// start.
 func (r *Runner) Run(ctx context.Context) error {
 	slots := make(chan struct{}, r.opt.Workers)
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	start := func(id string) {
-		wg.Go(func() {
-			defer func() { <-slots }()
-			r.runJob(ctx, id)
-		})
-	}
-	resume, err := r.store.Unfinished(ctx)
-	if err != nil {
-		return fmt.Errorf("runner: %w", err)
-	}
-	for _, id := range resume {
-		select {
-		case slots <- struct{}{}:
-		case <-ctx.Done():
-			return nil
-		}
-		r.log.Info("resuming job", "job_id", id)
-		start(id)
-	}
 	for {
 		select {
 		case slots <- struct{}{}:
 		case <-ctx.Done():
 			return nil
 		}
-		id, err := r.store.ClaimNext(ctx, r.opt.JobTimeout)
+		id, err := r.store.Claim(ctx, r.opt.Owner, r.opt.Lease, r.opt.JobTimeout)
 		if err != nil && ctx.Err() == nil {
 			r.log.Error("claim job", "err", err)
 		}
 		if id != "" {
-			start(id)
+			wg.Go(func() {
+				defer func() { <-slots }()
+				r.runJob(ctx, id)
+			})
 			continue
 		}
 		<-slots
@@ -241,6 +243,16 @@ func (r *Runner) runJob(parent context.Context, id string) {
 		r.mu.Unlock()
 		close(j.done)
 	}()
+	stopLease := make(chan struct{})
+	leaseDone := make(chan struct{})
+	go func() {
+		defer close(leaseDone)
+		r.keepLease(id, cancel, stopLease)
+	}()
+	defer func() {
+		close(stopLease)
+		<-leaseDone
+	}()
 
 	st, err := r.store.RunState(ctx, id)
 	if err != nil {
@@ -297,8 +309,14 @@ func (r *Runner) runJob(parent context.Context, id string) {
 	// The agents' endings decide, not whatever the context says now: a cancel or a deadline
 	// that arrives after every agent has finished changes nothing.
 	switch {
+	case errors.Is(context.Cause(ctx), errLeaseLost):
+		log.Warn("job left to the instance that took over its lease")
 	case ends[endInterrupted] > 0:
-		log.Info("job interrupted by shutdown; it resumes on the next start")
+		// Shutdown: the lease is handed back so that another instance takes the job over at once.
+		if err := r.store.ReleaseLease(context.WithoutCancel(ctx), id, r.opt.Owner); err != nil {
+			log.Warn("release lease", "err", err)
+		}
+		log.Info("job interrupted by shutdown; another instance or the next start resumes it")
 	case ends[endTimedOut] > 0:
 		r.finish(ctx, id, schemas.JobFailed, fmt.Sprintf("The audit did not finish within %s.", r.opt.JobTimeout))
 	case ends[endLost] > 0:
@@ -307,6 +325,33 @@ func (r *Runner) runJob(parent context.Context, id string) {
 		r.finish(ctx, id, schemas.JobCancelled, "")
 	default:
 		r.finish(ctx, id, schemas.JobCompleted, "")
+	}
+}
+
+// keepLease renews job id's lease every Lease/3 until stop is closed. A cancel requested through
+// any instance reaches the job here; when another instance has taken the job over, it stops.
+func (r *Runner) keepLease(id string, cancel context.CancelCauseFunc, stop <-chan struct{}) {
+	t := time.NewTicker(r.opt.Lease / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		ctx, done := context.WithTimeout(context.Background(), r.opt.Lease/3)
+		cancelRequested, err := r.store.RenewLease(ctx, id, r.opt.Owner, r.opt.Lease)
+		done()
+		switch {
+		case errors.Is(err, store.ErrLeaseLost):
+			cancel(errLeaseLost)
+			return
+		case err != nil:
+			// Kept trying: a lease renewed late is still this instance's while nobody took it.
+			r.log.Warn("renew lease", "job_id", id, "err", err)
+		case cancelRequested:
+			cancel(errCancelled)
+		}
 	}
 }
 
@@ -443,7 +488,9 @@ func (r *Runner) agentDone(ctx context.Context, jobID, agentID string, findings 
 		fail(fmt.Sprintf("%s stopped: the audit did not finish within %s.", agentID, r.opt.JobTimeout))
 		end = endTimedOut
 	case ctx.Err() != nil:
-		return endInterrupted // shutdown: the agent stays running and runs again on resume
+		// Shutdown, or the lease went to another instance: the agent stays running in storage and
+		// runs again where the job resumes.
+		return endInterrupted
 	case errors.As(runErr, &pe):
 		fail("The agent stopped on an internal error; the error has been logged.")
 	case strings.TrimSpace(runErr.Error()) == "":
