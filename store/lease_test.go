@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/veritas-audit/veritas/extract"
 	"github.com/veritas-audit/veritas/schemas"
 	"github.com/veritas-audit/veritas/store"
 )
@@ -72,8 +74,8 @@ func TestLeaseTwoOwners(t *testing.T) {
 		if cancel, err := a.RenewLease(ctx, first, "A", time.Hour); !cancel || err != nil {
 			t.Fatalf("A renews after a cancel through B: %v, %v", cancel, err)
 		}
-		if ids, _ := a.Unfinished(ctx); len(ids) != 0 {
-			t.Fatalf("leased jobs listed as unfinished: %v", ids)
+		if id, err := a.Claim(ctx, "C", time.Hour, time.Minute); id != "" || err != nil {
+			t.Fatalf("C claimed %q, %v through the owner's instance while every job is held", id, err)
 		}
 		if _, err := a.Claim(ctx, "", time.Hour, time.Minute); err == nil {
 			t.Fatal("claimed without an owner")
@@ -143,9 +145,6 @@ func TestLeaseRelease(t *testing.T) {
 		if job, _ := a.Job(ctx, id, false); job.Status != schemas.JobProcessing {
 			t.Fatalf("released job is %s, want it still processing", job.Status)
 		}
-		if ids, _ := a.Unfinished(ctx); fmt.Sprint(ids) != fmt.Sprint([]string{id}) {
-			t.Fatalf("released job not listed as unfinished: %v", ids)
-		}
 		if got, _ := b.Claim(ctx, "B", time.Hour, time.Minute); got != id {
 			t.Fatalf("B claimed %q right after the release, want %s", got, id)
 		}
@@ -181,20 +180,25 @@ func TestLeaseRelease(t *testing.T) {
 	})
 }
 
-// TestLeaseAndClaimNextKeepApart: a job claimed by ClaimNext has no lease, so Claim never takes
-// it and Unfinished lists it; a queued job is claimed before a newer one, and an expired one
-// before a newer queued one.
-func TestLeaseAndClaimNextKeepApart(t *testing.T) {
+// TestClaimOrderAndLeaselessJobs: a processing job without a lease (a synthetic load job) is
+// never claimed; a queued job is claimed before a newer one, and an expired one before a newer
+// queued one.
+func TestClaimOrderAndLeaselessJobs(t *testing.T) {
 	t.Parallel()
 	eachStore(t, func(t *testing.T, s testStore) {
 		ctx := context.Background()
-		old := newJob(t, s)
-		if got, _ := s.ClaimNext(ctx, time.Minute); got != old {
-			t.Fatalf("ClaimNext took %q", got)
+		synthetic := uuid.NewString()
+		if _, _, err := s.CreateJob(ctx, store.NewJob{ID: synthetic, EnabledAgents: []string{schemas.AgentNumeric},
+			Filename: "s.txt", ContentType: "text/plain", Content: []byte{}, SHA256: strings.Repeat("0", 64),
+			Extracted: &extract.Document{}, Synthetic: true}); err != nil {
+			t.Fatal(err)
+		}
+		if job, _ := s.Job(ctx, synthetic, false); job.Status != schemas.JobProcessing {
+			t.Fatalf("synthetic job is %s", job.Status)
 		}
 		expired, queued := newJob(t, s), newJob(t, s)
 		if got, _ := s.Claim(ctx, "A", time.Millisecond, time.Minute); got != expired {
-			t.Fatalf("A claimed %q", got)
+			t.Fatalf("A claimed %q, want the oldest queued job, not the synthetic one", got)
 		}
 		if got := claimOnceExpired(t, s, "B"); got != expired {
 			t.Fatalf("B claimed %q, want the expired job before the newer queued one", got)
@@ -203,10 +207,10 @@ func TestLeaseAndClaimNextKeepApart(t *testing.T) {
 			t.Fatalf("B claimed %q, want the queued job", got)
 		}
 		if got, _ := s.Claim(ctx, "B", time.Hour, time.Minute); got != "" {
-			t.Fatalf("Claim took %q, a job ClaimNext holds", got)
+			t.Fatalf("Claim took %q, want nothing (the synthetic job has no lease to run out)", got)
 		}
-		if ids, _ := s.Unfinished(ctx); fmt.Sprint(ids) != fmt.Sprint([]string{old}) {
-			t.Fatalf("unfinished %v, want only the ClaimNext job", ids)
+		if _, err := s.RenewLease(ctx, synthetic, "B", time.Hour); !errors.Is(err, store.ErrLeaseLost) {
+			t.Fatalf("renew the synthetic job: %v, want ErrLeaseLost", err)
 		}
 	})
 }
@@ -248,6 +252,9 @@ func TestClaimOneWinner(t *testing.T) {
 		wg.Wait()
 		if len(claims) != len(want) {
 			t.Fatalf("%d jobs claimed, want %d", len(claims), len(want))
+		}
+		if id, err := s.Claim(ctx, "late", time.Hour, time.Minute); id != "" || err != nil {
+			t.Fatalf("empty queue gave %q, %v", id, err)
 		}
 		for id, owners := range claims {
 			if len(owners) != 1 || !want[id] {

@@ -7,9 +7,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -131,19 +133,176 @@ func TestSQLiteOpensFilesFromBeforeMigrations(t *testing.T) {
 	if err != nil || job.Name != "Report #1" || job.Agents[schemas.AgentNumeric] != schemas.AgentRunning || job.LastSeq != 1 {
 		t.Fatalf("old job %+v, %v", job, err)
 	}
-	if ids, err := s.Unfinished(ctx); err != nil || len(ids) != 1 || ids[0] != id {
-		t.Fatalf("the job it left processing is not resumed: %v, %v", ids, err)
+	// It left the job processing without a lease; migration 0003 gave it an expired one.
+	if got, err := s.Claim(ctx, "A", time.Hour, time.Minute); got != id || err != nil {
+		t.Fatalf("the job it left processing is not resumed: claimed %q, %v", got, err)
+	}
+	if st, _ := s.RunState(ctx, id); st.Deadline.IsZero() {
+		t.Fatal("the resumed job has no deadline") // it had none: its first lease claim sets it
 	}
 	if ev, err := s.AgentProgress(ctx, id, schemas.AgentNumeric, 1, 2, ""); err != nil || ev.Seq != 2 {
 		t.Fatalf("append to the old log: %+v, %v", ev, err)
 	}
 	if job := newJob(t, s); job == "" {
 		t.Fatal("no new job")
+	} else if got, _ := s.Claim(ctx, "A", time.Hour, time.Minute); got != job {
+		t.Fatalf("claimed %q, want the new job", got)
 	}
 	if page, _ := s.Jobs(ctx, 10, ""); len(page) != 2 || page[0].Name != "Report #2" {
 		t.Fatalf("jobs after the old one: %+v", page)
 	}
 }
+
+// TestMigrationExpiresLeaselessJobs opens a database at migration 0002, as a version that
+// still claimed with ClaimNext left it: a job processing without a lease, one under another
+// owner's live lease, a finished job and a queued one. Migration 0003 gives the first an
+// expired lease, so Claim takes it over, keeping its deadline, before the queued job; the
+// leased and the finished job are not touched.
+func TestMigrationExpiresLeaselessJobs(t *testing.T) {
+	t.Parallel()
+	const (
+		leaseless = "0190a0b0-0000-7000-8000-000000000001"
+		leased    = "0190a0b0-0000-7000-8000-000000000002"
+		finished  = "0190a0b0-0000-7000-8000-000000000003"
+		queued    = "0190a0b0-0000-7000-8000-000000000004"
+	)
+	deadline := time.Date(2030, 1, 2, 3, 4, 5, 6000, time.UTC) // microseconds, as PostgreSQL keeps them
+	ctx := context.Background()
+	check := func(t *testing.T, s backend) {
+		t.Helper()
+		if got, err := s.Claim(ctx, "A", time.Hour, time.Minute); got != leaseless || err != nil {
+			t.Fatalf("claimed %q, %v; want the job left processing without a lease", got, err)
+		}
+		if st, _ := s.RunState(ctx, leaseless); !st.Deadline.Equal(deadline) || st.Job.Status != schemas.JobProcessing {
+			t.Fatalf("taken-over job %s, deadline %v; want %v kept", st.Job.Status, st.Deadline, deadline)
+		}
+		if _, err := s.RenewLease(ctx, leaseless, "A", time.Hour); err != nil {
+			t.Fatalf("the new owner renews: %v", err)
+		}
+		if got, _ := s.Claim(ctx, "A", time.Hour, time.Minute); got != queued {
+			t.Fatalf("claimed %q, want the queued job", got)
+		}
+		if got, _ := s.Claim(ctx, "A", time.Hour, time.Minute); got != "" {
+			t.Fatalf("claimed %q, want nothing: the rest are leased or finished", got)
+		}
+		if _, err := s.RenewLease(ctx, leased, "other", time.Hour); err != nil {
+			t.Fatalf("the live lease's owner renews: %v", err)
+		}
+		if job, _ := s.Job(ctx, finished, false); job.Status != schemas.JobCompleted {
+			t.Fatalf("finished job is %s", job.Status)
+		}
+	}
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		path := filepath.Join(t.TempDir(), "veritas.db")
+		db, err := sql.Open("sqlite", "file:"+path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		qs := migrationsUpTo(t, "sqlite", 2)
+		qs = append(qs, `PRAGMA user_version = 2`)
+		for _, q := range qs {
+			if _, err := db.Exec(q); err != nil {
+				t.Fatalf("%v: %s", err, q)
+			}
+		}
+		for _, row := range []struct {
+			id, status string
+			deadline   *int64
+			owner      *string
+			lease      *int64
+		}{
+			{leaseless, "processing", ptr(deadline.UnixNano()), nil, nil},
+			{leased, "processing", ptr(deadline.UnixNano()), ptr("other"), ptr(time.Now().Add(time.Hour).UnixNano())},
+			{finished, "completed", ptr(deadline.UnixNano()), nil, nil},
+			{queued, "queued", nil, nil, nil},
+		} {
+			if _, err := db.Exec(`INSERT INTO job_numbers DEFAULT VALUES`); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Exec(`INSERT INTO jobs (id, number, name, status, enabled_agents, deadline, claimed_by,
+				lease_until, created_at, updated_at)
+				VALUES (?, (SELECT max(n) FROM job_numbers), 'old', ?, '["numeric_validation"]', ?, ?, ?,
+				        1700000000000000000, 1700000000000000000)`,
+				row.id, row.status, row.deadline, row.owner, row.lease); err != nil {
+				t.Fatal(err)
+			}
+		}
+		db.Close()
+		s, err := store.OpenSQLite(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		check(t, s)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		u := postgresSchema(t)
+		conn, err := pgx.Connect(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		qs := []string{`CREATE TABLE schema_migrations (
+			version    integer PRIMARY KEY,
+			name       text NOT NULL,
+			applied_at timestamptz NOT NULL DEFAULT now())`}
+		qs = append(qs, migrationsUpTo(t, "postgres", 2)...)
+		qs = append(qs, `INSERT INTO schema_migrations (version, name) VALUES (1, '0001_init'), (2, '0002_leases')`)
+		for _, q := range qs {
+			if _, err := conn.Exec(ctx, q); err != nil {
+				t.Fatalf("%v: %s", err, q)
+			}
+		}
+		for _, row := range []struct {
+			id, status string
+			deadline   *time.Time
+			owner      *string
+			lease      string
+		}{
+			{leaseless, "processing", &deadline, nil, "NULL"},
+			{leased, "processing", &deadline, ptr("other"), "now() + interval '1 hour'"},
+			{finished, "completed", &deadline, nil, "NULL"},
+			{queued, "queued", nil, nil, "NULL"},
+		} {
+			if _, err := conn.Exec(ctx, `INSERT INTO jobs (id, number, name, status, enabled_agents, deadline, claimed_by,
+				lease_until, created_at, updated_at)
+				VALUES ($1, nextval('job_numbers'), 'old', $2, '{numeric_validation}', $3, $4, `+row.lease+`, now(), now())`,
+				row.id, row.status, row.deadline, row.owner); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s, err := store.OpenPostgres(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		check(t, s)
+	})
+}
+
+// migrationsUpTo reads the statements of a database's migrations 1 to last, to build a
+// database as a version that stopped at last left it.
+func migrationsUpTo(t *testing.T, dialect string, last int) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("migrations", dialect, "*.sql"))
+	if err != nil || len(files) < last {
+		t.Fatalf("%s migrations: %v, %v", dialect, files, err)
+	}
+	sort.Strings(files)
+	var out []string
+	for _, f := range files[:last] {
+		body, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, string(body))
+	}
+	return out
+}
+
+func ptr[T any](v T) *T { return &v }
 
 // TestOpenPostgresErrors: a bad or unreachable URL fails at open with a message that names
 // the problem and not the password.

@@ -468,49 +468,18 @@ func (p *Postgres) JobExists(ctx context.Context, id string) (bool, error) {
 
 // ---- the runner's side ----
 
-// ClaimNext moves the oldest queued job to processing and returns its id, or "" when none is
-// queued. SKIP LOCKED lets claimers in other instances pass over a row being claimed instead of
-// waiting for it; the status change is the claim, so a job is claimed exactly once.
-func (p *Postgres) ClaimNext(ctx context.Context, timeout time.Duration) (string, error) {
-	var id string
-	t := pgNow()
-	err := p.pool.QueryRow(ctx,
-		`UPDATE jobs SET status = $1, updated_at = $2, deadline = $3
-		 WHERE id = (SELECT id FROM jobs WHERE status = $4 ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED)
-		 RETURNING id`, schemas.JobProcessing, t, pgTime(t.Add(timeout)), schemas.JobQueued).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("claim job: %w", err)
-	}
-	return id, nil
-}
-
-// Unfinished lists the jobs left processing, oldest first: after a restart these are resumed.
-// A job whose lease is still running is not listed: its owner is at work on it. With several
-// instances, use Claim instead: a job claimed by ClaimNext has no lease, so every instance
-// would list it.
-func (p *Postgres) Unfinished(ctx context.Context) ([]string, error) {
-	rows, err := p.pool.Query(ctx,
-		`SELECT id FROM jobs WHERE status = $1 AND (lease_until IS NULL OR lease_until <= now()) ORDER BY number`,
-		schemas.JobProcessing)
-	if err != nil {
-		return nil, fmt.Errorf("list unfinished jobs: %w", err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, fmt.Errorf("list unfinished jobs: %w", err)
-	}
-	return ids, nil
-}
-
 // Claim takes the oldest job no one is running: a queued job, or a processing job whose lease
 // ran out (its owner stopped renewing: it died, or released the job). owner then holds it until
 // now+lease and keeps it by calling RenewLease; the job must finish within timeout of its first
 // claim (a job taken over keeps its deadline). It returns "" when there is nothing to claim.
 // FOR UPDATE SKIP LOCKED makes concurrent claimers, in any instance, pass over a row another
 // is claiming, so no two take the same job. Leases use the database's clock.
+//
+// A processing job without a lease is never taken: a synthetic load job starts so, because no
+// worker runs it. Jobs an earlier version left processing without a lease (claimed by the
+// lease-less ClaimNext) were given an already expired lease by migration 0003, once, rather
+// than matched here by lease_until IS NULL, which would also take the synthetic jobs and, while
+// an instance of that version still runs, the jobs it is running.
 func (p *Postgres) Claim(ctx context.Context, owner string, lease, timeout time.Duration) (string, error) {
 	if owner == "" || lease <= 0 {
 		return "", errors.New("claim job: want an owner and a positive lease")

@@ -483,50 +483,15 @@ func (s *SQLite) JobExists(ctx context.Context, id string) (bool, error) {
 
 // ---- the runner's side ----
 
-// ClaimNext moves the oldest queued job to processing and returns its id, or "" when none is
-// queued. The status change is the claim: a job is claimed exactly once. The job must finish
-// within timeout of its claim; the deadline is stored, so a resumed job keeps it.
-func (s *SQLite) ClaimNext(ctx context.Context, timeout time.Duration) (string, error) {
-	var id string
-	t := now()
-	err := s.w.QueryRowContext(ctx,
-		`UPDATE jobs SET status = ?, updated_at = ?, deadline = ?
-		 WHERE id = (SELECT id FROM jobs WHERE status = ? ORDER BY number LIMIT 1)
-		 RETURNING id`, schemas.JobProcessing, t, t+int64(timeout), schemas.JobQueued).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("claim job: %w", err)
-	}
-	return id, nil
-}
-
-// Unfinished lists the jobs left processing, oldest first: after a restart these are resumed.
-// A job whose lease is still running is not listed: its owner is at work on it.
-func (s *SQLite) Unfinished(ctx context.Context) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx,
-		`SELECT id FROM jobs WHERE status = ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY number`,
-		schemas.JobProcessing, now())
-	if err != nil {
-		return nil, fmt.Errorf("list unfinished jobs: %w", err)
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
-}
-
 // Claim takes the oldest job no one is running: a queued job, or a processing job whose lease
 // ran out (its owner stopped renewing: it died, or released the job). owner then holds it until
 // now+lease and keeps it by calling RenewLease; the job must finish within timeout of its first
 // claim (a job taken over keeps its deadline). It returns "" when there is nothing to claim.
+//
+// A processing job without a lease is never taken: a synthetic load job starts so, because no
+// worker runs it. Jobs an earlier version left processing without a lease (claimed by the
+// lease-less ClaimNext) were given an already expired lease by migration 0003, once, rather
+// than matched here by lease_until IS NULL, which would also take the synthetic jobs.
 //
 // SQLite serves one process, whose single writer connection makes every claim atomic; its
 // leases follow the same rules as PostgreSQL's, so a runner written against leases behaves the

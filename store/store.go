@@ -36,7 +36,8 @@ type NewJob struct {
 	SHA256        string
 	Extracted     *extract.Document
 	// Synthetic marks a job made by the admin load generator: it starts processing with its
-	// agents already completed, so no worker runs it and only generated events fill its log.
+	// agents already completed and no lease, so Claim never takes it, no worker runs it and only
+	// generated events fill its log.
 	Synthetic bool
 }
 

@@ -35,8 +35,6 @@ type backend interface {
 	Results(ctx context.Context, jobID, agentID string) ([]schemas.Result, error)
 	Events(ctx context.Context, jobID string, after int64, limit int) ([]store.Event, error)
 	JobExists(ctx context.Context, id string) (bool, error)
-	ClaimNext(ctx context.Context, timeout time.Duration) (string, error)
-	Unfinished(ctx context.Context) ([]string, error)
 	RunState(ctx context.Context, id string) (store.RunState, error)
 	Document(ctx context.Context, jobID string) (*extract.Document, error)
 	RequestCancel(ctx context.Context, id string) error
@@ -573,7 +571,7 @@ func TestClaimAndCancelQueuedRace(t *testing.T) {
 			var claimed string
 			var cancelErr error
 			var wg sync.WaitGroup
-			wg.Go(func() { claimed, _ = other.ClaimNext(ctx, time.Minute) })
+			wg.Go(func() { claimed, _ = other.Claim(ctx, "B", time.Hour, time.Minute) })
 			wg.Go(func() { _, cancelErr = s.CancelQueued(ctx, id) })
 			wg.Wait()
 			job, _ := s.Job(ctx, id, false)
@@ -594,60 +592,12 @@ func TestClaimAndCancelQueuedRace(t *testing.T) {
 	})
 }
 
-// TestClaimNextOneWinner lets workers of two instances claim until the queue is empty: every
-// job is claimed, by exactly one of them, oldest first.
-func TestClaimNextOneWinner(t *testing.T) {
-	t.Parallel()
-	eachStore(t, func(t *testing.T, s testStore) {
-		instances := []backend{s, s.another(t)}
-		ctx := context.Background()
-		want := map[string]bool{}
-		for range 20 {
-			want[newJob(t, s)] = true
-		}
-		var (
-			mu     sync.Mutex
-			claims = map[string]int{}
-			wg     sync.WaitGroup
-		)
-		for g := range 8 {
-			wg.Go(func() {
-				for {
-					id, err := instances[g%2].ClaimNext(ctx, time.Minute)
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					if id == "" {
-						return
-					}
-					mu.Lock()
-					claims[id]++
-					mu.Unlock()
-				}
-			})
-		}
-		wg.Wait()
-		if len(claims) != len(want) {
-			t.Fatalf("%d jobs claimed, want %d", len(claims), len(want))
-		}
-		for id, n := range claims {
-			if n != 1 || !want[id] {
-				t.Fatalf("job %s claimed %d times", id, n)
-			}
-		}
-		if id, err := s.ClaimNext(ctx, time.Minute); id != "" || err != nil {
-			t.Fatalf("empty queue gave %q, %v", id, err)
-		}
-	})
-}
-
 func TestCancelQueuedAndRunning(t *testing.T) {
 	t.Parallel()
 	eachStore(t, func(t *testing.T, s testStore) {
 		ctx := context.Background()
 		running := newJob(t, s)
-		if id, _ := s.ClaimNext(ctx, time.Minute); id != running {
+		if id, _ := s.Claim(ctx, "A", time.Hour, time.Minute); id != running {
 			t.Fatalf("claimed %s", id)
 		}
 		queued := newJob(t, s, schemas.AgentNumeric, schemas.AgentLogic)
@@ -696,7 +646,9 @@ func TestCancelQueuedAndRunning(t *testing.T) {
 	})
 }
 
-func TestRunStateUnfinishedDeadline(t *testing.T) {
+// TestRunStateDeadlineAndResume: a claim stores the deadline RunState reports; once its lease is
+// released, a processing job is resumed before a newer queued one, and a finished job never is.
+func TestRunStateDeadlineAndResume(t *testing.T) {
 	t.Parallel()
 	eachStore(t, func(t *testing.T, s testStore) {
 		ctx := context.Background()
@@ -705,8 +657,8 @@ func TestRunStateUnfinishedDeadline(t *testing.T) {
 			t.Fatalf("queued job has a deadline or a cancel: %+v", st)
 		}
 		before := time.Now()
-		s.ClaimNext(ctx, 90*time.Second)
-		s.ClaimNext(ctx, 90*time.Second)
+		s.Claim(ctx, "A", time.Hour, 90*time.Second)
+		s.Claim(ctx, "A", time.Hour, 90*time.Second)
 		after := time.Now()
 		if _, err := s.FinishJob(ctx, b, schemas.JobCompleted, ""); err != nil {
 			t.Fatal(err)
@@ -723,9 +675,27 @@ func TestRunStateUnfinishedDeadline(t *testing.T) {
 			t.Fatalf("run state %+v", st)
 		}
 		wireTime(t, "agent run updated", st.Updated[schemas.AgentNumeric])
-		ids, err := s.Unfinished(ctx)
-		if err != nil || fmt.Sprint(ids) != fmt.Sprint([]string{a}) {
-			t.Fatalf("unfinished %v, %v (a=%s b=%s c=%s)", ids, err, a, b, c)
+		// What a restart resumes: A stops and releases its jobs; the next claims take the
+		// processing job, then the queued one, and never the finished one.
+		if err := s.ReleaseLease(ctx, a, "A"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ReleaseLease(ctx, b, "A"); !errors.Is(err, store.ErrLeaseLost) {
+			t.Fatalf("release a finished job: %v, want ErrLeaseLost", err)
+		}
+		var claimed []string
+		for range 3 {
+			id, err := s.Claim(ctx, "B", time.Hour, time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			claimed = append(claimed, id)
+		}
+		if fmt.Sprint(claimed) != fmt.Sprint([]string{a, c, ""}) {
+			t.Fatalf("claimed %q, want a then c (a=%s b=%s c=%s)", claimed, a, b, c)
+		}
+		if again, _ := s.RunState(ctx, a); !again.Deadline.Equal(st.Deadline) {
+			t.Fatalf("the resumed job's deadline moved from %v to %v", st.Deadline, again.Deadline)
 		}
 		if _, err := s.RunState(ctx, uuid.NewString()); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("run state of unknown job: %v", err)
@@ -740,7 +710,10 @@ func TestAgentLifecycle(t *testing.T) {
 	eachStore(t, func(t *testing.T, s testStore) {
 		ctx := context.Background()
 		id := newJob(t, s, schemas.AgentNumeric, schemas.AgentLogic, schemas.AgentDisclosure)
-		s.ClaimNext(ctx, time.Minute)
+		// A lease that runs out at once: at the end, only the job's status keeps Claim off it.
+		if got, _ := s.Claim(ctx, "A", time.Millisecond, time.Minute); got != id {
+			t.Fatalf("claimed %q", got)
+		}
 		if _, err := s.AgentStarted(ctx, id, schemas.AgentNumeric); err != nil {
 			t.Fatal(err)
 		}
@@ -796,8 +769,9 @@ func TestAgentLifecycle(t *testing.T) {
 		if err := schemas.Validate(job); err != nil {
 			t.Fatalf("finished job breaks its schema: %v", err)
 		}
-		if ids, _ := s.Unfinished(ctx); len(ids) != 0 {
-			t.Fatalf("finished job still unfinished: %v", ids)
+		time.Sleep(5 * time.Millisecond)
+		if got, err := s.Claim(ctx, "B", time.Hour, time.Minute); got != "" || err != nil {
+			t.Fatalf("finished job claimed again: %q, %v", got, err)
 		}
 	})
 }

@@ -1,7 +1,7 @@
 -- Leases: the owner (one running instance) holds a processing job until lease_until (unix
 -- nanoseconds) and renews it while it works; the next Claim takes over a processing job whose
--- lease ran out. Jobs processing without a lease (claimed by ClaimNext, or before this file)
--- are left to Unfinished, as before.
+-- lease ran out. Jobs left processing without a lease (claimed by the lease-less ClaimNext, or
+-- before this file) are given an expired lease by 0003, so Claim takes them.
 ALTER TABLE jobs ADD COLUMN claimed_by TEXT;
 ALTER TABLE jobs ADD COLUMN lease_until INTEGER;
 -- Claim scans only the jobs that can still be claimed, oldest first.
