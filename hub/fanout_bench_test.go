@@ -1,31 +1,21 @@
 package hub_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http/httptest"
-	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/gorilla/websocket"
 
-	"github.com/veritas-audit/veritas/agents"
-	"github.com/veritas-audit/veritas/api"
-	"github.com/veritas-audit/veritas/handlers"
 	"github.com/veritas-audit/veritas/hub"
-	"github.com/veritas-audit/veritas/store"
 )
 
-// BenchmarkFanout measures one event's way from the store append to every subscriber over real
-// loopback WebSocket connections: each iteration emits one event through the runner's path
-// (store, then hub) and waits until all subscribers have read it. deliveries/s is subscribers
-// per iteration time; the load is paced by the slowest subscriber, so no queue builds up.
+// BenchmarkFanout measures one event's way from Broadcast to every subscriber over real
+// loopback WebSocket connections served by Serve: each iteration stores one event in an
+// in-memory log, broadcasts it, and waits until all subscribers have read it. deliveries/s is
+// subscribers per iteration time; the load is paced by the slowest subscriber, so no queue
+// builds up.
 func BenchmarkFanout(b *testing.B) {
 	for _, subs := range []int{1, 10, 100, 1000} {
 		b.Run(fmt.Sprintf("subs=%d", subs), func(b *testing.B) { benchFanout(b, subs) })
@@ -33,87 +23,46 @@ func BenchmarkFanout(b *testing.B) {
 }
 
 func benchFanout(b *testing.B, subs int) {
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := store.OpenSQLite(context.Background(), filepath.Join(b.TempDir(), "v.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	fan := hub.New(log, hub.Options{QueueSize: 4096})
-	reg := agents.NewRegistry(agents.NewNumeric())
-	runner := agents.NewRunner(st, fan, reg, log, agents.RunnerOptions{})
-	h := handlers.New(st, runner, fan, reg, log, handlers.Options{})
-	srv := httptest.NewServer(api.New(h, log, api.Options{}))
-	admin := httptest.NewServer(api.NewAdmin(h, log))
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { fan.Run(ctx) })
-	wg.Go(func() { runner.Run(ctx) })
-	defer func() {
-		cancel()
-		wg.Wait()
-		h.WaitStreams(context.Background())
-		admin.Close()
-		srv.Close()
-	}()
-
-	resp, err := admin.Client().Post(admin.URL+"/debug/jobs/new/synthetic?count=0", "", nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var created struct {
-		JobID string `json:"job_id"`
-	}
-	decodeJSON(b, resp.Body, &created)
-	resp.Body.Close()
-
+	f := newFixture(b, hub.Options{QueueSize: 4096}, hub.ConnOptions{})
+	f.emit("j", 0)
 	conns := make([]*websocket.Conn, subs)
-	url := "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws/jobs/" + created.JobID + "?since=1"
-	for i := range conns {
-		c, _, err := websocket.DefaultDialer.Dial(url, nil)
-		if err != nil {
-			b.Fatal(err)
+	var readers sync.WaitGroup
+	defer func() {
+		for _, c := range conns {
+			if c != nil {
+				c.Close()
+			}
 		}
-		defer c.Close()
-		conns[i] = c
+		readers.Wait()
+	}()
+	for i := range conns {
+		conns[i] = f.dial("j", 0, 0)
+		readSeqs(b, conns[i], 1, 1) // the replay has begun: the subscription is live
 	}
 	// Every subscriber reads in its own goroutine and reports each event's seq.
 	got := make(chan int64, subs)
 	for _, c := range conns {
-		go func() {
+		readers.Go(func() {
 			for {
 				_, msg, err := c.ReadMessage()
 				if err != nil {
 					return
 				}
-				if i := strings.Index(string(msg), `"seq":`); i >= 0 {
-					var seq int64
-					fmt.Sscanf(string(msg[i+6:]), "%d", &seq)
-					got <- seq
+				var ev struct {
+					Seq int64 `json:"seq"`
 				}
+				json.Unmarshal(msg, &ev)
+				got <- ev.Seq
 			}
-		}()
+		})
 	}
-	time.Sleep(50 * time.Millisecond) // let the subscriptions settle
-	b.ResetTimer()
 	for b.Loop() {
-		seq, err := runner.Synthetic(context.Background(), created.JobID, 1, 0, 256)
-		if err != nil {
-			b.Fatal(err)
-		}
+		m := f.emit("j", 256)
 		for range subs {
-			if s := <-got; s != seq {
-				b.Fatalf("got seq %d, want %d", s, seq)
+			if s := <-got; s != m.Seq {
+				b.Fatalf("got seq %d, want %d", s, m.Seq)
 			}
 		}
 	}
 	b.ReportMetric(float64(subs)*float64(b.N)/b.Elapsed().Seconds(), "deliveries/s")
-}
-
-func decodeJSON(b *testing.B, r io.Reader, v any) {
-	b.Helper()
-	data, _ := io.ReadAll(r)
-	if err := json.Unmarshal(data, v); err != nil {
-		b.Fatalf("decode %s: %v", data, err)
-	}
 }
