@@ -91,11 +91,17 @@ func TestLongReplayTakesLiveEventsAlong(t *testing.T) {
 			for range perRead {
 				f.emit("j", 16)
 			}
+			f.settle() // in the client's queue before the replay reads on
 		}
 	}
 	ws := f.dial("j", 0, 0)
 	defer ws.Close()
 	readSeqs(t, ws, 1, stored+reads*perRead)
+	// Still subscribed (the replay alone would have brought every event, also after a drop).
+	ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"ping"}`))
+	if _, data, err := ws.ReadMessage(); err != nil || string(data) != `{"type":"pong"}` {
+		t.Fatalf("after the replay: %.100s, %v; want the pong", data, err)
+	}
 }
 
 func TestStreamOfADeletedJobClosesWith1000(t *testing.T) {

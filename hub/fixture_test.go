@@ -71,6 +71,10 @@ type fixture struct {
 	srv    *httptest.Server
 	stop   context.CancelFunc // stops the hub, which closes every connection with 1001
 	served chan struct{}      // receives when a Serve returns, if the test reads it
+
+	settleMu sync.Mutex
+	marker   *queue // a subscriber of its own job, for settle
+	markers  int64
 }
 
 func newFixture(t testing.TB, hopt hub.Options, copt hub.ConnOptions) *fixture {
@@ -118,6 +122,39 @@ func (f *fixture) emit(jobID string, pad int) hub.Message {
 		f.t.Errorf("broadcast: %v", err)
 	}
 	return m
+}
+
+// settle returns once the hub has fanned out everything broadcast before the call: the hub
+// takes broadcasts in order, so it broadcasts a marker on a job of its own and waits for it.
+// Any goroutine may call it.
+func (f *fixture) settle() {
+	f.settleMu.Lock()
+	defer f.settleMu.Unlock()
+	ctx := context.Background()
+	if f.marker == nil {
+		f.marker = newQueue(f.hub, "settle")
+		if err := f.hub.Register(ctx, f.marker.c); err != nil {
+			f.t.Errorf("register the marker: %v", err)
+			return
+		}
+	}
+	f.markers++
+	f.hub.Broadcast(ctx, hub.Message{JobID: "settle", Seq: f.markers})
+	deadline := time.After(10 * time.Second)
+	for {
+		frames, _, _, _ := f.marker.c.Take(nil)
+		for _, m := range frames {
+			if m.Seq == f.markers {
+				return
+			}
+		}
+		select {
+		case <-f.marker.signal:
+		case <-deadline:
+			f.t.Errorf("the hub did not fan out within 10 s")
+			return
+		}
+	}
 }
 
 func (f *fixture) url(jobID string, since int64) string {
