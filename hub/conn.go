@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -73,18 +72,11 @@ var (
 	}
 )
 
-// Upgrade answers a WebSocket handshake with the settings Serve's connections are tuned for.
-// The caller checks the request (origin included) first; on an error the client has had its
-// answer already.
+// Upgrade answers a WebSocket handshake with the settings Serve's connections are tuned for: a
+// small kernel send buffer, and gorilla writing to a batchConn. The caller checks the request
+// (origin included) first; on an error the client has had its answer already.
 func Upgrade(w http.ResponseWriter, r *http.Request) (*websocket.Conn, error) {
-	ws, err := upgrader.Upgrade(w, r, nil)
-	if err != nil {
-		return nil, err
-	}
-	if tc, ok := ws.NetConn().(*net.TCPConn); ok {
-		tc.SetWriteBuffer(socketSendBuffer)
-	}
-	return ws, nil
+	return upgrader.Upgrade(hijacker{w}, r, nil)
 }
 
 // connState is where a connection is in its life. It only moves forward.
@@ -104,6 +96,7 @@ const (
 type conn struct {
 	hub        *Hub
 	ws         *websocket.Conn
+	out        *batchConn // the socket under ws
 	client     *Client
 	jobID      string
 	opt        ConnOptions
@@ -126,7 +119,8 @@ type conn struct {
 // Serve follows jobID on ws until the connection ends, then closes ws. It subscribes first,
 // then sends the stored events after since, then the live ones: every event with seq > since
 // goes out exactly once, in order, with no gap. One call per connection, on a goroutine of
-// its own; it runs the connection's reader there and starts its writer.
+// its own; it runs the connection's reader there and starts its writer. ws must come from
+// Upgrade.
 func (h *Hub) Serve(ws *websocket.Conn, jobID string, since int64, opt ConnOptions) {
 	if opt.PingInterval <= 0 {
 		opt.PingInterval = 30 * time.Second
@@ -143,6 +137,11 @@ func (h *Hub) Serve(ws *websocket.Conn, jobID string, since int64, opt ConnOptio
 		wake:       make(chan struct{}, 1),
 		readerDone: make(chan struct{}),
 	}
+	out, ok := ws.NetConn().(*batchConn)
+	if !ok {
+		panic("hub: Serve takes connections from Upgrade")
+	}
+	c.out, out.writeWait = out, opt.WriteWait
 	c.client = h.NewClient(jobID, c.kick)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -297,6 +296,7 @@ func (c *conn) sendClose() {
 	code, reason := c.closeCode, c.closeReason
 	c.ws.SetReadDeadline(time.Now().Add(closeGrace))
 	c.mu.Unlock()
+	// Outside a batch: it goes out at once, under its own deadline.
 	err := c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(c.opt.WriteWait))
 	if err != nil && !errors.Is(err, websocket.ErrCloseSent) {
 		c.ws.Close() // the client cannot get it: end the reader now
@@ -320,7 +320,11 @@ func (e *droppedError) Error() string { return "dropped by the hub: " + e.reason
 func (c *conn) write(ctx context.Context) {
 	ping := time.NewTicker(c.opt.PingInterval)
 	defer ping.Stop()
+	c.out.hold()
 	held, err := c.replay(ctx, toLogEnd)
+	if rerr := c.out.release(); err == nil {
+		err = rerr
+	}
 	pingDue := false
 	for err == nil {
 		if err = c.send(ctx, held, pingDue); err != nil {
@@ -364,7 +368,7 @@ func (c *conn) end(err error) {
 // send writes one batch: the live frames the hub has queued, after those held from the
 // replay, skipping seqs already sent and filling a gap from the log first; then a pong, the
 // replies and a ping if due.
-func (c *conn) send(ctx context.Context, held []*Frame, ping bool) error {
+func (c *conn) send(ctx context.Context, held []*Frame, ping bool) (err error) {
 	c.mu.Lock()
 	if c.state != open {
 		c.mu.Unlock()
@@ -381,7 +385,13 @@ func (c *conn) send(ctx context.Context, held []*Frame, ping bool) error {
 	if len(held) > 0 {
 		frames = append(held, frames...)
 	}
-	err := c.sendFrames(ctx, frames)
+	c.out.hold()
+	defer func() {
+		if rerr := c.out.release(); err == nil {
+			err = rerr
+		}
+	}()
+	err = c.sendFrames(ctx, frames)
 	clear(frames)
 	if cap(frames) <= keptBatch {
 		c.spare = frames[:0]
@@ -391,19 +401,19 @@ func (c *conn) send(ctx context.Context, held []*Frame, ping bool) error {
 	if err != nil {
 		return err
 	}
+	// Inside a batch nothing waits for the socket: the batch's deadline is the batchConn's.
 	if pong != nil {
-		if err := c.ws.WriteControl(websocket.PongMessage, pong, c.deadline()); err != nil {
+		if err := c.ws.WriteControl(websocket.PongMessage, pong, time.Time{}); err != nil {
 			return err
 		}
 	}
 	for _, r := range replies {
-		c.ws.SetWriteDeadline(c.deadline())
 		if err := c.ws.WriteMessage(websocket.TextMessage, r); err != nil {
 			return err
 		}
 	}
 	if ping {
-		if err := c.ws.WriteControl(websocket.PingMessage, nil, c.deadline()); err != nil {
+		if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Time{}); err != nil {
 			return err
 		}
 	}
@@ -422,7 +432,6 @@ func (c *conn) sendFrames(ctx context.Context, frames []*Frame) error {
 				return err
 			}
 		}
-		c.ws.SetWriteDeadline(c.deadline())
 		if err := c.ws.WritePreparedMessage(f.Msg); err != nil {
 			return err
 		}
@@ -448,11 +457,13 @@ func (c *conn) replay(ctx context.Context, until int64) (held []*Frame, err erro
 			if until != toLogEnd && e.Seq > until {
 				return held, nil
 			}
-			c.ws.SetWriteDeadline(c.deadline())
 			if err := c.ws.WriteMessage(websocket.TextMessage, e.Data); err != nil {
 				return held, err
 			}
 			c.last = e.Seq
+		}
+		if err := c.out.flush(); err != nil {
+			return held, err
 		}
 		if len(events) < replayPage {
 			return held, nil
@@ -466,6 +477,3 @@ func (c *conn) replay(ctx context.Context, until int64) (held []*Frame, err erro
 		}
 	}
 }
-
-// deadline is the write deadline of a write that starts now.
-func (c *conn) deadline() time.Time { return time.Now().Add(c.opt.WriteWait) }
