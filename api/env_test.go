@@ -52,16 +52,19 @@ type env struct {
 }
 
 type envOptions struct {
-	agents         []agents.Agent
-	queue          int
-	afterSubscribe func(jobID string)
-	wrapHub        func(fanout.Broadcaster) fanout.Broadcaster
-	maxUpload      int64
-	jobTimeout     time.Duration
-	pingInterval   time.Duration
-	origins        []string
-	logTo          io.Writer
-	dbPath         string
+	agents []agents.Agent
+	queue  int
+	// beforeReplay runs once, on the first read of a job's event log through the handlers: a
+	// stream makes that read right after it has subscribed to live events, to replay the log.
+	beforeReplay func(jobID string)
+	wrapHub      func(fanout.Broadcaster) fanout.Broadcaster
+	maxUpload    int64
+	jobTimeout   time.Duration
+	pingInterval time.Duration
+	writeWait    time.Duration
+	origins      []string
+	logTo        io.Writer
+	dbPath       string
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -94,9 +97,13 @@ func newEnv(t testing.TB, o envOptions) *env {
 		Workers: 4, JobTimeout: o.jobTimeout, ProgressInterval: time.Nanosecond,
 	})
 	gen := loadgen.New(st, emitter, fan, log)
-	h := handlers.New(st, jobs, gen, fan, reg, log, handlers.Options{
+	var hs handlers.Store = st
+	if o.beforeReplay != nil {
+		hs = &firstEventsRead{Store: st, hook: o.beforeReplay}
+	}
+	h := handlers.New(hs, jobs, gen, fan, reg, log, handlers.Options{
 		MaxUploadBytes: o.maxUpload, AllowedOrigins: o.origins,
-		AfterSubscribe: o.afterSubscribe, PingInterval: o.pingInterval,
+		PingInterval: o.pingInterval, WriteWait: o.writeWait,
 	})
 	srv := httptest.NewServer(api.New(h, log, api.Options{CORSOrigins: o.origins}))
 
@@ -128,6 +135,18 @@ func newEnv(t testing.TB, o envOptions) *env {
 	}
 	t.Cleanup(e.stop)
 	return e
+}
+
+// firstEventsRead is a store whose first read of an event log runs hook first.
+type firstEventsRead struct {
+	handlers.Store
+	once sync.Once
+	hook func(jobID string)
+}
+
+func (s *firstEventsRead) Events(ctx context.Context, jobID string, after int64, limit int) ([]store.Event, error) {
+	s.once.Do(func() { s.hook(jobID) })
+	return s.Store.Events(ctx, jobID, after, limit)
 }
 
 func (e *env) wsURL(jobID string, since int64) string {

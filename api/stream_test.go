@@ -168,22 +168,32 @@ func (b *heldBroadcaster) release() {
 // and broadcast between the subscription and the replay's read of the log (so they come twice),
 // and events emitted after the replay. The subscriber must see each exactly once, in order.
 func TestSubscriberJoiningDuringEmissionLosesNothing(t *testing.T) {
-	const early, late = 50, 250
+	const early, late, between = 50, 250, 60
 	agent := newGateAgent(schemas.AgentLogic, early, late)
+	// Progress event i is stored (and broadcast) before the agent reaches event i+1.
+	stored := make(chan struct{})
+	agent.beforeEach = func(i int) {
+		if i == early+between+1 {
+			close(stored)
+		}
+	}
 	var held *heldBroadcaster
-	var e *env
-	e = newEnv(t, envOptions{
+	e := newEnv(t, envOptions{
 		agents: []agents.Agent{agent},
 		queue:  4096,
 		wrapHub: func(b fanout.Broadcaster) fanout.Broadcaster {
 			held = &heldBroadcaster{next: b}
 			return held
 		},
-		afterSubscribe: func(jobID string) {
+		beforeReplay: func(jobID string) {
 			// Subscribed; the replay has not read the log yet.
 			held.release()
 			close(agent.second)
-			waitSeq(e, jobID, 2+early+60)
+			select {
+			case <-stored:
+			case <-time.After(10 * time.Second):
+				t.Errorf("job %s never stored progress event %d", jobID, early+between)
+			}
 		},
 	})
 	job := e.submit(statement(1, false), nil)
@@ -197,18 +207,6 @@ func TestSubscriberJoiningDuringEmissionLosesNothing(t *testing.T) {
 	if want := 2 + early + late + 2; len(evs) != want {
 		t.Fatalf("got %d events, want %d", len(evs), want)
 	}
-}
-
-func waitSeq(e *env, jobID string, seq int64) {
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		job, err := e.store.Job(context.Background(), jobID, false)
-		if err == nil && job.LastSeq >= seq {
-			return
-		}
-		time.Sleep(time.Millisecond)
-	}
-	e.t.Errorf("job %s never reached seq %d", jobID, seq)
 }
 
 // TestSlowSubscriberIsClosedWith1013 runs a job of large events past one subscriber that reads
@@ -234,7 +232,10 @@ func TestSlowSubscriberIsClosedWith1013(t *testing.T) {
 			}
 		}
 	}
-	e := newEnv(t, envOptions{agents: []agents.Agent{agent}, queue: 16})
+	// The slow subscriber's writer waits on its full socket until the test reads it, after the
+	// fast phase: that may take longer than the default WriteWait on a loaded machine, and a
+	// write that times out ends the connection without its close frame.
+	e := newEnv(t, envOptions{agents: []agents.Agent{agent}, queue: 16, writeWait: time.Minute})
 	job := e.submit(statement(1, false), nil)
 	<-agent.started
 
@@ -413,8 +414,7 @@ func TestStreamRefusedBeforeUpgrade(t *testing.T) {
 }
 
 // A subscriber that stops reading long enough for its socket to fill, but not its queue, gets
-// everything once it reads again: the write that found the socket full is finished by a
-// goroutine of the stream's own while the shared writers serve the others.
+// everything once it reads again, while the other subscribers are served meanwhile.
 func TestSubscriberThatFallsBehindCatchesUp(t *testing.T) {
 	const events = 120 // 4 KiB each: far more than the socket buffers, less than the queue
 	agent := newGateAgent(schemas.AgentLogic, 0, events)
@@ -428,9 +428,6 @@ func TestSubscriberThatFallsBehindCatchesUp(t *testing.T) {
 	if ev := readEvent(t, lagging); ev.Seq != 1 {
 		t.Fatalf("first seq %d", ev.Seq)
 	}
-	// Let the stream's first writer (the replay, on a goroutine of its own) end, so that the
-	// events below go through the shared writers.
-	time.Sleep(20 * time.Millisecond)
 	fast := e.dial(job.ID, 0)
 	defer fast.Close()
 	agent.openAll()

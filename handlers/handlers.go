@@ -7,7 +7,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -74,9 +73,6 @@ type Options struct {
 	// MaxConcurrentUploads bounds the uploads read and extracted at once (default 8); each may
 	// hold MaxUploadBytes in memory. Others wait for a slot, up to 30 s, then get 503.
 	MaxConcurrentUploads int
-	// AfterSubscribe, when set, runs after a stream has subscribed to live events and before it
-	// replays the log. Tests use it to emit events at exactly that moment.
-	AfterSubscribe func(jobID string)
 }
 
 // Handlers holds the dependencies of every route.
@@ -88,7 +84,7 @@ type Handlers struct {
 	agents *agents.Registry
 	log    *slog.Logger
 	opt    Options
-	pool   *writePool
+	conns  hub.ConnOptions // how the hub runs each stream
 
 	streams streams       // open WebSocket connections
 	uploads chan struct{} // upload slots
@@ -114,7 +110,8 @@ func New(st Store, runner Runner, gen Generator, h *hub.Hub, reg *agents.Registr
 	if opt.MaxConcurrentUploads <= 0 {
 		opt.MaxConcurrentUploads = 8
 	}
-	return &Handlers{store: st, runner: runner, gen: gen, hub: h, agents: reg, log: log, opt: opt, pool: newWritePool(1<<16, runtime.GOMAXPROCS(0)),
+	conns := hub.ConnOptions{Log: eventLog{st}, PingInterval: opt.PingInterval, PongWait: opt.PongWait, WriteWait: opt.WriteWait}
+	return &Handlers{store: st, runner: runner, gen: gen, hub: h, agents: reg, log: log, opt: opt, conns: conns,
 		uploads: make(chan struct{}, opt.MaxConcurrentUploads)}
 }
 

@@ -7,6 +7,7 @@ package hub
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -25,12 +26,13 @@ type Message struct {
 	Data  []byte
 }
 
-// Frame is a Message made ready for the wire once, for all its subscribers: Bytes is the whole
-// WebSocket text frame. Frames are shared and never modified.
+// Frame is a Message made ready for the wire once, for all its subscribers: gorilla's
+// PreparedMessage encodes the text frame once, and every connection writes the same bytes.
+// Frames are shared and never modified.
 type Frame struct {
 	JobID string
 	Seq   int64
-	Bytes []byte
+	Msg   *websocket.PreparedMessage
 
 	stats *jobStats // the job's counts when it was broadcast, if it had subscribers
 }
@@ -306,11 +308,15 @@ func (h *Hub) Broadcast(ctx context.Context, m Message) error {
 		return ErrStopped
 	default:
 	}
-	f := &Frame{JobID: m.JobID, Seq: m.Seq, Bytes: AppendFrame(make([]byte, 0, len(m.Data)+10), OpText, m.Data)}
+	msg, err := websocket.NewPreparedMessage(websocket.TextMessage, m.Data)
+	if err != nil {
+		return fmt.Errorf("prepare event %d of job %s: %w", m.Seq, m.JobID, err)
+	}
+	f := &Frame{JobID: m.JobID, Seq: m.Seq, Msg: msg}
 	if f.stats = h.statsOf(m.JobID); f.stats != nil {
 		f.stats.pending.Add(1)
 	}
-	err := ErrStopped
+	err = ErrStopped
 	select {
 	case h.broadcast <- f:
 		return nil

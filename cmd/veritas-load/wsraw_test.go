@@ -2,13 +2,26 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"testing"
-
-	"github.com/veritas-audit/veritas/hub"
 )
 
-func frame(op byte, payload []byte) []byte { return hub.AppendFrame(nil, op, payload) }
+// frame encodes a final, unmasked frame, as a server sends it (RFC 6455, section 5.2).
+func frame(op byte, payload []byte) []byte {
+	f := []byte{0x80 | op}
+	switch n := len(payload); {
+	case n <= 125:
+		f = append(f, byte(n))
+	case n <= 0xFFFF:
+		f = append(f, 126)
+		f = binary.BigEndian.AppendUint16(f, uint16(n))
+	default:
+		f = append(f, 127)
+		f = binary.BigEndian.AppendUint64(f, uint64(n))
+	}
+	return append(f, payload...)
+}
 
 func TestNextFrame(t *testing.T) {
 	long := bytes.Repeat([]byte("x"), 300)

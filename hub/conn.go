@@ -1,0 +1,479 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Log is the stored event log. A connection replays from it what happened before it subscribed,
+// and fills from it any gap in the live events. Events are stored before they are broadcast.
+type Log interface {
+	// Events returns up to limit events of jobID with seq > after, in seq order, or
+	// ErrUnknownJob when the job is not stored (it was deleted).
+	Events(ctx context.Context, jobID string, after int64, limit int) ([]Message, error)
+}
+
+// ErrUnknownJob is what a Log answers for a job that is not stored.
+var ErrUnknownJob = errors.New("unknown job")
+
+// ConnOptions tune the connections Serve runs; zero values take the defaults of API.md.
+type ConnOptions struct {
+	// Log is where a connection reads the events it did not get live. Required.
+	Log Log
+	// PingInterval is how often the server pings (default 30 s).
+	PingInterval time.Duration
+	// PongWait closes a connection whose client has sent nothing, not even a pong, for this
+	// long (default 60 s).
+	PongWait time.Duration
+	// WriteWait bounds one write to the socket (default 10 s).
+	WriteWait time.Duration
+}
+
+const (
+	// maxClientMessage is the largest message a client may send; gorilla closes a connection
+	// that sends a larger one with 1009.
+	maxClientMessage = 4 << 10
+	// maxReplies bounds the replies (pong, error) waiting to go out; a client that asks for
+	// more than that without reading is closed with 1008.
+	maxReplies = 8
+	// replayPage is how many stored events one read of the log (and one batch) takes.
+	replayPage = 256
+	// closeGrace is how long a connection waits for the client's answer to its close frame.
+	closeGrace = 2 * time.Second
+	// keptBatch is the batch capacity a connection keeps between bursts; a larger slice, grown
+	// by a burst, is dropped so that an idle connection does not hold it.
+	keptBatch = 512
+	// socketSendBuffer is the kernel send buffer asked for each connection (Linux doubles it).
+	// A small one keeps a connection's backlog in its queue, where the hub sees it (flow
+	// control, the 1013 bound), instead of in megabytes the kernel would accept on its behalf.
+	socketSendBuffer = 8 << 10
+)
+
+var (
+	pongMessage = []byte(`{"type":"pong"}`)
+	connIDs     atomic.Int64
+	// writeBuffers serves gorilla's message buffers (the replay's and the replies' writes;
+	// live events go out as prepared frames): shared, so idle connections hold none.
+	writeBuffers sync.Pool
+	upgrader     = websocket.Upgrader{
+		ReadBufferSize:  512,
+		WriteBufferSize: 1024,
+		WriteBufferPool: &writeBuffers,
+		// The caller has checked the origin against its allow-list before the upgrade.
+		CheckOrigin: func(*http.Request) bool { return true },
+	}
+)
+
+// Upgrade answers a WebSocket handshake with the settings Serve's connections are tuned for: a
+// small kernel send buffer, and gorilla writing to a batchConn. The caller checks the request
+// (origin included) first; on an error the client has had its answer already.
+func Upgrade(w http.ResponseWriter, r *http.Request) (*websocket.Conn, error) {
+	return upgrader.Upgrade(hijacker{w}, r, nil)
+}
+
+// connState is where a connection is in its life. It only moves forward.
+type connState uint8
+
+const (
+	open      connState = iota // events, replies and pings go out
+	closeDue                   // a close frame goes out next, and nothing after it
+	closeSent                  // the close frame is out: the client has closeGrace to answer
+)
+
+// conn is one WebSocket following one job, with two goroutines: the reader and the writer.
+// Only the writer writes. The reader leaves it what to send (a pong, a reply, a close) in the
+// fields under mu and wakes it; the one write the reader makes is gorilla's own close for a
+// frame it refuses to read (1009, a protocol error), which gorilla serialises with the
+// writer's.
+type conn struct {
+	hub        *Hub
+	ws         *websocket.Conn
+	out        *batchConn // the socket under ws
+	client     *Client
+	jobID      string
+	opt        ConnOptions
+	log        *slog.Logger
+	wake       chan struct{} // the hub queued frames or dropped the client; the reader left work
+	readerDone chan struct{} // closed when the reader has returned
+
+	mu          sync.Mutex // guards the fields below
+	state       connState
+	closeCode   int // the close frame to send, while closeDue
+	closeReason string
+	replies     [][]byte // text messages for the client (pong, error), oldest first
+	pong        []byte   // payload of the client's last ping, to answer; nil when none is due
+
+	// owned by the writer
+	last  int64 // the highest seq sent
+	spare []*Frame
+}
+
+// Serve follows jobID on ws until the connection ends, then closes ws. It subscribes first,
+// then sends the stored events after since, then the live ones: every event with seq > since
+// goes out exactly once, in order, with no gap. One call per connection, on a goroutine of
+// its own; it runs the connection's reader there and starts its writer. ws must come from
+// Upgrade.
+func (h *Hub) Serve(ws *websocket.Conn, jobID string, since int64, opt ConnOptions) {
+	if opt.PingInterval <= 0 {
+		opt.PingInterval = 30 * time.Second
+	}
+	if opt.PongWait <= 0 {
+		opt.PongWait = 60 * time.Second
+	}
+	if opt.WriteWait <= 0 {
+		opt.WriteWait = 10 * time.Second
+	}
+	c := &conn{
+		hub: h, ws: ws, jobID: jobID, opt: opt, last: since,
+		log:        h.log.With("job_id", jobID, "conn_id", connIDs.Add(1)),
+		wake:       make(chan struct{}, 1),
+		readerDone: make(chan struct{}),
+	}
+	out, ok := ws.NetConn().(*batchConn)
+	if !ok {
+		panic("hub: Serve takes connections from Upgrade")
+	}
+	c.out, out.writeWait = out, opt.WriteWait
+	c.client = h.NewClient(jobID, c.kick)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := h.Register(ctx, c.client); err != nil {
+		// Only a stopped hub refuses: the server is shutting down.
+		c.close(websocket.CloseGoingAway, "server shutting down")
+		ws.Close()
+		return
+	}
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		c.write(ctx)
+	}()
+	c.read()
+	close(c.readerDone)
+	cancel() // a read of the log in progress ends with the connection
+	<-written
+	h.Unregister(c.client)
+	ws.Close()
+}
+
+// kick wakes the writer; it never blocks (the hub calls it from its own goroutine).
+func (c *conn) kick() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// read handles the client's frames until the connection ends: a text {"type":"ping"} is
+// answered with pong, any other text with an error message, and the connection stays up; a
+// binary frame closes it with 1003, a message over 4 KiB with 1009 (gorilla's own close). Every
+// frame, a pong included, gives the client another PongWait.
+func (c *conn) read() {
+	c.ws.SetReadLimit(maxClientMessage)
+	c.extendRead()
+	c.ws.SetPongHandler(func(string) error {
+		c.extendRead()
+		return nil
+	})
+	c.ws.SetPingHandler(func(data string) error {
+		c.extendRead()
+		c.mu.Lock()
+		c.pong = []byte(data) // never nil, also when empty
+		c.mu.Unlock()
+		c.kick()
+		return nil
+	})
+	c.ws.SetCloseHandler(func(code int, _ string) error {
+		// The writer answers the client's close with the same code.
+		if code == websocket.CloseNoStatusReceived {
+			code = websocket.CloseNormalClosure
+		}
+		c.startClose(code, "")
+		return nil
+	})
+	for {
+		kind, data, err := c.ws.ReadMessage()
+		if errors.Is(err, websocket.ErrReadLimit) {
+			// Gorilla has sent 1009 itself, unless the writer held the connection for more than
+			// gorilla's second: then the writer sends it.
+			c.startClose(websocket.CloseMessageTooBig, "")
+		}
+		if err != nil {
+			if !websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway, websocket.CloseNoStatusReceived) {
+				c.log.Debug("stream read ended", "err", err)
+			}
+			return
+		}
+		c.extendRead()
+		if kind != websocket.TextMessage {
+			c.startClose(websocket.CloseUnsupportedData, "binary frames are not accepted")
+			continue
+		}
+		var msg struct {
+			Type string `json:"type"`
+		}
+		reply := pongMessage
+		if err := json.Unmarshal(data, &msg); err != nil {
+			reply = errorMessage("messages must be JSON objects like {\"type\":\"ping\"}")
+		} else if msg.Type != "ping" {
+			reply = errorMessage("unknown message type; the server accepts only {\"type\":\"ping\"}")
+		}
+		if !c.reply(reply) {
+			c.startClose(websocket.ClosePolicyViolation, "too many messages")
+		}
+	}
+}
+
+// extendRead gives the client another PongWait, unless the connection is closing.
+func (c *conn) extendRead() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state == open {
+		c.ws.SetReadDeadline(time.Now().Add(c.opt.PongWait))
+	}
+}
+
+// reply queues a text message for the client. It is false when maxReplies are waiting already;
+// a closing connection answers nothing.
+func (c *conn) reply(msg []byte) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state != open {
+		return true
+	}
+	if len(c.replies) >= maxReplies {
+		return false
+	}
+	c.replies = append(c.replies, msg)
+	c.kick()
+	return true
+}
+
+func errorMessage(text string) []byte {
+	b, _ := json.Marshal(struct {
+		Type  string `json:"type"`
+		Error string `json:"error"`
+	}{"error", text})
+	return b
+}
+
+// startClose makes code the close frame the writer sends next, unless the connection is closing
+// already, and wakes the writer.
+func (c *conn) startClose(code int, reason string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state != open {
+		return
+	}
+	c.state, c.closeCode, c.closeReason = closeDue, code, reason
+	c.kick()
+}
+
+// close sends a close frame with code, unless one is due or sent already (then that one).
+func (c *conn) close(code int, reason string) {
+	c.startClose(code, reason)
+	c.sendClose()
+}
+
+// sendClose sends the close frame that is due, once, and gives the client closeGrace to answer
+// it; the reader ends with that answer or that deadline. Nothing is written after it: gorilla
+// refuses any write after a close frame.
+func (c *conn) sendClose() {
+	c.mu.Lock()
+	if c.state != closeDue {
+		c.mu.Unlock()
+		return
+	}
+	c.state = closeSent
+	code, reason := c.closeCode, c.closeReason
+	c.ws.SetReadDeadline(time.Now().Add(closeGrace))
+	c.mu.Unlock()
+	// Outside a batch: it goes out at once, under its own deadline.
+	err := c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(c.opt.WriteWait))
+	if err != nil && !errors.Is(err, websocket.ErrCloseSent) {
+		c.ws.Close() // the client cannot get it: end the reader now
+	}
+}
+
+// errCloseDue ends the writer's sending when the reader has asked for a close.
+var errCloseDue = errors.New("close due")
+
+// droppedError ends the writer's sending when the hub has dropped the client.
+type droppedError struct {
+	code   int
+	reason string
+}
+
+func (e *droppedError) Error() string { return "dropped by the hub: " + e.reason }
+
+// write is the connection's only writer: it replays the log after since, then sends what the
+// hub queues, with the replies and pings that are due, a batch at a time, until the connection
+// closes or the reader ends.
+func (c *conn) write(ctx context.Context) {
+	ping := time.NewTicker(c.opt.PingInterval)
+	defer ping.Stop()
+	c.out.hold()
+	held, err := c.replay(ctx, toLogEnd)
+	if rerr := c.out.release(); err == nil {
+		err = rerr
+	}
+	pingDue := false
+	for err == nil {
+		if err = c.send(ctx, held, pingDue); err != nil {
+			break
+		}
+		held, pingDue = nil, false
+		select {
+		case <-c.wake:
+		case <-ping.C:
+			pingDue = true
+		case <-c.readerDone:
+			c.sendClose() // the answer to the client's close, if it sent one
+			return
+		}
+	}
+	c.end(err)
+}
+
+// end finishes a connection whose writer stops on err: a drop by the hub (1013, 1000, 1001),
+// a deleted job (1000) or the reader's request closes with its code; anything else (a failed
+// write or read of the log) closes the socket, since a timed-out write leaves it unusable.
+// Then it waits for the reader.
+func (c *conn) end(err error) {
+	var dropped *droppedError
+	switch {
+	case errors.As(err, &dropped):
+		c.close(dropped.code, dropped.reason)
+	case errors.Is(err, ErrUnknownJob):
+		// Deleted between the check before the upgrade and the subscription: the hub's close
+		// of the job's streams came before this one subscribed.
+		c.close(websocket.CloseNormalClosure, "job deleted")
+	case errors.Is(err, errCloseDue), errors.Is(err, context.Canceled):
+		c.sendClose() // the reader asked for a close, or ended
+	default:
+		c.log.Debug("stream write ended", "err", err)
+		c.ws.Close()
+	}
+	<-c.readerDone
+}
+
+// send writes one batch: the live frames the hub has queued, after those held from the
+// replay, skipping seqs already sent and filling a gap from the log first; then a pong, the
+// replies and a ping if due.
+func (c *conn) send(ctx context.Context, held []*Frame, ping bool) (err error) {
+	c.mu.Lock()
+	if c.state != open {
+		c.mu.Unlock()
+		return errCloseDue
+	}
+	replies, pong := c.replies, c.pong
+	c.replies, c.pong = nil, nil
+	c.mu.Unlock()
+
+	frames, dropped, code, reason := c.client.Take(c.spare)
+	if dropped {
+		return &droppedError{code, reason}
+	}
+	if len(held) > 0 {
+		frames = append(held, frames...)
+	}
+	c.out.hold()
+	defer func() {
+		if rerr := c.out.release(); err == nil {
+			err = rerr
+		}
+	}()
+	err = c.sendFrames(ctx, frames)
+	clear(frames)
+	if cap(frames) <= keptBatch {
+		c.spare = frames[:0]
+	} else {
+		c.spare = nil
+	}
+	if err != nil {
+		return err
+	}
+	// Inside a batch nothing waits for the socket: the batch's deadline is the batchConn's.
+	if pong != nil {
+		if err := c.ws.WriteControl(websocket.PongMessage, pong, time.Time{}); err != nil {
+			return err
+		}
+	}
+	for _, r := range replies {
+		if err := c.ws.WriteMessage(websocket.TextMessage, r); err != nil {
+			return err
+		}
+	}
+	if ping {
+		if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Time{}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sendFrames writes the live frames after c.last, in seq order, reading any missing seq from
+// the log first.
+func (c *conn) sendFrames(ctx context.Context, frames []*Frame) error {
+	for _, f := range frames {
+		if f.Seq <= c.last {
+			continue // sent by the replay already
+		}
+		if f.Seq > c.last+1 {
+			if _, err := c.replay(ctx, f.Seq-1); err != nil {
+				return err
+			}
+		}
+		if err := c.ws.WritePreparedMessage(f.Msg); err != nil {
+			return err
+		}
+		c.last = f.Seq
+	}
+	return nil
+}
+
+// toLogEnd asks replay for every stored event after c.last.
+const toLogEnd = -1
+
+// replay sends the stored events after c.last up to seq until (toLogEnd: to the end of the
+// log), a page at a time; the stored JSON goes out as it is. A replay to the end also takes the
+// live frames the hub queues meanwhile, after each page, and returns them to be sent next: a
+// long replay must not fill the client's queue and get it dropped (1013).
+func (c *conn) replay(ctx context.Context, until int64) (held []*Frame, err error) {
+	for {
+		events, err := c.opt.Log.Events(ctx, c.jobID, c.last, replayPage)
+		if err != nil {
+			return held, err
+		}
+		for _, e := range events {
+			if until != toLogEnd && e.Seq > until {
+				return held, nil
+			}
+			if err := c.ws.WriteMessage(websocket.TextMessage, e.Data); err != nil {
+				return held, err
+			}
+			c.last = e.Seq
+		}
+		if err := c.out.flush(); err != nil {
+			return held, err
+		}
+		if len(events) < replayPage {
+			return held, nil
+		}
+		if until == toLogEnd {
+			frames, dropped, code, reason := c.client.Take(nil)
+			if dropped {
+				return held, &droppedError{code, reason}
+			}
+			held = append(held, frames...)
+		}
+	}
+}
