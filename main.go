@@ -108,21 +108,34 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	defer st.Close()
 
-	events := hub.New(log, hub.Options{QueueSize: cfg.SendQueue})
+	events := hub.New(log, hub.Options{QueueSize: cfg.SendQueue, Log: handlers.EventLog(st)})
 	registry, err := team(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	emitter := fanout.NewLocal(events, log)
+	// One instance delivers its events to its own hub; with Redis, every instance's hub gets
+	// every instance's events.
+	var (
+		emitter   runner.Emitter = fanout.NewLocal(events, log)
+		instances *fanout.Redis
+	)
+	if cfg.RedisURL != "" {
+		if instances, err = fanout.NewRedis(cfg.RedisURL, events, log); err != nil {
+			return err
+		}
+		defer instances.Close()
+		emitter = instances
+	}
 	jobs := runner.New(st, emitter, registry, log, runner.Options{
 		Workers: cfg.Workers, JobTimeout: cfg.JobTimeout, AgentDelay: cfg.AgentDelay, Lease: cfg.JobLease,
 	})
 	gen := loadgen.New(st, emitter, events, log)
 	defer gen.Stop()
-	h := handlers.New(st, jobs, gen, events, registry, log, handlers.Options{
-		MaxUploadBytes: cfg.MaxUploadBytes,
-		AllowedOrigins: cfg.CORSOrigins,
-	})
+	opt := handlers.Options{MaxUploadBytes: cfg.MaxUploadBytes, AllowedOrigins: cfg.CORSOrigins}
+	if instances != nil {
+		opt.Instances = instances
+	}
+	h := handlers.New(st, jobs, gen, events, registry, log, opt)
 	srv := &http.Server{
 		Handler:           api.New(h, log, api.Options{CORSOrigins: cfg.CORSOrigins}),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -140,11 +153,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	defer stopHub()
 	var bg sync.WaitGroup
 	bg.Go(func() { events.Run(hubCtx) })
+	if instances != nil {
+		bg.Go(func() { instances.Run(hubCtx) })
+	}
 	runnerDone := make(chan error, 1)
 	go func() { runnerDone <- jobs.Run(runCtx) }()
 	serveErr := make(chan error, 2)
 	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "database", cfg.DatabaseURL, "workers", cfg.Workers)
+	log.Info("listening", "addr", ln.Addr().String(), "database", cfg.DatabaseURL, "redis", cfg.RedisURL != "", "workers", cfg.Workers)
 	if cfg.AdminAddr != "" {
 		aln, err := net.Listen("tcp", cfg.AdminAddr)
 		if err != nil {

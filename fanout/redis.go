@@ -88,8 +88,8 @@ func (r *Redis) Emit(ctx context.Context, jobID string, appendEvent func(context
 	})
 }
 
-// JobDeleted closes the job's streams here and on every other instance.
-func (r *Redis) JobDeleted(jobID string, code int, reason string) {
+// CloseJob closes the job's streams here and on every other instance (the job was deleted).
+func (r *Redis) CloseJob(jobID string, code int, reason string) {
 	r.hub.CloseJob(jobID, code, reason)
 	r.publish(context.Background(), []byte("d "+r.origin+" "+jobID+" "+strconv.Itoa(code)+"\n"+reason))
 }

@@ -54,8 +54,19 @@ type Generator interface {
 
 var _ Generator = (*loadgen.Generator)(nil)
 
+// Instances is the link to the other instances serving the same store.
+type Instances interface {
+	// CloseJob closes the job's streams here and on every other instance.
+	CloseJob(jobID string, code int, reason string)
+	// Connected reports whether the other instances can be reached now.
+	Connected() bool
+}
+
 // Options tune the handlers; zero values take the documented defaults.
 type Options struct {
+	// Instances, when set, reaches the other instances (Redis): a deleted job's streams are
+	// closed on all of them, and health reports whether they are reachable.
+	Instances Instances
 	// MaxUploadBytes bounds an uploaded document (default 20 MiB).
 	MaxUploadBytes int64
 	// AllowedOrigins are the browser origins that may open the event stream.
@@ -187,7 +198,17 @@ func (h *Handlers) Health(c *gin.Context) {
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "degraded", "database": "disconnected"})
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ok", "database": "connected"})
+	if h.opt.Instances == nil {
+		c.JSON(http.StatusOK, gin.H{"status": "ok", "database": "connected"})
+		return
+	}
+	// Without Redis this instance still serves its own streams and jobs, so it stays in the
+	// load balancer (200); its watchers of jobs running elsewhere wait for Redis to return.
+	if !h.opt.Instances.Connected() {
+		c.JSON(http.StatusOK, gin.H{"status": "degraded", "database": "connected", "redis": "disconnected"})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ok", "database": "connected", "redis": "connected"})
 }
 
 // Agents lists the agents this server runs.
@@ -314,7 +335,11 @@ func (h *Handlers) DeleteJob(c *gin.Context) {
 		h.Problem(c, err)
 		return
 	}
-	h.hub.CloseJob(id, websocket.CloseNormalClosure, "job deleted")
+	if h.opt.Instances != nil {
+		h.opt.Instances.CloseJob(id, websocket.CloseNormalClosure, "job deleted")
+	} else {
+		h.hub.CloseJob(id, websocket.CloseNormalClosure, "job deleted")
+	}
 	c.JSON(http.StatusOK, gin.H{"ok": true})
 }
 

@@ -70,6 +70,10 @@ func (h *Handlers) originAllowed(r *http.Request) bool {
 	return false
 }
 
+// EventLog is the store's event log as the hub reads it: its connections replay from it, and
+// the hub fills gaps in live events from it.
+func EventLog(st Store) hub.Log { return eventLog{st} }
+
 // eventLog is the store's event log as the hub's connections read it.
 type eventLog struct{ store Store }
 

@@ -158,6 +158,13 @@ type Hub struct {
 	stats   map[string]*jobStats
 
 	subs map[string]map[*Client]struct{} // owned by Run
+
+	// Keeping each job's live events in seq order (order.go).
+	events  Log                  // nil: no gaps are filled here, only by each connection
+	seqs    map[string]*sequence // owned by Run: jobs with subscribers
+	filled  chan fillPage
+	catchUp chan struct{}
+	fills   sync.WaitGroup
 }
 
 // Options tune a hub.
@@ -167,6 +174,10 @@ type Options struct {
 	// BroadcastBuffer bounds the events waiting for the hub goroutine (default 4096). Publishers
 	// wait when it is full, which slows the agents rather than losing events.
 	BroadcastBuffer int
+	// Log, when set, lets the hub fill a gap in a job's live events (an event another instance
+	// published that never arrived) from the store before it delivers anything later, and catch
+	// up after a lost subscription (CatchUp). Without it each connection fills its own gaps.
+	Log Log
 }
 
 // New makes a hub; it delivers nothing until Run starts.
@@ -187,6 +198,10 @@ func New(log *slog.Logger, opt Options) *Hub {
 		log:        log,
 		subs:       map[string]map[*Client]struct{}{},
 		stats:      map[string]*jobStats{},
+		events:     opt.Log,
+		seqs:       map[string]*sequence{},
+		filled:     make(chan fillPage),
+		catchUp:    make(chan struct{}, 1),
 	}
 }
 
@@ -308,11 +323,10 @@ func (h *Hub) Broadcast(ctx context.Context, m Message) error {
 		return ErrStopped
 	default:
 	}
-	msg, err := websocket.NewPreparedMessage(websocket.TextMessage, m.Data)
+	f, err := newFrame(m)
 	if err != nil {
-		return fmt.Errorf("prepare event %d of job %s: %w", m.Seq, m.JobID, err)
+		return err
 	}
-	f := &Frame{JobID: m.JobID, Seq: m.Seq, Msg: msg}
 	if f.stats = h.statsOf(m.JobID); f.stats != nil {
 		f.stats.pending.Add(1)
 	}
@@ -338,8 +352,18 @@ func (h *Hub) CloseJob(jobID string, code int, reason string) {
 	}
 }
 
+// newFrame prepares m for the wire.
+func newFrame(m Message) (*Frame, error) {
+	msg, err := websocket.NewPreparedMessage(websocket.TextMessage, m.Data)
+	if err != nil {
+		return nil, fmt.Errorf("prepare event %d of job %s: %w", m.Seq, m.JobID, err)
+	}
+	return &Frame{JobID: m.JobID, Seq: m.Seq, Msg: msg}, nil
+}
+
 // Run delivers until ctx ends, then closes every subscription with 1001 (going away) and returns.
 func (h *Hub) Run(ctx context.Context) {
+	defer h.fills.Wait()
 	defer close(h.stopped)
 	for {
 		select {
@@ -350,6 +374,9 @@ func (h *Hub) Run(ctx context.Context) {
 				h.subs[reg.client.jobID] = set
 			}
 			set[reg.client] = struct{}{}
+			if h.seqs[reg.client.jobID] == nil {
+				h.seqs[reg.client.jobID] = &sequence{}
+			}
 			close(reg.added)
 		case c := <-h.unregister:
 			h.remove(c, 0, "")
@@ -361,17 +388,11 @@ func (h *Hub) Run(ctx context.Context) {
 			if m.stats != nil {
 				m.stats.pending.Add(-1)
 			}
-			for c := range h.subs[m.JobID] {
-				ok, wake := c.push(m)
-				if !ok {
-					h.log.Warn("subscriber too slow, closing", "job_id", m.JobID, "seq", m.Seq)
-					h.remove(c, websocket.CloseTryAgainLater, "too slow: reconnect with since=<last seq>")
-					continue
-				}
-				if wake {
-					c.notify()
-				}
-			}
+			h.order(ctx, m)
+		case p := <-h.filled:
+			h.fillArrived(ctx, p)
+		case <-h.catchUp:
+			h.startCatchUp(ctx)
 		case <-ctx.Done():
 			for _, set := range h.subs {
 				for c := range set {
@@ -379,6 +400,21 @@ func (h *Hub) Run(ctx context.Context) {
 				}
 			}
 			return
+		}
+	}
+}
+
+// deliver queues m for every subscriber of its job.
+func (h *Hub) deliver(m *Frame) {
+	for c := range h.subs[m.JobID] {
+		ok, wake := c.push(m)
+		if !ok {
+			h.log.Warn("subscriber too slow, closing", "job_id", m.JobID, "seq", m.Seq)
+			h.remove(c, websocket.CloseTryAgainLater, "too slow: reconnect with since=<last seq>")
+			continue
+		}
+		if wake {
+			c.notify()
 		}
 	}
 }
@@ -395,6 +431,7 @@ func (h *Hub) remove(c *Client, code int, reason string) {
 	delete(set, c)
 	if len(set) == 0 {
 		delete(h.subs, c.jobID)
+		delete(h.seqs, c.jobID)
 	}
 	h.release(c)
 	if code == 0 {
