@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -128,6 +129,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	jobs := runner.New(st, emitter, registry, log, runner.Options{
 		Workers: cfg.Workers, JobTimeout: cfg.JobTimeout, AgentDelay: cfg.AgentDelay, Lease: cfg.JobLease,
+		Owner: instanceName(),
 	})
 	gen := loadgen.New(st, emitter, events, log)
 	defer gen.Stop()
@@ -160,7 +162,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	go func() { runnerDone <- jobs.Run(runCtx) }()
 	serveErr := make(chan error, 2)
 	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "database", cfg.DatabaseURL, "redis", cfg.RedisURL != "", "workers", cfg.Workers)
+	log.Info("listening", "addr", ln.Addr().String(), "database", cfg.DatabaseURL, "redis", cfg.RedisURL != "", "workers", cfg.Workers, "instance", jobs.Owner())
 	if cfg.AdminAddr != "" {
 		aln, err := net.Listen("tcp", cfg.AdminAddr)
 		if err != nil {
@@ -238,4 +240,13 @@ func healthcheck(ctx context.Context, args []string, getenv func(string) string,
 		return fmt.Errorf("health: %s", resp.Status)
 	}
 	return nil
+}
+
+// instanceName names this process in the jobs it claims: the host, and a random suffix so that a
+// restarted container with the same host name is not taken for its predecessor.
+func instanceName() string {
+	host, _ := os.Hostname()
+	var b [3]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("%s-%x", host, b)
 }

@@ -41,8 +41,9 @@ func TestMain(m *testing.M) {
 
 // server is the service running in a child process.
 type server struct {
-	cmd  *exec.Cmd
-	base string
+	cmd      *exec.Cmd
+	base     string
+	instance string // the name its claims carry
 }
 
 func startServer(t *testing.T, args ...string) *server {
@@ -58,19 +59,20 @@ func startServer(t *testing.T, args ...string) *server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := make(chan string, 1)
+	type listening struct{ Msg, Addr, Instance string }
+	addr := make(chan listening, 1)
 	go func() {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
-			var line struct{ Msg, Addr string }
+			var line listening
 			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening" {
-				addr <- line.Addr
+				addr <- line
 			}
 		}
 	}()
 	select {
-	case a := <-addr:
-		return &server{cmd: cmd, base: "http://" + a}
+	case l := <-addr:
+		return &server{cmd: cmd, base: "http://" + l.Addr, instance: l.Instance}
 	case <-time.After(30 * time.Second):
 		t.Fatal("server did not start within 30s")
 		return nil

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/veritas-audit/veritas/schemas"
 )
@@ -75,6 +78,67 @@ func TestTwoInstances(t *testing.T) {
 	}
 	for _, base := range []string{a2.base, b.base} {
 		waitHealth(t, base, "ok")
+	}
+
+	// Cancel and delete through the instance that does not run the job.
+	job3 := upload(t, a2.base, statementDoc(4))
+	watchers := []*follower{follow(t, a2.base, job3.ID), follow(t, b.base, job3.ID)}
+	for _, w := range watchers {
+		w.waitFor(t, schemas.EventAgentStarted)
+	}
+	other := b.base
+	switch claimedBy(t, db, job3.ID) {
+	case b.instance:
+		other = a2.base
+	case a2.instance:
+	default:
+		t.Fatalf("job claimed by %q, neither %q nor %q", claimedBy(t, db, job3.ID), a2.instance, b.instance)
+	}
+	send(t, http.MethodPost, other+"/api/v1/jobs/"+job3.ID+"/cancel", http.StatusAccepted)
+	for _, w := range watchers {
+		w.waitEnd(t)
+		w.checkOnce(t, job3.ID)
+		if st := w.lastStatus(); st != schemas.JobCancelled {
+			t.Fatalf("job cancelled through the other instance ended %q", st)
+		}
+	}
+	send(t, http.MethodDelete, other+"/api/v1/jobs/"+job3.ID, http.StatusOK)
+	for _, w := range watchers {
+		if code := w.closeCode(t); code != websocket.CloseNormalClosure {
+			t.Fatalf("stream of a job deleted through another instance closed with %d, want 1000", code)
+		}
+	}
+}
+
+// claimedBy is the instance whose claim holds jobID now, read from the database.
+func claimedBy(t *testing.T, db, jobID string) string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var owner *string
+	if err := conn.QueryRow(ctx, "SELECT claimed_by FROM jobs WHERE id = $1", jobID).Scan(&owner); err != nil {
+		t.Fatal(err)
+	}
+	if owner == nil {
+		t.Fatalf("job %s is not claimed", jobID)
+	}
+	return *owner
+}
+
+func send(t *testing.T, method, url string, want int) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != want {
+		t.Fatalf("%s %s: %d, want %d", method, url, resp.StatusCode, want)
 	}
 }
 
@@ -157,13 +221,15 @@ func waitHealth(t *testing.T, base, status string) {
 
 // follower is one WebSocket subscriber of a job that records every event it receives.
 type follower struct {
-	jobID string
-	mu    sync.Mutex
-	seqs  []int64
-	types []string
-	ws    *websocket.Conn
-	news  chan struct{}
-	ended chan struct{} // the reader stopped: the connection broke
+	jobID  string
+	mu     sync.Mutex
+	seqs   []int64
+	types  []string
+	ws     *websocket.Conn
+	news   chan struct{}
+	ended  chan struct{} // the reader stopped: the connection ended
+	status string        // audit_complete's status
+	code   int           // the close code the stream ended with
 }
 
 func follow(t *testing.T, base, jobID string) *follower {
@@ -186,10 +252,19 @@ func (f *follower) dial(t *testing.T, base string, since int64) {
 		for {
 			var ev streamed
 			if err := ws.ReadJSON(&ev); err != nil {
+				var ce *websocket.CloseError
+				if errors.As(err, &ce) {
+					f.mu.Lock()
+					f.code = ce.Code
+					f.mu.Unlock()
+				}
 				return
 			}
 			f.mu.Lock()
 			f.seqs, f.types = append(f.seqs, ev.Seq), append(f.types, ev.Type)
+			if ev.Type == schemas.EventAuditComplete {
+				f.status = ev.Status
+			}
 			f.mu.Unlock()
 			select {
 			case f.news <- struct{}{}:
@@ -242,6 +317,25 @@ func (f *follower) waitFor(t *testing.T, typ string) {
 }
 
 func (f *follower) waitEnd(t *testing.T) { t.Helper(); f.waitFor(t, schemas.EventAuditComplete) }
+
+func (f *follower) lastStatus() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.status
+}
+
+// closeCode waits for the stream to end and returns its close code (0 when it just broke).
+func (f *follower) closeCode(t *testing.T) int {
+	t.Helper()
+	select {
+	case <-f.ended:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the stream did not end")
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.code
+}
 
 // checkOnce: the seqs received are 1..N, each once, in order, and N is audit_complete.
 func (f *follower) checkOnce(t *testing.T, jobID string) {

@@ -173,6 +173,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 }
 
+// Owner is the name this instance's claims carry.
+func (r *Runner) Owner() string { return r.opt.Owner }
+
 // Cancel asks a queued or running job to stop. A queued job is ended at once; a running one
 // ends as cancelled when its agents have stopped. It returns store.ErrConflict for a finished job.
 func (r *Runner) Cancel(ctx context.Context, id string) error {
