@@ -32,7 +32,7 @@ func claimOnceExpired(t *testing.T, s backend, owner string) string {
 		if time.Now().After(deadline) {
 			t.Fatalf("%s: no lease ran out within 10s", owner)
 		}
-		time.Sleep(time.Millisecond)
+		<-time.After(time.Millisecond) // poll again
 	}
 }
 
@@ -120,7 +120,7 @@ func TestLeaseExpiry(t *testing.T) {
 		if got, _ := a.Claim(ctx, "A", time.Millisecond, time.Minute); got != other {
 			t.Fatalf("A claimed %q", got)
 		}
-		time.Sleep(5 * time.Millisecond)
+		leaseRunsOut()
 		if _, err := a.RenewLease(ctx, other, "A", time.Hour); err != nil {
 			t.Fatalf("A renews its run-out lease: %v", err)
 		}
@@ -200,6 +200,7 @@ func TestClaimOrderAndLeaselessJobs(t *testing.T) {
 		if got, _ := s.Claim(ctx, "A", time.Millisecond, time.Minute); got != expired {
 			t.Fatalf("A claimed %q, want the oldest queued job, not the synthetic one", got)
 		}
+		leaseRunsOut() // else the newer queued job is the only one to claim
 		if got := claimOnceExpired(t, s, "B"); got != expired {
 			t.Fatalf("B claimed %q, want the expired job before the newer queued one", got)
 		}
@@ -269,7 +270,7 @@ func TestClaimOneWinner(t *testing.T) {
 		// One job whose lease ran out, eight claimers at once.
 		id := newJob(t, s)
 		s.Claim(ctx, "dead", time.Millisecond, time.Minute)
-		time.Sleep(5 * time.Millisecond)
+		leaseRunsOut()
 		won := make(chan string, 8)
 		for g := range 8 {
 			wg.Go(func() {
@@ -293,3 +294,7 @@ func TestClaimOneWinner(t *testing.T) {
 		}
 	})
 }
+
+// leaseRunsOut waits past the 1 ms leases these tests take: a deadline, not a guess at another
+// goroutine's progress (PostgreSQL compares leases with its own clock, hence the margin).
+func leaseRunsOut() { <-time.After(5 * time.Millisecond) }

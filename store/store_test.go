@@ -769,7 +769,7 @@ func TestAgentLifecycle(t *testing.T) {
 		if err := schemas.Validate(job); err != nil {
 			t.Fatalf("finished job breaks its schema: %v", err)
 		}
-		time.Sleep(5 * time.Millisecond)
+		leaseRunsOut()
 		if got, err := s.Claim(ctx, "B", time.Hour, time.Minute); got != "" || err != nil {
 			t.Fatalf("finished job claimed again: %q, %v", got, err)
 		}
