@@ -386,7 +386,7 @@ func storeOutcome(t *testing.T, st *store.SQLite, jobID, status, msg string) {
 			Error: &msg, SourceRefs: []string{}, RawData: json.RawMessage("{}"), CreatedAt: time.Now().UTC(),
 		}}
 	}
-	if _, err := st.AgentFinished(context.Background(), jobID, out); err != nil {
+	if _, err := st.AgentFinished(context.Background(), jobID, "", out); err != nil {
 		t.Fatal(err)
 	}
 }

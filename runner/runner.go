@@ -32,10 +32,10 @@ type Store interface {
 	Document(ctx context.Context, jobID string) (*extract.Document, error)
 	RequestCancel(ctx context.Context, id string) error
 	CancelQueued(ctx context.Context, jobID string) (store.Event, error)
-	AgentStarted(ctx context.Context, jobID, agentID string) (store.Event, error)
-	AgentProgress(ctx context.Context, jobID, agentID string, done, total int, message string) (store.Event, error)
-	AgentFinished(ctx context.Context, jobID string, out store.AgentOutcome) (store.Event, error)
-	FinishJob(ctx context.Context, jobID, status, errMsg string) (store.Event, error)
+	AgentStarted(ctx context.Context, jobID, owner, agentID string) (store.Event, error)
+	AgentProgress(ctx context.Context, jobID, owner, agentID string, done, total int, message string) (store.Event, error)
+	AgentFinished(ctx context.Context, jobID, owner string, out store.AgentOutcome) (store.Event, error)
+	FinishJob(ctx context.Context, jobID, owner, status, errMsg string) (store.Event, error)
 }
 
 var _ Store = (*store.SQLite)(nil)
@@ -386,7 +386,7 @@ const (
 
 func (r *Runner) finish(ctx context.Context, id, status, msg string) {
 	err := r.emit(ctx, id, func(ctx context.Context) (store.Event, error) {
-		return r.store.FinishJob(ctx, id, status, msg)
+		return r.store.FinishJob(ctx, id, r.opt.Owner, status, msg)
 	})
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		r.log.Error("finish job", "job_id", id, "err", err)
@@ -404,7 +404,7 @@ func (r *Runner) runAgent(ctx context.Context, jobID, agentID string, doc *extra
 	}
 	if !resumed {
 		if err := r.emit(ctx, jobID, func(ctx context.Context) (store.Event, error) {
-			return r.store.AgentStarted(ctx, jobID, agentID)
+			return r.store.AgentStarted(ctx, jobID, r.opt.Owner, agentID)
 		}); err != nil {
 			log.Error("store agent_started", "err", err)
 			return r.agentDone(ctx, jobID, agentID, nil, errors.New("The agent could not be started: storage failed."))
@@ -435,7 +435,7 @@ func (r *Runner) runAgent(ctx context.Context, jobID, agentID string, doc *extra
 		}
 		last = time.Now()
 		if err := r.emit(ctx, jobID, func(ctx context.Context) (store.Event, error) {
-			return r.store.AgentProgress(ctx, jobID, agentID, done, total, message)
+			return r.store.AgentProgress(ctx, jobID, r.opt.Owner, agentID, done, total, message)
 		}); err != nil {
 			log.Warn("agent progress", "err", err)
 		}
@@ -502,7 +502,7 @@ func (r *Runner) agentDone(ctx context.Context, jobID, agentID string, findings 
 		fail(runErr.Error())
 	}
 	err := r.emit(ctx, jobID, func(ctx context.Context) (store.Event, error) {
-		return r.store.AgentFinished(ctx, jobID, out)
+		return r.store.AgentFinished(ctx, jobID, r.opt.Owner, out)
 	})
 	if err == nil || errors.Is(err, store.ErrNotFound) {
 		return end
@@ -511,7 +511,7 @@ func (r *Runner) agentDone(ctx context.Context, jobID, agentID string, findings 
 	// Store at least that the agent failed, so the job does not end with its outcome missing.
 	fail("The agent's outcome could not be stored; the error has been logged.")
 	if err := r.emit(ctx, jobID, func(ctx context.Context) (store.Event, error) {
-		return r.store.AgentFinished(ctx, jobID, out)
+		return r.store.AgentFinished(ctx, jobID, r.opt.Owner, out)
 	}); err != nil {
 		r.log.Error("store agent failure", "job_id", jobID, "agent_id", agentID, "err", err)
 		return endLost

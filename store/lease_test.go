@@ -130,6 +130,113 @@ func TestLeaseExpiry(t *testing.T) {
 	})
 }
 
+// TestZombieWritesAreFenced: A claims a job and stalls past its lease; B takes the job over.
+// A learns of it only at its next renewal, so every write A makes meanwhile must be refused
+// with ErrLeaseLost and change nothing, while B's land; after B has finished the job, A's writes
+// are refused still.
+func TestZombieWritesAreFenced(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, s testStore) {
+		ctx := context.Background()
+		a, b := backend(s), s.another(t)
+		id := newJob(t, s, schemas.AgentNumeric, schemas.AgentLogic)
+		if got, _ := a.Claim(ctx, "A", time.Millisecond, time.Minute); got != id {
+			t.Fatalf("A claimed %q", got)
+		}
+		if _, err := a.AgentStarted(ctx, id, "A", schemas.AgentNumeric); err != nil {
+			t.Fatalf("A starts an agent on its job: %v", err)
+		}
+		if got := claimOnceExpired(t, b, "B"); got != id {
+			t.Fatalf("B took over %q, want %s", got, id)
+		}
+
+		// state is everything a refused write could have changed.
+		state := func() string {
+			t.Helper()
+			job, err := b.Job(ctx, id, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			evs, err := b.Events(ctx, id, 0, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, err := b.Results(ctx, id, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var log []string
+			for _, e := range evs {
+				log = append(log, string(e.Data))
+			}
+			return fmt.Sprintf("status %s, last_seq %d, updated %v, agents %v, summary %+v, %d rows, events:\n%s",
+				job.Status, job.LastSeq, job.UpdatedAt, job.Agents, job.Summary, len(rows), strings.Join(log, "\n"))
+		}
+		outcome := func(agentID string) store.AgentOutcome {
+			sev := "high"
+			return store.AgentOutcome{AgentID: agentID, Category: schemas.Category(agentID), Status: schemas.AgentCompleted,
+				Rows: []schemas.Result{{ID: uuid.NewString(), JobID: id, AgentID: agentID, Category: schemas.Category(agentID),
+					Severity: &sev, SourceRefs: []string{}, CreatedAt: time.Now()}}}
+		}
+		zombie := []struct {
+			name  string
+			write func() (store.Event, error)
+		}{
+			{"agent started", func() (store.Event, error) { return a.AgentStarted(ctx, id, "A", schemas.AgentLogic) }},
+			{"agent progress", func() (store.Event, error) {
+				return a.AgentProgress(ctx, id, "A", schemas.AgentNumeric, 1, 2, "table 1 of 2")
+			}},
+			{"agent finished", func() (store.Event, error) { return a.AgentFinished(ctx, id, "A", outcome(schemas.AgentNumeric)) }},
+			{"agent cancelled", func() (store.Event, error) {
+				return a.AgentFinished(ctx, id, "A", store.AgentOutcome{AgentID: schemas.AgentLogic, Status: schemas.AgentCancelled})
+			}},
+			{"finish job", func() (store.Event, error) { return a.FinishJob(ctx, id, "A", schemas.JobCompleted, "") }},
+		}
+		refused := func(when string) {
+			t.Helper()
+			want := state()
+			for _, z := range zombie {
+				if _, err := z.write(); !errors.Is(err, store.ErrLeaseLost) {
+					t.Errorf("%s: A's %s: %v, want ErrLeaseLost", when, z.name, err)
+				}
+				if got := state(); got != want {
+					t.Fatalf("%s: A's refused %s changed the job\nfrom %s\nto   %s", when, z.name, want, got)
+				}
+			}
+		}
+		refused("B holds the job")
+
+		// B's writes land, and the refused ones took no seq.
+		before, _ := b.Job(ctx, id, false)
+		ev, err := b.AgentProgress(ctx, id, "B", schemas.AgentNumeric, 1, 2, "table 1 of 2")
+		if err != nil || ev.Seq != before.LastSeq+1 {
+			t.Fatalf("B's progress: seq %d, %v; want %d", ev.Seq, err, before.LastSeq+1)
+		}
+		if _, err := b.AgentStarted(ctx, id, "B", schemas.AgentLogic); err != nil {
+			t.Fatalf("B starts an agent: %v", err)
+		}
+		if _, err := b.AgentFinished(ctx, id, "B", outcome(schemas.AgentNumeric)); err != nil {
+			t.Fatalf("B's agent finishes: %v", err)
+		}
+		if _, err := b.AgentFinished(ctx, id, "B", store.AgentOutcome{AgentID: schemas.AgentLogic, Status: schemas.AgentCancelled}); err != nil {
+			t.Fatalf("B's agent is cancelled: %v", err)
+		}
+		if _, err := b.FinishJob(ctx, id, "B", schemas.JobCancelled, ""); err != nil {
+			t.Fatalf("B finishes the job: %v", err)
+		}
+		job, _ := b.Job(ctx, id, false)
+		if job.Status != schemas.JobCancelled || job.LastSeq != before.LastSeq+4 || job.Summary.High != 1 ||
+			fmt.Sprint(job.Agents) != "map[logic_consistency:cancelled numeric_validation:completed]" {
+			t.Fatalf("job after B's writes %+v", job)
+		}
+
+		refused("B finished the job")
+		if _, err := a.FinishJob(ctx, id, "A", schemas.JobCompleted, ""); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("A finishes a finished job: %v, want ErrConflict as well", err)
+		}
+	})
+}
+
 // TestLeaseRelease: a released job is claimable at once; the releasing owner has lost it.
 // Finished and deleted jobs have no lease to renew.
 func TestLeaseRelease(t *testing.T) {
@@ -155,7 +262,7 @@ func TestLeaseRelease(t *testing.T) {
 			t.Fatalf("A releases again: %v", err)
 		}
 
-		if _, err := b.FinishJob(ctx, id, schemas.JobCompleted, ""); err != nil {
+		if _, err := b.FinishJob(ctx, id, "B", schemas.JobCompleted, ""); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := b.RenewLease(ctx, id, "B", time.Hour); !errors.Is(err, store.ErrLeaseLost) || errors.Is(err, store.ErrNotFound) {

@@ -140,7 +140,7 @@ func TestSQLiteOpensFilesFromBeforeMigrations(t *testing.T) {
 	if st, _ := s.RunState(ctx, id); st.Deadline.IsZero() {
 		t.Fatal("the resumed job has no deadline") // it had none: its first lease claim sets it
 	}
-	if ev, err := s.AgentProgress(ctx, id, schemas.AgentNumeric, 1, 2, ""); err != nil || ev.Seq != 2 {
+	if ev, err := s.AgentProgress(ctx, id, "A", schemas.AgentNumeric, 1, 2, ""); err != nil || ev.Seq != 2 {
 		t.Fatalf("append to the old log: %+v, %v", ev, err)
 	}
 	if job := newJob(t, s); job == "" {

@@ -161,15 +161,20 @@ func (p *Postgres) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, p.pool, fn)
 }
 
-// lockJob locks the job's row for the rest of tx and returns its status. Every multi-row write
-// takes this lock first.
-func lockJob(ctx context.Context, tx pgx.Tx, jobID string) (string, error) {
-	var status string
-	err := tx.QueryRow(ctx, `SELECT status FROM jobs WHERE id = $1 FOR UPDATE`, jobID).Scan(&status)
+// lockJob locks the job's row for the rest of tx, returns its status and checks that owner may
+// change the job (see fence): a claim by another instance either committed before, and is
+// seen, or waits for tx. Every multi-row write takes this lock first.
+func lockJob(ctx context.Context, tx pgx.Tx, jobID, owner string) (string, error) {
+	var status, claimedBy string
+	err := tx.QueryRow(ctx, `SELECT status, COALESCE(claimed_by, '') FROM jobs WHERE id = $1 FOR UPDATE`, jobID).
+		Scan(&status, &claimedBy)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", ErrNotFound
 	}
-	return status, err
+	if err != nil {
+		return "", err
+	}
+	return status, fence(status, claimedBy, owner)
 }
 
 // pgAppendEvent gives ev the job's next seq under the job's row lock, validates it and stores
@@ -613,11 +618,12 @@ func (p *Postgres) RequestCancel(ctx context.Context, id string) error {
 	return ErrConflict
 }
 
-// AgentStarted marks an agent running and appends agent_started.
-func (p *Postgres) AgentStarted(ctx context.Context, jobID, agentID string) (Event, error) {
+// AgentStarted marks an agent running and appends agent_started. A non-empty owner must hold
+// the job's lease, or nothing changes and the error is ErrLeaseLost.
+func (p *Postgres) AgentStarted(ctx context.Context, jobID, owner, agentID string) (Event, error) {
 	var ev Event
 	err := p.tx(ctx, func(tx pgx.Tx) error {
-		if _, err := lockJob(ctx, tx, jobID); err != nil {
+		if _, err := lockJob(ctx, tx, jobID, owner); err != nil {
 			return err
 		}
 		if err := pgSetRun(ctx, tx, jobID, agentID, schemas.AgentRunning); err != nil {
@@ -633,10 +639,17 @@ func (p *Postgres) AgentStarted(ctx context.Context, jobID, agentID string) (Eve
 	return ev, nil
 }
 
-// AgentProgress appends agent_progress.
-func (p *Postgres) AgentProgress(ctx context.Context, jobID, agentID string, done, total int, message string) (Event, error) {
+// AgentProgress appends agent_progress. A non-empty owner must hold the job's lease, or nothing
+// is appended and the error is ErrLeaseLost; the load generator, which holds none, passes ""
+// and saves the lock (appending the event locks the row anyway).
+func (p *Postgres) AgentProgress(ctx context.Context, jobID, owner, agentID string, done, total int, message string) (Event, error) {
 	var ev Event
 	err := p.tx(ctx, func(tx pgx.Tx) error {
+		if owner != "" {
+			if _, err := lockJob(ctx, tx, jobID, owner); err != nil {
+				return err
+			}
+		}
 		var err error
 		ev, err = pgAppendEvent(ctx, tx, &schemas.Event{
 			Type: schemas.EventAgentProgress, JobID: jobID, AgentID: agentID, Done: &done, Total: &total, Message: message,
@@ -663,11 +676,12 @@ func pgSetRun(ctx context.Context, tx pgx.Tx, jobID, agentID, status string) err
 
 // AgentFinished stores an agent's rows and status and appends agent_completed (with the stored
 // rows) or agent_error, in one transaction. A cancelled agent stores its status only and
-// appends no event.
-func (p *Postgres) AgentFinished(ctx context.Context, jobID string, out AgentOutcome) (Event, error) {
+// appends no event. A non-empty owner must hold the job's lease, or nothing changes and the
+// error is ErrLeaseLost.
+func (p *Postgres) AgentFinished(ctx context.Context, jobID, owner string, out AgentOutcome) (Event, error) {
 	var ev Event
 	err := p.tx(ctx, func(tx pgx.Tx) error {
-		if _, err := lockJob(ctx, tx, jobID); err != nil {
+		if _, err := lockJob(ctx, tx, jobID, owner); err != nil {
 			return err
 		}
 		if err := pgSetRun(ctx, tx, jobID, out.AgentID, out.Status); err != nil {
@@ -721,12 +735,13 @@ func (p *Postgres) AgentFinished(ctx context.Context, jobID string, out AgentOut
 }
 
 // FinishJob ends a job: it sets the final status, marks agents that never finished and appends
-// audit_complete with the summary. It returns ErrConflict when the job had already finished.
-func (p *Postgres) FinishJob(ctx context.Context, jobID, status, errMsg string) (Event, error) {
+// audit_complete with the summary. It returns ErrConflict when the job had already finished. A
+// non-empty owner must hold the job's lease, or nothing changes and the error is ErrLeaseLost.
+func (p *Postgres) FinishJob(ctx context.Context, jobID, owner, status, errMsg string) (Event, error) {
 	var ev Event
 	err := p.tx(ctx, func(tx pgx.Tx) error {
 		var err error
-		ev, err = pgFinish(ctx, tx, jobID, status, errMsg, false)
+		ev, err = pgFinish(ctx, tx, jobID, owner, status, errMsg, false)
 		return err
 	})
 	if err != nil {
@@ -741,7 +756,7 @@ func (p *Postgres) CancelQueued(ctx context.Context, jobID string) (Event, error
 	var ev Event
 	err := p.tx(ctx, func(tx pgx.Tx) error {
 		var err error
-		ev, err = pgFinish(ctx, tx, jobID, schemas.JobCancelled, "", true)
+		ev, err = pgFinish(ctx, tx, jobID, "", schemas.JobCancelled, "", true)
 		return err
 	})
 	if err != nil {
@@ -752,8 +767,8 @@ func (p *Postgres) CancelQueued(ctx context.Context, jobID string) (Event, error
 
 // pgFinish reads the status under the row lock: a claim in another instance either happened
 // before (the job is processing: ErrConflict for CancelQueued) or waits, then skips the row.
-func pgFinish(ctx context.Context, tx pgx.Tx, jobID, status, errMsg string, onlyQueued bool) (Event, error) {
-	current, err := lockJob(ctx, tx, jobID)
+func pgFinish(ctx context.Context, tx pgx.Tx, jobID, owner, status, errMsg string, onlyQueued bool) (Event, error) {
+	current, err := lockJob(ctx, tx, jobID, owner)
 	if err != nil {
 		return Event{}, err
 	}

@@ -640,10 +640,29 @@ func (s *SQLite) RequestCancel(ctx context.Context, id string) error {
 	return nil
 }
 
-// AgentStarted marks an agent running and appends agent_started.
-func (s *SQLite) AgentStarted(ctx context.Context, jobID, agentID string) (Event, error) {
+// jobStatus reads the job's status inside tx and checks that owner may change the job (see
+// fence). The write transaction began IMMEDIATE, so nothing changes the row before tx ends.
+func jobStatus(ctx context.Context, tx *sql.Tx, jobID, owner string) (string, error) {
+	var status, claimedBy string
+	err := tx.QueryRowContext(ctx, `SELECT status, COALESCE(claimed_by, '') FROM jobs WHERE id = ?`, jobID).
+		Scan(&status, &claimedBy)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", err
+	}
+	return status, fence(status, claimedBy, owner)
+}
+
+// AgentStarted marks an agent running and appends agent_started. A non-empty owner must hold
+// the job's lease, or nothing changes and the error is ErrLeaseLost.
+func (s *SQLite) AgentStarted(ctx context.Context, jobID, owner, agentID string) (Event, error) {
 	var ev Event
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := jobStatus(ctx, tx, jobID, owner); err != nil {
+			return err
+		}
 		if err := setRun(ctx, tx, jobID, agentID, schemas.AgentRunning); err != nil {
 			return err
 		}
@@ -657,10 +676,16 @@ func (s *SQLite) AgentStarted(ctx context.Context, jobID, agentID string) (Event
 	return ev, nil
 }
 
-// AgentProgress appends agent_progress.
-func (s *SQLite) AgentProgress(ctx context.Context, jobID, agentID string, done, total int, message string) (Event, error) {
+// AgentProgress appends agent_progress. A non-empty owner must hold the job's lease, or nothing
+// is appended and the error is ErrLeaseLost; the load generator, which holds none, passes "".
+func (s *SQLite) AgentProgress(ctx context.Context, jobID, owner, agentID string, done, total int, message string) (Event, error) {
 	var ev Event
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if owner != "" {
+			if _, err := jobStatus(ctx, tx, jobID, owner); err != nil {
+				return err
+			}
+		}
 		var err error
 		ev, err = appendEvent(ctx, tx, &schemas.Event{
 			Type: schemas.EventAgentProgress, JobID: jobID, AgentID: agentID, Done: &done, Total: &total, Message: message,
@@ -687,10 +712,14 @@ func setRun(ctx context.Context, tx *sql.Tx, jobID, agentID, status string) erro
 
 // AgentFinished stores an agent's rows and status and appends agent_completed (with the stored
 // rows) or agent_error, in one transaction: a client that sees the event can read the rows. A
-// cancelled agent stores its status only and appends no event.
-func (s *SQLite) AgentFinished(ctx context.Context, jobID string, out AgentOutcome) (Event, error) {
+// cancelled agent stores its status only and appends no event. A non-empty owner must hold the
+// job's lease, or nothing changes and the error is ErrLeaseLost.
+func (s *SQLite) AgentFinished(ctx context.Context, jobID, owner string, out AgentOutcome) (Event, error) {
 	var ev Event
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := jobStatus(ctx, tx, jobID, owner); err != nil {
+			return err
+		}
 		if err := setRun(ctx, tx, jobID, out.AgentID, out.Status); err != nil {
 			return err
 		}
@@ -739,12 +768,13 @@ func (s *SQLite) AgentFinished(ctx context.Context, jobID string, out AgentOutco
 
 // FinishJob ends a job: it sets the final status, marks agents that never finished (cancelled
 // for a cancelled job, failed otherwise) and appends audit_complete with the summary. It returns
-// ErrConflict when the job had already finished, so a job ends exactly once.
-func (s *SQLite) FinishJob(ctx context.Context, jobID, status, errMsg string) (Event, error) {
+// ErrConflict when the job had already finished, so a job ends exactly once. A non-empty owner
+// must hold the job's lease, or nothing changes and the error is ErrLeaseLost.
+func (s *SQLite) FinishJob(ctx context.Context, jobID, owner, status, errMsg string) (Event, error) {
 	var ev Event
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		ev, err = finish(ctx, tx, jobID, status, errMsg, false)
+		ev, err = finish(ctx, tx, jobID, owner, status, errMsg, false)
 		return err
 	})
 	if err != nil {
@@ -759,7 +789,7 @@ func (s *SQLite) CancelQueued(ctx context.Context, jobID string) (Event, error) 
 	var ev Event
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		ev, err = finish(ctx, tx, jobID, schemas.JobCancelled, "", true)
+		ev, err = finish(ctx, tx, jobID, "", schemas.JobCancelled, "", true)
 		return err
 	})
 	if err != nil {
@@ -768,12 +798,9 @@ func (s *SQLite) CancelQueued(ctx context.Context, jobID string) (Event, error) 
 	return ev, nil
 }
 
-func finish(ctx context.Context, tx *sql.Tx, jobID, status, errMsg string, onlyQueued bool) (Event, error) {
-	var current string
-	if err := tx.QueryRowContext(ctx, `SELECT status FROM jobs WHERE id = ?`, jobID).Scan(&current); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return Event{}, ErrNotFound
-		}
+func finish(ctx context.Context, tx *sql.Tx, jobID, owner, status, errMsg string, onlyQueued bool) (Event, error) {
+	current, err := jobStatus(ctx, tx, jobID, owner)
+	if err != nil {
 		return Event{}, err
 	}
 	if schemas.Finished(current) || (onlyQueued && current != schemas.JobQueued) {

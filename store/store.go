@@ -6,6 +6,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/veritas-audit/veritas/extract"
@@ -24,6 +25,23 @@ var (
 	// error is also ErrNotFound). The caller stops working on the job.
 	ErrLeaseLost = errors.New("lease lost")
 )
+
+// fence decides whether owner may still change a running job whose row says status and
+// claimedBy ("" for none), read under the lock of the write's own transaction. An instance that
+// stalled past its lease (a long pause, a partition from the database) learns only at its next
+// renewal that another instance took the job over; until then its writes would land next to the
+// new owner's. So a write by an owner is refused with ErrLeaseLost, changing nothing, unless the
+// job is processing and claimed by that owner (ErrConflict as well when the job has finished).
+// An empty owner is a writer that holds no lease, such as the load generator, and is not fenced.
+func fence(status, claimedBy, owner string) error {
+	switch {
+	case owner == "", status == schemas.JobProcessing && claimedBy == owner:
+		return nil
+	case schemas.Finished(status):
+		return fmt.Errorf("%w: %w", ErrLeaseLost, ErrConflict)
+	}
+	return ErrLeaseLost
+}
 
 // NewJob is everything an upload stores at once: the job, its document and its first event.
 type NewJob struct {

@@ -39,10 +39,10 @@ type backend interface {
 	Document(ctx context.Context, jobID string) (*extract.Document, error)
 	RequestCancel(ctx context.Context, id string) error
 	CancelQueued(ctx context.Context, jobID string) (store.Event, error)
-	AgentStarted(ctx context.Context, jobID, agentID string) (store.Event, error)
-	AgentProgress(ctx context.Context, jobID, agentID string, done, total int, message string) (store.Event, error)
-	AgentFinished(ctx context.Context, jobID string, out store.AgentOutcome) (store.Event, error)
-	FinishJob(ctx context.Context, jobID, status, errMsg string) (store.Event, error)
+	AgentStarted(ctx context.Context, jobID, owner, agentID string) (store.Event, error)
+	AgentProgress(ctx context.Context, jobID, owner, agentID string, done, total int, message string) (store.Event, error)
+	AgentFinished(ctx context.Context, jobID, owner string, out store.AgentOutcome) (store.Event, error)
+	FinishJob(ctx context.Context, jobID, owner, status, errMsg string) (store.Event, error)
 	Claim(ctx context.Context, owner string, lease, timeout time.Duration) (string, error)
 	RenewLease(ctx context.Context, jobID, owner string, lease time.Duration) (bool, error)
 	ReleaseLease(ctx context.Context, jobID, owner string) error
@@ -329,12 +329,12 @@ func TestDeleteCascades(t *testing.T) {
 	eachStore(t, func(t *testing.T, s testStore) {
 		ctx := context.Background()
 		id := newJob(t, s)
-		if _, err := s.AgentStarted(ctx, id, schemas.AgentNumeric); err != nil {
+		if _, err := s.AgentStarted(ctx, id, "", schemas.AgentNumeric); err != nil {
 			t.Fatal(err)
 		}
 		empty := schemas.Result{ID: uuid.NewString(), JobID: id, AgentID: schemas.AgentNumeric, Category: "numeric",
 			SourceRefs: []string{}, RawData: json.RawMessage(`{}`), CreatedAt: time.Now()}
-		if _, err := s.AgentFinished(ctx, id, store.AgentOutcome{AgentID: schemas.AgentNumeric, Status: schemas.AgentCompleted, Rows: []schemas.Result{empty}}); err != nil {
+		if _, err := s.AgentFinished(ctx, id, "", store.AgentOutcome{AgentID: schemas.AgentNumeric, Status: schemas.AgentCompleted, Rows: []schemas.Result{empty}}); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.DeleteJob(ctx, id); err != nil {
@@ -421,7 +421,7 @@ func TestResultsPerAgent(t *testing.T) {
 		logic := []schemas.Result{row(schemas.AgentLogic, "third", `{"claim":"up 12%"}`)}
 		var sent []schemas.Result
 		for _, rows := range [][]schemas.Result{numeric, logic} {
-			ev, err := s.AgentFinished(ctx, id, store.AgentOutcome{AgentID: rows[0].AgentID, Status: schemas.AgentCompleted, Rows: rows})
+			ev, err := s.AgentFinished(ctx, id, "", store.AgentOutcome{AgentID: rows[0].AgentID, Status: schemas.AgentCompleted, Rows: rows})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -464,7 +464,7 @@ func TestEventsAfterWithLimit(t *testing.T) {
 		ctx := context.Background()
 		id := newJob(t, s)
 		for i := range 9 {
-			if _, err := s.AgentProgress(ctx, id, schemas.AgentNumeric, i+1, 9, "step"); err != nil {
+			if _, err := s.AgentProgress(ctx, id, "", schemas.AgentNumeric, i+1, 9, "step"); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -509,7 +509,7 @@ func TestConcurrentAppendsGetEverySeqOnce(t *testing.T) {
 		for g := range 8 {
 			wg.Go(func() {
 				for i := range 25 {
-					if _, err := instances[g%2].AgentProgress(ctx, id, schemas.AgentNumeric, i, 25, "g"); err != nil {
+					if _, err := instances[g%2].AgentProgress(ctx, id, "", schemas.AgentNumeric, i, 25, "g"); err != nil {
 						t.Errorf("goroutine %d: %v", g, err)
 					}
 				}
@@ -540,10 +540,10 @@ func TestFinishJobHappensOnce(t *testing.T) {
 	eachStore(t, func(t *testing.T, s testStore) {
 		id := newJob(t, s)
 		ctx := context.Background()
-		if _, err := s.FinishJob(ctx, id, schemas.JobCompleted, ""); err != nil {
+		if _, err := s.FinishJob(ctx, id, "", schemas.JobCompleted, ""); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.FinishJob(ctx, id, schemas.JobFailed, "again"); !errors.Is(err, store.ErrConflict) {
+		if _, err := s.FinishJob(ctx, id, "", schemas.JobFailed, "again"); !errors.Is(err, store.ErrConflict) {
 			t.Fatalf("second finish: %v, want ErrConflict", err)
 		}
 		if err := s.RequestCancel(ctx, id); !errors.Is(err, store.ErrConflict) {
@@ -553,7 +553,7 @@ func TestFinishJobHappensOnce(t *testing.T) {
 		if job.Status != schemas.JobCompleted || job.LastSeq != 2 || job.Agents[schemas.AgentNumeric] != schemas.AgentFailed {
 			t.Fatalf("job %+v", job)
 		}
-		if _, err := s.FinishJob(ctx, uuid.NewString(), schemas.JobCompleted, ""); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.FinishJob(ctx, uuid.NewString(), "", schemas.JobCompleted, ""); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("finish unknown: %v", err)
 		}
 	})
@@ -580,7 +580,7 @@ func TestClaimAndCancelQueuedRace(t *testing.T) {
 				if job.Status != schemas.JobProcessing {
 					t.Fatalf("claimed job is %s", job.Status)
 				}
-				s.FinishJob(ctx, id, schemas.JobCompleted, "")
+				s.FinishJob(ctx, id, "B", schemas.JobCompleted, "")
 			case claimed == "" && cancelErr == nil:
 				if job.Status != schemas.JobCancelled || job.Agents[schemas.AgentNumeric] != schemas.AgentCancelled {
 					t.Fatalf("cancelled job %+v", job)
@@ -631,7 +631,7 @@ func TestCancelQueuedAndRunning(t *testing.T) {
 		if err != nil || !st.CancelRequested || st.Job.Status != schemas.JobProcessing {
 			t.Fatalf("running job after cancel request: %+v, %v", st, err)
 		}
-		if _, err := s.FinishJob(ctx, running, schemas.JobCancelled, ""); err != nil {
+		if _, err := s.FinishJob(ctx, running, "A", schemas.JobCancelled, ""); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.RequestCancel(ctx, running); !errors.Is(err, store.ErrConflict) {
@@ -660,7 +660,7 @@ func TestRunStateDeadlineAndResume(t *testing.T) {
 		s.Claim(ctx, "A", time.Hour, 90*time.Second)
 		s.Claim(ctx, "A", time.Hour, 90*time.Second)
 		after := time.Now()
-		if _, err := s.FinishJob(ctx, b, schemas.JobCompleted, ""); err != nil {
+		if _, err := s.FinishJob(ctx, b, "A", schemas.JobCompleted, ""); err != nil {
 			t.Fatal(err)
 		}
 		st, err := s.RunState(ctx, a)
@@ -714,32 +714,32 @@ func TestAgentLifecycle(t *testing.T) {
 		if got, _ := s.Claim(ctx, "A", time.Millisecond, time.Minute); got != id {
 			t.Fatalf("claimed %q", got)
 		}
-		if _, err := s.AgentStarted(ctx, id, schemas.AgentNumeric); err != nil {
+		if _, err := s.AgentStarted(ctx, id, "A", schemas.AgentNumeric); err != nil {
 			t.Fatal(err)
 		}
 		if job, _ := s.Job(ctx, id, false); job.Agents[schemas.AgentNumeric] != schemas.AgentRunning {
 			t.Fatalf("agents %v", job.Agents)
 		}
-		if _, err := s.AgentProgress(ctx, id, schemas.AgentNumeric, 1, 2, "table 1 of 2"); err != nil {
+		if _, err := s.AgentProgress(ctx, id, "A", schemas.AgentNumeric, 1, 2, "table 1 of 2"); err != nil {
 			t.Fatal(err)
 		}
 		sev := "medium"
 		row := schemas.Result{ID: uuid.NewString(), JobID: id, AgentID: schemas.AgentNumeric, Category: "numeric",
 			Severity: &sev, SourceRefs: []string{}, RawData: json.RawMessage(`{}`), CreatedAt: time.Now()}
-		if _, err := s.AgentFinished(ctx, id, store.AgentOutcome{AgentID: schemas.AgentNumeric, Status: schemas.AgentCompleted, Rows: []schemas.Result{row}}); err != nil {
+		if _, err := s.AgentFinished(ctx, id, "A", store.AgentOutcome{AgentID: schemas.AgentNumeric, Status: schemas.AgentCompleted, Rows: []schemas.Result{row}}); err != nil {
 			t.Fatal(err)
 		}
 		// A cancelled agent stores its status only.
-		if ev, err := s.AgentFinished(ctx, id, store.AgentOutcome{AgentID: schemas.AgentLogic, Status: schemas.AgentCancelled}); err != nil || ev.Seq != 0 {
+		if ev, err := s.AgentFinished(ctx, id, "A", store.AgentOutcome{AgentID: schemas.AgentLogic, Status: schemas.AgentCancelled}); err != nil || ev.Seq != 0 {
 			t.Fatalf("cancelled agent: %+v, %v", ev, err)
 		}
-		if _, err := s.AgentStarted(ctx, id, "no_such_agent"); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.AgentStarted(ctx, id, "A", "no_such_agent"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("unknown agent: %v", err)
 		}
-		if _, err := s.AgentStarted(ctx, uuid.NewString(), schemas.AgentNumeric); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.AgentStarted(ctx, uuid.NewString(), "A", schemas.AgentNumeric); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("unknown job: %v", err)
 		}
-		ev, err := s.FinishJob(ctx, id, schemas.JobFailed, "job timed out")
+		ev, err := s.FinishJob(ctx, id, "A", schemas.JobFailed, "job timed out")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -787,18 +787,18 @@ func TestAgentFinishedStoresRowsAndEventTogether(t *testing.T) {
 			ID: uuid.NewString(), JobID: id, AgentID: schemas.AgentNumeric, Category: "numeric",
 			Severity: &sev, Description: &desc, SourceRefs: []string{"Table 1"}, RawData: json.RawMessage(`{"table":1}`),
 		}}
-		if _, err := s.AgentFinished(ctx, id, store.AgentOutcome{AgentID: schemas.AgentNumeric, Status: schemas.AgentCompleted, Rows: rows}); err != nil {
+		if _, err := s.AgentFinished(ctx, id, "", store.AgentOutcome{AgentID: schemas.AgentNumeric, Status: schemas.AgentCompleted, Rows: rows}); err != nil {
 			t.Fatal(err)
 		}
 		errRow := schemas.Result{ID: uuid.NewString(), JobID: id, AgentID: schemas.AgentLogic, Category: "logic", Error: &msg, SourceRefs: []string{}}
-		if _, err := s.AgentFinished(ctx, id, store.AgentOutcome{AgentID: schemas.AgentLogic, Status: schemas.AgentFailed, Error: msg, Rows: []schemas.Result{errRow}}); err != nil {
+		if _, err := s.AgentFinished(ctx, id, "", store.AgentOutcome{AgentID: schemas.AgentLogic, Status: schemas.AgentFailed, Error: msg, Rows: []schemas.Result{errRow}}); err != nil {
 			t.Fatal(err)
 		}
 		// A row that breaks its schema is refused and nothing of that outcome is stored.
 		bad := "critical"
 		badRow := rows[0]
 		badRow.ID, badRow.Severity = uuid.NewString(), &bad
-		if _, err := s.AgentFinished(ctx, id, store.AgentOutcome{AgentID: schemas.AgentNumeric, Status: schemas.AgentCompleted, Rows: []schemas.Result{badRow}}); err == nil {
+		if _, err := s.AgentFinished(ctx, id, "", store.AgentOutcome{AgentID: schemas.AgentNumeric, Status: schemas.AgentCompleted, Rows: []schemas.Result{badRow}}); err == nil {
 			t.Fatal("invalid row stored")
 		}
 		got, _ := s.Results(ctx, id, "")

@@ -20,9 +20,10 @@ const Agent = "synthetic_load"
 // for the connections to catch up.
 const maxBacklog = 8
 
-// Store appends generated events to a job's log.
+// Store appends generated events to a job's log. The generator holds no lease on the synthetic
+// jobs it fills (no worker runs them), so it passes no owner.
 type Store interface {
-	AgentProgress(ctx context.Context, jobID, agentID string, done, total int, message string) (store.Event, error)
+	AgentProgress(ctx context.Context, jobID, owner, agentID string, done, total int, message string) (store.Event, error)
 }
 
 // Emitter appends an event and delivers it, in seq order per job (runner.Emitter).
@@ -69,7 +70,7 @@ func (g *Generator) Generate(ctx context.Context, id string, count, rate, size i
 	message := strings.Repeat("x", size)
 	one := func(ctx context.Context, i int) error {
 		return g.emitter.Emit(ctx, id, func(ctx context.Context) (store.Event, error) {
-			ev, err := g.store.AgentProgress(ctx, id, Agent, i, count, message)
+			ev, err := g.store.AgentProgress(ctx, id, "", Agent, i, count, message)
 			if i == 1 {
 				first = ev.Seq
 			}

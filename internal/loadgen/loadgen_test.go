@@ -18,7 +18,11 @@ type fakeLog struct {
 	appended chan int64
 }
 
-func (f *fakeLog) AgentProgress(_ context.Context, jobID, agentID string, done, total int, message string) (store.Event, error) {
+func (f *fakeLog) AgentProgress(_ context.Context, jobID, owner, agentID string, done, total int, message string) (store.Event, error) {
+	if owner != "" {
+		// The store would refuse it: synthetic jobs are never claimed.
+		return store.Event{}, store.ErrLeaseLost
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.seq++
