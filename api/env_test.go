@@ -65,6 +65,7 @@ type envOptions struct {
 	origins      []string
 	logTo        io.Writer
 	dbPath       string
+	lease        time.Duration // the runner's lease (default: the runner's)
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -94,7 +95,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	emitter := fanout.NewLocal(b, log)
 	reg := agents.NewRegistry(o.agents...)
 	jobs := runner.New(st, emitter, reg, log, runner.Options{
-		Workers: 4, JobTimeout: o.jobTimeout, ProgressInterval: time.Nanosecond,
+		Workers: 4, JobTimeout: o.jobTimeout, ProgressInterval: time.Nanosecond, Lease: o.lease,
 	})
 	gen := loadgen.New(st, emitter, fan, log)
 	var hs handlers.Store = st

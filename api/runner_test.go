@@ -1,9 +1,11 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -172,6 +174,86 @@ func TestResumeAfterShutdown(t *testing.T) {
 		count["agent_completed:logic_consistency"] != 1 || count["audit_complete:"] != 1 {
 		t.Fatalf("reruns %d, events %v", quick2.runs.Load(), types(evs))
 	}
+}
+
+// TestStalledInstanceStoresNothingAfterTakeOver: the instance running a job stalls past its
+// lease, and another takes the job over before the first renews it. Whatever the stalled
+// instance's agent stores next (progress, or its outcome) is refused: its run ends without
+// storing anything more, with one warning and no error logged.
+func TestStalledInstanceStoresNothingAfterTakeOver(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		progress int // progress events the agent reports once let go
+	}{
+		{"progress next", 2},
+		{"outcome next", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			gate := newGateAgent(schemas.AgentLogic, 0, tc.progress)
+			logs := &logBuffer{}
+			// An hour's lease: the runner does not renew, and so learn of the take-over, during the test.
+			e := newEnv(t, envOptions{agents: []agents.Agent{gate}, lease: time.Hour, logTo: logs})
+			job := e.submit(statement(1, false), nil)
+			<-gate.started // agent_started is stored before the agent runs
+			ctx := context.Background()
+			// As if the lease had run out: the runner's claim ends, and instance B claims the job.
+			if err := e.store.ReleaseLease(ctx, job.ID, e.runner.Owner()); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := e.store.Claim(ctx, "B", time.Hour, time.Minute); got != job.ID || err != nil {
+				t.Fatalf("B claimed %q, %v; want %s", got, err, job.ID)
+			}
+			state := func() string {
+				t.Helper()
+				j, err := e.store.Job(ctx, job.ID, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				evs, err := e.store.Events(ctx, job.ID, 0, 100)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rows, err := e.store.Results(ctx, job.ID, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				return fmt.Sprintf("status %s, last_seq %d, agents %v, %d events, %d rows", j.Status, j.LastSeq, j.Agents, len(evs), len(rows))
+			}
+			want := state()
+
+			gate.openAll()
+			wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			if err := e.runner.Wait(wctx, job.ID); err != nil {
+				t.Fatalf("the stalled instance's run did not end: %v", err)
+			}
+			if got := state(); got != want {
+				t.Fatalf("the stalled instance stored more after the take-over\nfrom %s\nto   %s", want, got)
+			}
+			if out := logs.String(); strings.Contains(out, "level=ERROR") || strings.Count(out, "level=WARN") != 1 ||
+				!strings.Contains(out, "took over its lease") {
+				t.Fatalf("want one warning about the lease and no error, logged:\n%s", out)
+			}
+		})
+	}
+}
+
+// logBuffer collects log output written from several goroutines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // waitFor checks cond every 2 ms until it holds, and fails the test after 10 s.

@@ -23,7 +23,9 @@ import (
 )
 
 // Store is what the runner needs from storage. Each call that changes a job also appends the
-// matching event, in one transaction, and returns it for delivery.
+// matching event, in one transaction, and returns it for delivery. The calls that change a
+// running job take this instance's owner and return store.ErrLeaseLost, changing nothing, when
+// another instance has taken the job over.
 type Store interface {
 	Claim(ctx context.Context, owner string, lease, timeout time.Duration) (string, error)
 	RenewLease(ctx context.Context, jobID, owner string, lease time.Duration) (cancelRequested bool, err error)
@@ -99,6 +101,7 @@ type Runner struct {
 type run struct {
 	cancel context.CancelCauseFunc
 	done   chan struct{}
+	lost   bool // the store refused a write: another instance holds the job (guarded by Runner.mu)
 }
 
 // New makes a runner; it runs nothing until Run starts.
@@ -184,7 +187,7 @@ func (r *Runner) Cancel(ctx context.Context, id string) error {
 	if err := r.store.RequestCancel(ctx, id); err != nil {
 		return err
 	}
-	if r.cancelRunning(id) {
+	if r.cancelRunning(id, errCancelled) {
 		return nil
 	}
 	err := r.emit(ctx, id, func(ctx context.Context) (store.Event, error) {
@@ -194,21 +197,33 @@ func (r *Runner) Cancel(ctx context.Context, id string) error {
 	case err == nil:
 	case errors.Is(err, store.ErrConflict):
 		// Claimed by a worker meanwhile: it has seen or will see the flag.
-		r.cancelRunning(id)
+		r.cancelRunning(id, errCancelled)
 	default:
 		return err
 	}
 	return nil
 }
 
-func (r *Runner) cancelRunning(id string) bool {
+func (r *Runner) cancelRunning(id string, cause error) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if j, ok := r.running[id]; ok {
-		j.cancel(errCancelled)
+		j.cancel(cause)
 		return true
 	}
 	return false
+}
+
+// leaseLost stops job id once the store has refused one of its writes because another instance
+// took the job over (this one stalled past its lease and has not renewed since): its agents
+// stop, and it stores nothing more.
+func (r *Runner) leaseLost(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if j, ok := r.running[id]; ok {
+		j.lost = true
+		j.cancel(errLeaseLost)
+	}
 }
 
 // Wait returns when job id is not running in this process, or ctx ends.
@@ -309,10 +324,14 @@ func (r *Runner) runJob(parent context.Context, id string) {
 	}
 	wg.Wait()
 
+	r.mu.Lock()
+	lost := j.lost
+	r.mu.Unlock()
 	// The agents' endings decide, not whatever the context says now: a cancel or a deadline
-	// that arrives after every agent has finished changes nothing.
+	// that arrives after every agent has finished changes nothing. A lost lease stops all: the
+	// job is another instance's, whatever else stopped it here.
 	switch {
-	case errors.Is(context.Cause(ctx), errLeaseLost):
+	case lost || errors.Is(context.Cause(ctx), errLeaseLost):
 		log.Warn("job left to the instance that took over its lease")
 	case ends[endInterrupted] > 0:
 		// Shutdown: the lease is handed back so that another instance takes the job over at once.
@@ -380,7 +399,7 @@ const (
 	endDone        ending = iota // completed or failed on its own; its outcome is stored
 	endCancelled                 // stopped by a cancel request
 	endTimedOut                  // stopped by the job's deadline; its error row is stored
-	endInterrupted               // stopped by shutdown; nothing stored, it runs again on resume
+	endInterrupted               // stopped by shutdown or a lost lease; nothing stored, it runs again on resume
 	endLost                      // its outcome could not be stored
 )
 
@@ -388,7 +407,11 @@ func (r *Runner) finish(ctx context.Context, id, status, msg string) {
 	err := r.emit(ctx, id, func(ctx context.Context) (store.Event, error) {
 		return r.store.FinishJob(ctx, id, r.opt.Owner, status, msg)
 	})
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	switch {
+	case err == nil, errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, store.ErrLeaseLost):
+		r.log.Warn("job left to the instance that took over its lease", "job_id", id)
+	default:
 		r.log.Error("finish job", "job_id", id, "err", err)
 	}
 }
@@ -403,9 +426,14 @@ func (r *Runner) runAgent(ctx context.Context, jobID, agentID string, doc *extra
 		return r.agentDone(ctx, jobID, agentID, nil, ctx.Err())
 	}
 	if !resumed {
-		if err := r.emit(ctx, jobID, func(ctx context.Context) (store.Event, error) {
+		err := r.emit(ctx, jobID, func(ctx context.Context) (store.Event, error) {
 			return r.store.AgentStarted(ctx, jobID, r.opt.Owner, agentID)
-		}); err != nil {
+		})
+		switch {
+		case errors.Is(err, store.ErrLeaseLost):
+			r.leaseLost(jobID)
+			return endInterrupted
+		case err != nil:
 			log.Error("store agent_started", "err", err)
 			return r.agentDone(ctx, jobID, agentID, nil, errors.New("The agent could not be started: storage failed."))
 		}
@@ -434,9 +462,13 @@ func (r *Runner) runAgent(ctx context.Context, jobID, agentID string, doc *extra
 			return
 		}
 		last = time.Now()
-		if err := r.emit(ctx, jobID, func(ctx context.Context) (store.Event, error) {
+		err := r.emit(ctx, jobID, func(ctx context.Context) (store.Event, error) {
 			return r.store.AgentProgress(ctx, jobID, r.opt.Owner, agentID, done, total, message)
-		}); err != nil {
+		})
+		switch {
+		case errors.Is(err, store.ErrLeaseLost):
+			r.leaseLost(jobID) // the agent sees its context end
+		case err != nil:
 			log.Warn("agent progress", "err", err)
 		}
 	}
@@ -501,18 +533,27 @@ func (r *Runner) agentDone(ctx context.Context, jobID, agentID string, findings 
 	default:
 		fail(runErr.Error())
 	}
-	err := r.emit(ctx, jobID, func(ctx context.Context) (store.Event, error) {
-		return r.store.AgentFinished(ctx, jobID, r.opt.Owner, out)
-	})
-	if err == nil || errors.Is(err, store.ErrNotFound) {
+	save := func() error {
+		return r.emit(ctx, jobID, func(ctx context.Context) (store.Event, error) {
+			return r.store.AgentFinished(ctx, jobID, r.opt.Owner, out)
+		})
+	}
+	err := save()
+	switch {
+	case errors.Is(err, store.ErrLeaseLost):
+		r.leaseLost(jobID)
+		return endInterrupted
+	case err == nil || errors.Is(err, store.ErrNotFound):
 		return end
 	}
 	r.log.Error("store agent outcome", "job_id", jobID, "agent_id", agentID, "err", err)
 	// Store at least that the agent failed, so the job does not end with its outcome missing.
 	fail("The agent's outcome could not be stored; the error has been logged.")
-	if err := r.emit(ctx, jobID, func(ctx context.Context) (store.Event, error) {
-		return r.store.AgentFinished(ctx, jobID, r.opt.Owner, out)
-	}); err != nil {
+	switch err := save(); {
+	case errors.Is(err, store.ErrLeaseLost):
+		r.leaseLost(jobID)
+		return endInterrupted
+	case err != nil:
 		r.log.Error("store agent failure", "job_id", jobID, "agent_id", agentID, "err", err)
 		return endLost
 	}
