@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/veritas-audit/veritas/internal/pgtest"
 	"github.com/veritas-audit/veritas/schemas"
 	"github.com/veritas-audit/veritas/store"
 )
@@ -61,7 +62,7 @@ func TestMigrationsRunOnceWhenInstancesStartTogether(t *testing.T) {
 	})
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
-		u := postgresSchema(t)
+		u := pgtest.Schema(t)
 		var wg sync.WaitGroup
 		for range 2 {
 			wg.Go(func() {
@@ -238,7 +239,7 @@ func TestMigrationExpiresLeaselessJobs(t *testing.T) {
 	})
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
-		u := postgresSchema(t)
+		u := pgtest.Schema(t)
 		conn, err := pgx.Connect(ctx, u)
 		if err != nil {
 			t.Fatal(err)

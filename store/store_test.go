@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -15,9 +13,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/veritas-audit/veritas/extract"
+	"github.com/veritas-audit/veritas/internal/pgtest"
 	"github.com/veritas-audit/veritas/schemas"
 	"github.com/veritas-audit/veritas/store"
 )
@@ -65,7 +63,7 @@ func (s testStore) another(t *testing.T) backend { return s.reopen(t) }
 
 // postgresEnv names the variable that turns on the PostgreSQL cases. Set, the server must
 // answer: an unreachable server fails the tests instead of skipping them.
-const postgresEnv = "VERITAS_TEST_POSTGRES_URL"
+const postgresEnv = pgtest.Env
 
 // eachStore runs fn on SQLite (a temporary file) and on PostgreSQL (a schema of its own) when
 // VERITAS_TEST_POSTGRES_URL is set, each as a parallel subtest.
@@ -98,7 +96,7 @@ func openSQLite(t *testing.T) testStore {
 
 func openPostgres(t *testing.T) testStore {
 	t.Helper()
-	u := postgresSchema(t)
+	u := pgtest.Schema(t)
 	open := func(t *testing.T) backend {
 		t.Helper()
 		s, err := store.OpenPostgres(context.Background(), u)
@@ -109,46 +107,6 @@ func openPostgres(t *testing.T) testStore {
 		return s
 	}
 	return testStore{open(t), open}
-}
-
-// postgresSchema creates an empty schema, dropped when the test ends, and returns the URL of
-// VERITAS_TEST_POSTGRES_URL with search_path set to it (pgx sends unknown URL parameters as
-// run-time settings when it connects). It skips the test when the variable is not set.
-func postgresSchema(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv(postgresEnv)
-	if base == "" {
-		t.Skip(postgresEnv + " is not set; set it (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable) to run the PostgreSQL cases")
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("%s is set but PostgreSQL does not answer: %v", postgresEnv, err)
-	}
-	defer conn.Close(ctx)
-	schema := "veritas_test_" + strings.ReplaceAll(uuid.NewString(), "-", "")
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("%s: %v", postgresEnv, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 func newJob(t *testing.T, s backend, agents ...string) string {
