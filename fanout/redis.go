@@ -45,8 +45,8 @@ type Redis struct {
 	origin string // this instance, so it skips its own messages
 	log    *slog.Logger
 
-	up     atomic.Bool // the subscription is up
-	pubErr atomic.Bool // a publish failed; none is tried until the subscription is back up
+	up     atomic.Bool  // the subscription is up
+	paused atomic.Int64 // after a failed publish, none is tried before this (unix ns)
 
 	mu   sync.Mutex
 	owed map[string]store.Event // per job, the newest event a failed publish left unsent
@@ -95,10 +95,12 @@ func (r *Redis) CloseJob(jobID string, code int, reason string) {
 }
 
 // publishEvent publishes ev for the other instances. When Redis cannot take it, the job's
-// newest unsent event is kept and published once the subscription is back: an instance that
-// receives it fills whatever came before from the store, so the job's last event is never lost.
+// newest unsent event is kept and published with the next publish that succeeds (or when the
+// subscription is back): an instance that receives it fills whatever came before from the
+// store, so a job's last event always reaches every instance.
 func (r *Redis) publishEvent(ctx context.Context, ev store.Event) {
 	if r.publish(ctx, encodeEvent(r.origin, ev)) {
+		r.flushOwed(ctx)
 		return
 	}
 	r.mu.Lock()
@@ -108,23 +110,31 @@ func (r *Redis) publishEvent(ctx context.Context, ev store.Event) {
 	}
 }
 
-// publish sends msg and reports whether Redis took it. After a failure it tries nothing more
-// until the subscription is back, so emits do not each wait out a timeout while Redis is down.
+// publishPause is how long publishing rests after a failure, so that emits do not each wait
+// out a timeout while Redis is down.
+const publishPause = time.Second
+
+// publish sends msg and reports whether Redis took it.
 func (r *Redis) publish(ctx context.Context, msg []byte) bool {
-	if r.pubErr.Load() {
+	if until := r.paused.Load(); until != 0 && time.Now().UnixNano() < until {
 		return false
 	}
 	if err := r.client.Publish(context.WithoutCancel(ctx), channel, msg).Err(); err != nil {
-		r.log.Warn("redis publish failed; events are published again once redis is back", "err", err)
-		r.pubErr.Store(true)
+		r.log.Warn("redis publish failed; each job's newest event is published again once redis takes it", "err", err)
+		r.paused.Store(time.Now().Add(publishPause).UnixNano())
 		return false
 	}
+	r.paused.Store(0)
 	return true
 }
 
-// flushOwed publishes the events failed publishes left, once Redis is back.
+// flushOwed publishes the events that failed publishes left.
 func (r *Redis) flushOwed(ctx context.Context) {
 	r.mu.Lock()
+	if len(r.owed) == 0 {
+		r.mu.Unlock()
+		return
+	}
 	owed := r.owed
 	r.owed = map[string]store.Event{}
 	r.mu.Unlock()
@@ -175,7 +185,7 @@ func (r *Redis) subscribe(ctx context.Context) (wasUp bool) {
 			}
 			wasUp = true
 			r.up.Store(true)
-			r.pubErr.Store(false)
+			r.paused.Store(0)
 			r.log.Info("redis subscription up")
 			r.flushOwed(ctx)
 			// Events published while the subscription was down were lost to it: the hub reads
