@@ -15,10 +15,9 @@ import (
 // straight to the socket. A batch of N events is then one system call instead of N.
 //
 // Measured side by side on the 2-core machine, 1 000 subscribers × 2 000 events unpaced
-// (BENCHMARKS.md, "Write path through gorilla"): one write per message delivered 93 k/s at
-// 8.2 µs of server CPU per delivery, against 278 k/s and 1.9 µs for the raw writev it replaced
-// in the same (loaded) session; batched like this, 581–587 k/s at 2.3 µs against 690–715 k/s
-// and 1.7 µs.
+// (BENCHMARKS.md, "Write path through gorilla"): one write per message through gorilla
+// delivered 148–176 k/s at 7.7–9.0 µs of server CPU per delivery; batched like this, 581–587 k/s
+// at 2.3 µs; the raw writev it replaced, 689–715 k/s at 1.7 µs.
 type batchConn struct {
 	net.Conn
 	writeWait time.Duration // bounds each write of a batch to the socket
