@@ -342,6 +342,7 @@ func TestClientFrames(t *testing.T) {
 		code int
 	}{
 		{"binary", websocket.BinaryMessage, []byte{1, 2, 3}, websocket.CloseUnsupportedData},
+		{"not UTF-8", websocket.TextMessage, []byte("{\"type\":\"ping\",\"x\":\"\xff\xfe\"}"), websocket.CloseInvalidFramePayloadData},
 		{"oversized", websocket.TextMessage, []byte(`{"type":"ping","pad":"` + strings.Repeat("a", 5000) + `"}`), websocket.CloseMessageTooBig},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

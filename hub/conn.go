@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 )
@@ -218,6 +219,10 @@ func (c *conn) read() {
 		c.extendRead()
 		if kind != websocket.TextMessage {
 			c.startClose(websocket.CloseUnsupportedData, "binary frames are not accepted")
+			continue
+		}
+		if !utf8.Valid(data) { // RFC 6455 §8.1: a text frame that is not UTF-8 fails the connection
+			c.startClose(websocket.CloseInvalidFramePayloadData, "text frames must be UTF-8")
 			continue
 		}
 		var msg struct {
