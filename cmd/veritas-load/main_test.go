@@ -44,3 +44,11 @@ func TestSubscribersSpreadOverServers(t *testing.T) {
 		}
 	}
 }
+
+func TestErrorsOfOneKindCountTogether(t *testing.T) {
+	a := localAddr.ReplaceAllString("stream: read tcp 127.0.0.1:40112->127.0.0.1:8101: connection reset by peer", "")
+	b := localAddr.ReplaceAllString("stream: read tcp 127.0.0.1:51234->127.0.0.1:8101: connection reset by peer", "")
+	if a != b || a != "stream: read tcp 127.0.0.1:8101: connection reset by peer" {
+		t.Errorf("%q and %q, want both without the local address", a, b)
+	}
+}

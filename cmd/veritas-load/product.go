@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"sync"
 	"time"
@@ -83,7 +84,7 @@ func runProduct(ctx context.Context, args []string, out io.Writer) error {
 	errs := map[string]int{}
 	for _, r := range results {
 		if r.err != nil {
-			errs[r.err.Error()]++
+			errs[localAddr.ReplaceAllString(r.err.Error(), "")]++
 			continue
 		}
 		first = append(first, r.first)
@@ -112,6 +113,10 @@ func wsBase(u interface{ String() string }) string {
 	}
 	return s
 }
+
+// localAddr is the tool's own end of a connection in an error message ("read tcp
+// 127.0.0.1:40112->127.0.0.1:8101: …"): without it, errors of one kind count as one line.
+var localAddr = regexp.MustCompile(`[0-9a-f.:\[\]]+:[0-9]+->`)
 
 // rotate is servers starting at the i-th, round robin: upload i goes to the first, and its
 // subscribers take them in turn.
@@ -175,6 +180,9 @@ func follow(ctx context.Context, url string, start time.Time) jobResult {
 	for {
 		_, msg, err := c.ReadMessage()
 		if err != nil {
+			if ctx.Err() != nil {
+				return jobResult{err: fmt.Errorf("stream: no audit_complete within -timeout (last seq %d)", last)}
+			}
 			return jobResult{err: fmt.Errorf("stream: %w", err)}
 		}
 		seq, _, ok := eventHead(msg)
