@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,6 +24,7 @@ import (
 // socket (fd) together with others'.
 type subscriber struct {
 	job    *loadJob
+	server *url.URL                                   // the API listener it follows the job on
 	conn   *websocket.Conn                            // -reader go
 	dial   func(since int64) (*websocket.Conn, error) // -reader go
 	raw    *net.TCPConn                               // -reader poll, a stalled subscriber
@@ -75,7 +77,7 @@ type loadJob struct {
 
 func runFanout(ctx context.Context, args []string, out io.Writer) error {
 	fs := newFlags("fanout")
-	server := fs.String("server", "http://127.0.0.1:8000", "the API listener")
+	server := fs.String("server", "http://127.0.0.1:8000", "the API listener, or a comma-separated list of several instances' (each job's subscribers go round robin over them)")
 	admin := fs.String("admin", "http://127.0.0.1:6060", "the admin listener (VERITAS_ADMIN_ADDR)")
 	subs := fs.Int("subs", 1000, "subscribers that read every event")
 	jobs := fs.Int("jobs", 1, "jobs the subscribers are spread over (round robin)")
@@ -92,7 +94,7 @@ func runFanout(ctx context.Context, args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	base, err := loopbackURL(*server, "server")
+	bases, err := loopbackURLs(*server, "server")
 	if err != nil {
 		return err
 	}
@@ -115,7 +117,7 @@ func runFanout(ctx context.Context, args []string, out io.Writer) error {
 		return errors.New("-reader: poll or go")
 	case *reader == "poll" && !pollerSupported:
 		return errors.New("-reader poll needs Linux's epoll: use -reader go")
-	case *reader == "poll" && base.Scheme != "http":
+	case *reader == "poll" && slices.ContainsFunc(bases, func(u *url.URL) bool { return u.Scheme != "http" }):
 		return errors.New("-reader poll speaks plain ws://: use -reader go for https")
 	case *pollers < 1 || *pollers > 64:
 		return errors.New("-pollers: 1 to 64")
@@ -156,8 +158,8 @@ func runFanout(ctx context.Context, args []string, out io.Writer) error {
 			return c, err
 		}
 	}
-	rawDial := func(ctx context.Context, j *loadJob, since int64) (*net.TCPConn, []byte, error) {
-		tc, rest, err := handshake(ctx, wsURL(base, j.id, since))
+	rawDial := func(ctx context.Context, s *subscriber, since int64) (*net.TCPConn, []byte, error) {
+		tc, rest, err := handshake(ctx, wsURL(s.server, s.job.id, since))
 		if err == nil {
 			setRcvbuf(tc)
 		}
@@ -180,22 +182,22 @@ func runFanout(ctx context.Context, args []string, out io.Writer) error {
 		dialWG.Go(func() {
 			defer func() { <-sem }()
 			j := js[i%len(js)]
-			s := &subscriber{job: j, fd: -1, last: 1, lat: make([]time.Duration, 0, min(*events, 1<<16))}
+			s := &subscriber{job: j, server: serverOf(bases, len(js), i), fd: -1, last: 1, lat: make([]time.Duration, 0, min(*events, 1<<16))}
 			if *reader == "go" {
-				c, _, err := dialer.DialContext(ctx, wsURL(base, j.id, 1), nil)
+				c, _, err := dialer.DialContext(ctx, wsURL(s.server, j.id, 1), nil)
 				if err != nil {
 					dialErr.CompareAndSwap(nil, err)
 					return
 				}
 				s.conn = c
 				s.dial = func(since int64) (*websocket.Conn, error) {
-					c, _, err := dialer.DialContext(ctx, wsURL(base, j.id, since), nil)
+					c, _, err := dialer.DialContext(ctx, wsURL(s.server, j.id, since), nil)
 					return c, err
 				}
 				all[i] = s
 				return
 			}
-			tc, rest, err := rawDial(ctx, j, 1)
+			tc, rest, err := rawDial(ctx, s, 1)
 			if err != nil {
 				dialErr.CompareAndSwap(nil, err)
 				return
@@ -238,9 +240,15 @@ func runFanout(ctx context.Context, args []string, out io.Writer) error {
 		closeAll(all)
 		return err
 	}
-	conns := int64(len(all))
-	fmt.Fprintf(out, "server idle: rss %+.1f MiB (%.1f KB per connection), heap %+.1f MiB, stacks %+.1f MiB, goroutines %d, streams %d\n",
-		float64(idle.RSS-before.RSS)/(1<<20), float64(idle.RSS-before.RSS)/float64(conns)/1000,
+	// The admin listener reports its own instance only: with several, memory per connection is
+	// per stream open there, and its CPU is not the other instances'.
+	conns, which, cpuWhich := int64(len(all)), "server", "server"
+	if len(bases) > 1 {
+		conns = max(int64(idle.Streams-before.Streams), 1)
+		which, cpuWhich = "admin's instance", "admin's instance (the others' not counted)"
+	}
+	fmt.Fprintf(out, "%s idle: rss %+.1f MiB (%.1f KB per connection), heap %+.1f MiB, stacks %+.1f MiB, goroutines %d, streams %d\n",
+		which, float64(idle.RSS-before.RSS)/(1<<20), float64(idle.RSS-before.RSS)/float64(conns)/1000,
 		float64(idle.HeapInuse-before.HeapInuse)/(1<<20), float64(idle.StackInuse-before.StackInuse)/(1<<20),
 		idle.Goroutines, idle.Streams)
 
@@ -292,8 +300,8 @@ func runFanout(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "latency (event timestamp to receipt): %s\n", summarize(lat))
 	if received > 0 {
 		us := func(sec float64) float64 { return sec * 1e6 / float64(received) }
-		fmt.Fprintf(out, "CPU per delivery: server %.2f µs, this tool %.2f µs (%.2f and %.2f cores over the run)\n",
-			us(after.CPU-idle.CPU), us(toolCPU), (after.CPU-idle.CPU)/elapsed.Seconds(), toolCPU/elapsed.Seconds())
+		fmt.Fprintf(out, "CPU per delivery: %s %.2f µs, this tool %.2f µs (%.2f and %.2f cores over the run)\n",
+			cpuWhich, us(after.CPU-idle.CPU), us(toolCPU), (after.CPU-idle.CPU)/elapsed.Seconds(), toolCPU/elapsed.Seconds())
 	}
 	fmt.Fprintf(out, "lost %d, duplicated %d, subscribers that did not finish %d, resumes after 1013 %d\n", lost, dups, unfinished, resumes)
 	closed := 0
@@ -382,6 +390,13 @@ func synthetic(admin *url.URL, job string, count, rate, size int) (string, int64
 		return "", 0, fmt.Errorf("synthetic: %s: %s", resp.Status, body.Detail)
 	}
 	return body.JobID, body.FirstSeq, nil
+}
+
+// serverOf picks subscriber i's API listener: subscribers go round robin over the jobs, and
+// each job's subscribers round robin over the servers, so every job is followed on every
+// instance whatever the two counts are.
+func serverOf(servers []*url.URL, jobs, i int) *url.URL {
+	return servers[(i/jobs)%len(servers)]
 }
 
 // defaultReader is poll where epoll is available.

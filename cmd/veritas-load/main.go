@@ -2,11 +2,13 @@
 //
 // fanout: N WebSocket subscribers on one or more jobs; events come from the server's admin load
 // generator (POST /debug/jobs/{id}/synthetic), which emits them through the path real agents
-// use. It reports deliveries per second, latency from each event's timestamp to its receipt,
+// use. With several instances behind one database and Redis, -server lists their API listeners
+// and the subscribers are spread over them, while one -admin generates the events. It reports deliveries per second, latency from each event's timestamp to its receipt,
 // lost and duplicated events, and the server's resident memory per connection.
 //
 // product: uploads statements at a steady rate, with S subscribers per job, and reports upload
-// to first event and upload to audit_complete latency, jobs per second and errors.
+// to first event and upload to audit_complete latency, jobs per second and errors. With several
+// -server listeners the uploads, and each job's subscribers, go round robin over them.
 //
 // Every run is bounded in count and time, and it talks to loopback addresses only. With
 // VERITAS_LOAD_CPUPROFILE=file the tool profiles itself, to tell its own cost from the server's.
@@ -24,6 +26,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
 	"time"
 )
 
@@ -72,6 +75,19 @@ func loopbackURL(raw, name string) (*url.URL, error) {
 		return nil, fmt.Errorf("-%s %q: this tool only targets loopback addresses", name, raw)
 	}
 	return u, nil
+}
+
+// loopbackURLs parses a comma-separated list of base URLs, each as loopbackURL does.
+func loopbackURLs(raw, name string) ([]*url.URL, error) {
+	var us []*url.URL
+	for part := range strings.SplitSeq(raw, ",") {
+		u, err := loopbackURL(strings.TrimSpace(part), name)
+		if err != nil {
+			return nil, err
+		}
+		us = append(us, u)
+	}
+	return us, nil
 }
 
 func wsURL(base *url.URL, jobID string, since int64) string {

@@ -23,14 +23,14 @@ const pollerSupported = true
 type poller struct {
 	ep      int
 	wg      sync.WaitGroup // reconnections in flight
-	dial    func(ctx context.Context, j *loadJob, since int64) (*net.TCPConn, []byte, error)
+	dial    func(ctx context.Context, s *subscriber, since int64) (*net.TCPConn, []byte, error)
 	subs    []*subscriber // epoll data is the index
 	resumed chan *subscriber
 	active  int // subscribers still reading or reconnecting; owned by run
 	buf     []byte
 }
 
-func newPoller(dial func(context.Context, *loadJob, int64) (*net.TCPConn, []byte, error)) (*poller, error) {
+func newPoller(dial func(context.Context, *subscriber, int64) (*net.TCPConn, []byte, error)) (*poller, error) {
 	ep, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("epoll: %w", err)
@@ -219,7 +219,7 @@ func (p *poller) consume(s *subscriber, b []byte, now time.Time) bool {
 func (p *poller) reconnect(ctx context.Context, s *subscriber) {
 	s.resumes++
 	p.wg.Go(func() {
-		tc, rest, err := p.dial(ctx, s.job, s.last)
+		tc, rest, err := p.dial(ctx, s, s.last)
 		if err == nil {
 			s.fd, err = detach(tc)
 			s.pend = rest

@@ -13,7 +13,7 @@ const pollerSupported = false
 
 type poller struct{}
 
-func newPoller(func(context.Context, *loadJob, int64) (*net.TCPConn, []byte, error)) (*poller, error) {
+func newPoller(func(context.Context, *subscriber, int64) (*net.TCPConn, []byte, error)) (*poller, error) {
 	return nil, errors.New("-reader poll needs Linux; use -reader go")
 }
 

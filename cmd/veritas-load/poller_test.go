@@ -88,8 +88,8 @@ func TestPollerReadsResumesAndAnswersPings(t *testing.T) {
 	base, _ := url.Parse(srv.URL)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	dial := func(ctx context.Context, j *loadJob, since int64) (*net.TCPConn, []byte, error) {
-		return handshake(ctx, wsURL(base, j.id, since))
+	dial := func(ctx context.Context, s *subscriber, since int64) (*net.TCPConn, []byte, error) {
+		return handshake(ctx, wsURL(s.server, s.job.id, since))
 	}
 	p, err := newPoller(dial)
 	if err != nil {
@@ -99,8 +99,8 @@ func TestPollerReadsResumesAndAnswersPings(t *testing.T) {
 	job.target.Store(last)
 	subs := make([]*subscriber, 3)
 	for i := range subs {
-		subs[i] = &subscriber{job: job, fd: -1, last: 1}
-		tc, rest, err := dial(ctx, job, 1)
+		subs[i] = &subscriber{job: job, server: base, fd: -1, last: 1}
+		tc, rest, err := dial(ctx, subs[i], 1)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,7 +9,10 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
+	"regexp"
+	"slices"
 	"sync"
 	"time"
 
@@ -26,7 +29,7 @@ type jobResult struct {
 
 func runProduct(ctx context.Context, args []string, out io.Writer) error {
 	fs := newFlags("product")
-	server := fs.String("server", "http://127.0.0.1:8000", "the API listener")
+	server := fs.String("server", "http://127.0.0.1:8000", "the API listener, or a comma-separated list of several instances' (uploads go round robin over them, and each job's subscribers too, from its upload's)")
 	rate := fs.Int("rate", 100, "uploads per second")
 	duration := fs.Duration("duration", 60*time.Second, "how long to keep uploading")
 	subs := fs.Int("subs", 10, "subscribers per job")
@@ -36,7 +39,7 @@ func runProduct(ctx context.Context, args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	base, err := loopbackURL(*server, "server")
+	bases, err := loopbackURLs(*server, "server")
 	if err != nil {
 		return err
 	}
@@ -70,7 +73,7 @@ func runProduct(ctx context.Context, args []string, out io.Writer) error {
 		wg.Go(func() {
 			jctx, cancel := context.WithTimeout(ctx, *timeout)
 			defer cancel()
-			results[i] = oneJob(jctx, base.String(), wsBase(base), doc, *subs)
+			results[i] = oneJob(jctx, rotate(bases, i), doc, *subs)
 		})
 	}
 	sent := time.Since(start)
@@ -81,7 +84,7 @@ func runProduct(ctx context.Context, args []string, out io.Writer) error {
 	errs := map[string]int{}
 	for _, r := range results {
 		if r.err != nil {
-			errs[r.err.Error()]++
+			errs[localAddr.ReplaceAllString(r.err.Error(), "")]++
 			continue
 		}
 		first = append(first, r.first)
@@ -111,8 +114,21 @@ func wsBase(u interface{ String() string }) string {
 	return s
 }
 
-// oneJob uploads doc, follows the job with subs subscribers and measures the first of them.
-func oneJob(ctx context.Context, base, ws string, doc []byte, subs int) jobResult {
+// localAddr is the tool's own end of a connection in an error message ("read tcp
+// 127.0.0.1:40112->127.0.0.1:8101: …"): without it, errors of one kind count as one line.
+var localAddr = regexp.MustCompile(`[0-9a-f.:\[\]]+:[0-9]+->`)
+
+// rotate is servers starting at the i-th, round robin: upload i goes to the first, and its
+// subscribers take them in turn.
+func rotate(servers []*url.URL, i int) []*url.URL {
+	i %= len(servers)
+	return append(slices.Clone(servers[i:]), servers[:i]...)
+}
+
+// oneJob uploads doc to servers[0], follows the job with subs subscribers spread round robin
+// over servers, and measures the first of them (on the server it was uploaded to).
+func oneJob(ctx context.Context, servers []*url.URL, doc []byte, subs int) jobResult {
+	base := servers[0].String()
 	start := time.Now()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -137,6 +153,7 @@ func oneJob(ctx context.Context, base, ws string, doc []byte, subs int) jobResul
 	results := make([]jobResult, subs)
 	var wg sync.WaitGroup
 	for i := range subs {
+		ws := wsBase(servers[i%len(servers)])
 		wg.Go(func() { results[i] = follow(ctx, ws+"/ws/jobs/"+job.ID, start) })
 	}
 	wg.Wait()
@@ -163,6 +180,9 @@ func follow(ctx context.Context, url string, start time.Time) jobResult {
 	for {
 		_, msg, err := c.ReadMessage()
 		if err != nil {
+			if ctx.Err() != nil {
+				return jobResult{err: fmt.Errorf("stream: no audit_complete within -timeout (last seq %d)", last)}
+			}
 			return jobResult{err: fmt.Errorf("stream: %w", err)}
 		}
 		seq, _, ok := eventHead(msg)
