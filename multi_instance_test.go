@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -107,6 +108,19 @@ func TestTwoInstances(t *testing.T) {
 		if code := w.closeCode(t); code != websocket.CloseNormalClosure {
 			t.Fatalf("stream of a job deleted through another instance closed with %d, want 1000", code)
 		}
+	}
+
+	// An instance with Redis shuts down cleanly on SIGTERM.
+	exited := make(chan error, 1)
+	go func() { exited <- b.cmd.Wait() }()
+	b.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("instance exit after SIGTERM: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("an instance with Redis did not exit within 15 s of SIGTERM")
 	}
 }
 

@@ -170,6 +170,10 @@ func (r *Redis) subscribe(ctx context.Context) (wasUp bool) {
 	ps := r.client.Subscribe(ctx, channel)
 	defer ps.Close()
 	defer r.up.Store(false)
+	// Receive does not return when ctx ends while it waits for a message: closing the
+	// subscription does, so that shutdown does not hang on it.
+	stop := context.AfterFunc(ctx, func() { ps.Close() })
+	defer stop()
 	for {
 		msg, err := ps.Receive(ctx)
 		if err != nil {
