@@ -106,15 +106,7 @@ func New(st Store, runner Runner, gen Generator, h *hub.Hub, reg *agents.Registr
 	if opt.MaxUploadBytes <= 0 {
 		opt.MaxUploadBytes = 20 << 20
 	}
-	if opt.PingInterval <= 0 {
-		opt.PingInterval = 30 * time.Second
-	}
-	if opt.PongWait <= 0 {
-		opt.PongWait = 60 * time.Second
-	}
-	if opt.WriteWait <= 0 {
-		opt.WriteWait = 10 * time.Second
-	}
+	// PingInterval, PongWait and WriteWait take their defaults in hub.Serve.
 	if opt.UploadTimeout <= 0 {
 		opt.UploadTimeout = 5 * time.Minute
 	}
