@@ -310,7 +310,10 @@ func (r *Runner) runJob(parent context.Context, id string) {
 		if status != schemas.AgentPending && status != schemas.AgentRunning {
 			// Finished before a restart: not run again, but its ending still counts (the
 			// process may have stopped after the last agent ended and before the job did).
+			// Agents started earlier in this loop may be counting already: under mu.
+			mu.Lock()
 			ends[finishedEnding(st, agentID)]++
+			mu.Unlock()
 			continue
 		}
 		wg.Go(func() {
