@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,18 +39,7 @@ func TestMigrationsRunOnceWhenInstancesStartTogether(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
 		path := filepath.Join(t.TempDir(), "v.db")
-		var wg sync.WaitGroup
-		for range 2 {
-			wg.Go(func() {
-				s, err := store.OpenSQLite(ctx, path)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				s.Close()
-			})
-		}
-		wg.Wait()
+		openTwiceAtOnce(t, func() (io.Closer, error) { return store.OpenSQLite(ctx, path) })
 		db, err := sql.Open("sqlite", "file:"+path)
 		if err != nil {
 			t.Fatal(err)
@@ -63,18 +53,7 @@ func TestMigrationsRunOnceWhenInstancesStartTogether(t *testing.T) {
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
 		u := pgtest.Schema(t)
-		var wg sync.WaitGroup
-		for range 2 {
-			wg.Go(func() {
-				s, err := store.OpenPostgres(ctx, u)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				s.Close()
-			})
-		}
-		wg.Wait()
+		openTwiceAtOnce(t, func() (io.Closer, error) { return store.OpenPostgres(ctx, u) })
 		s, err := store.OpenPostgres(ctx, u) // and once more, with nothing left to apply
 		if err != nil {
 			t.Fatal(err)
@@ -368,4 +347,22 @@ func TestPostgresCasesFailWhenUnreachable(t *testing.T) {
 		!strings.Contains(out, "--- PASS: TestRename/sqlite") {
 		t.Fatalf("with an unreachable server: %v\n%s", err, out)
 	}
+}
+
+// openTwiceAtOnce opens the same fresh database from two goroutines at the same moment, as two
+// instances starting together do, and closes both.
+func openTwiceAtOnce(t *testing.T, open func() (io.Closer, error)) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			s, err := open()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			s.Close()
+		})
+	}
+	wg.Wait()
 }
