@@ -117,7 +117,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	// One instance delivers its events to its own hub; with Redis, every instance's hub gets
 	// every instance's events.
 	var (
-		emitter   runner.Emitter = fanout.NewLocal(events, log)
+		emitter interface {
+			runner.Emitter
+			loadgen.Emitter
+		} = fanout.NewLocal(events, log)
 		instances *fanout.Redis
 	)
 	if cfg.RedisURL != "" {

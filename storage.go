@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/veritas-audit/veritas/handlers"
+	"github.com/veritas-audit/veritas/internal/loadgen"
 	"github.com/veritas-audit/veritas/runner"
 	"github.com/veritas-audit/veritas/store"
 )
@@ -13,6 +14,7 @@ import (
 type storage interface {
 	handlers.Store
 	runner.Store
+	loadgen.Store
 	Close() error
 }
 

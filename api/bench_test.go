@@ -86,7 +86,7 @@ func benchFanout(b *testing.B, subs int) {
 		}()
 	}
 	for b.Loop() {
-		seq, err := e.gen.Generate(context.Background(), job.ID, 1, 0, 256)
+		seq, err := e.gen.Generate(context.Background(), job.ID, 1, 0, 256, 1)
 		if err != nil {
 			b.Fatal(err)
 		}

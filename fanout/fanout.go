@@ -42,18 +42,38 @@ func NewLocal(h Broadcaster, log *slog.Logger) *Local {
 // between. A broadcast that fails (the hub has stopped) is logged, not returned: the event is
 // stored, and subscribers that missed it read it from the log when they reconnect.
 func (l *Local) Emit(ctx context.Context, jobID string, appendEvent func(context.Context) (store.Event, error)) error {
+	return l.EmitBatch(ctx, jobID, one(appendEvent))
+}
+
+// EmitBatch is Emit for a store call that appends several events of jobID at once: they are
+// broadcast in the order it returns them.
+func (l *Local) EmitBatch(ctx context.Context, jobID string, appendEvents func(context.Context) ([]store.Event, error)) error {
 	jl := l.acquire(jobID)
 	defer l.release(jobID, jl)
 	jl.mu.Lock()
 	defer jl.mu.Unlock()
-	ev, err := appendEvent(ctx)
+	evs, err := appendEvents(ctx)
 	if err != nil {
 		return err
 	}
-	if err := l.hub.Broadcast(context.WithoutCancel(ctx), hub.Message{JobID: ev.JobID, Seq: ev.Seq, Data: ev.Data}); err != nil {
-		l.log.Warn("broadcast event", "job_id", ev.JobID, "seq", ev.Seq, "err", err)
+	for _, ev := range evs {
+		if err := l.hub.Broadcast(context.WithoutCancel(ctx), hub.Message{JobID: ev.JobID, Seq: ev.Seq, Data: ev.Data}); err != nil {
+			l.log.Warn("broadcast event", "job_id", ev.JobID, "seq", ev.Seq, "err", err)
+			break // the hub has stopped: the rest would fail the same way
+		}
 	}
 	return nil
+}
+
+// one makes a single-event append look like a batch of one.
+func one(appendEvent func(context.Context) (store.Event, error)) func(context.Context) ([]store.Event, error) {
+	return func(ctx context.Context) ([]store.Event, error) {
+		ev, err := appendEvent(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return []store.Event{ev}, nil
+	}
 }
 
 func (l *Local) acquire(jobID string) *jobLock {

@@ -79,12 +79,18 @@ func (r *Redis) Close() error { return r.client.Close() }
 // Emit appends the event, delivers it here, and publishes it for the other instances, with no
 // other emit of jobID in between.
 func (r *Redis) Emit(ctx context.Context, jobID string, appendEvent func(context.Context) (store.Event, error)) error {
-	return r.local.Emit(ctx, jobID, func(ctx context.Context) (store.Event, error) {
-		ev, err := appendEvent(ctx)
-		if err == nil {
-			r.publishEvent(ctx, ev)
+	return r.EmitBatch(ctx, jobID, one(appendEvent))
+}
+
+// EmitBatch is Emit for several events of jobID appended at once; they are published in one
+// round trip to Redis.
+func (r *Redis) EmitBatch(ctx context.Context, jobID string, appendEvents func(context.Context) ([]store.Event, error)) error {
+	return r.local.EmitBatch(ctx, jobID, func(ctx context.Context) ([]store.Event, error) {
+		evs, err := appendEvents(ctx)
+		if err == nil && len(evs) > 0 {
+			r.publishEvents(ctx, evs)
 		}
-		return ev, err
+		return evs, err
 	})
 }
 
@@ -94,19 +100,24 @@ func (r *Redis) CloseJob(jobID string, code int, reason string) {
 	r.publish(context.Background(), []byte("d "+r.origin+" "+jobID+" "+strconv.Itoa(code)+"\n"+reason))
 }
 
-// publishEvent publishes ev for the other instances. When Redis cannot take it, the job's
-// newest unsent event is kept and published with the next publish that succeeds (or when the
-// subscription is back): an instance that receives it fills whatever came before from the
-// store, so a job's last event always reaches every instance.
-func (r *Redis) publishEvent(ctx context.Context, ev store.Event) {
-	if r.publish(ctx, encodeEvent(r.origin, ev)) {
+// publishEvents publishes evs (one job's, in seq order) for the other instances. When Redis
+// cannot take them, the job's newest unsent event is kept and published with the next publish
+// that succeeds (or when the subscription is back): an instance that receives it fills whatever
+// came before from the store, so a job's last event always reaches every instance.
+func (r *Redis) publishEvents(ctx context.Context, evs []store.Event) {
+	msgs := make([][]byte, len(evs))
+	for i, ev := range evs {
+		msgs[i] = encodeEvent(r.origin, ev)
+	}
+	if r.publish(ctx, msgs...) {
 		r.flushOwed(ctx)
 		return
 	}
+	last := evs[len(evs)-1]
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if old, ok := r.owed[ev.JobID]; !ok || old.Seq < ev.Seq {
-		r.owed[ev.JobID] = ev
+	if old, ok := r.owed[last.JobID]; !ok || old.Seq < last.Seq {
+		r.owed[last.JobID] = last
 	}
 }
 
@@ -114,12 +125,24 @@ func (r *Redis) publishEvent(ctx context.Context, ev store.Event) {
 // out a timeout while Redis is down.
 const publishPause = time.Second
 
-// publish sends msg and reports whether Redis took it.
-func (r *Redis) publish(ctx context.Context, msg []byte) bool {
+// publish sends msgs, several in one pipeline, and reports whether Redis took them all.
+func (r *Redis) publish(ctx context.Context, msgs ...[]byte) bool {
 	if until := r.paused.Load(); until != 0 && time.Now().UnixNano() < until {
 		return false
 	}
-	if err := r.client.Publish(context.WithoutCancel(ctx), channel, msg).Err(); err != nil {
+	ctx = context.WithoutCancel(ctx)
+	var err error
+	if len(msgs) == 1 {
+		err = r.client.Publish(ctx, channel, msgs[0]).Err()
+	} else {
+		_, err = r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, m := range msgs {
+				p.Publish(ctx, channel, m)
+			}
+			return nil
+		})
+	}
+	if err != nil {
 		r.log.Warn("redis publish failed; each job's newest event is published again once redis takes it", "err", err)
 		r.paused.Store(time.Now().Add(publishPause).UnixNano())
 		return false
@@ -139,7 +162,7 @@ func (r *Redis) flushOwed(ctx context.Context) {
 	r.owed = map[string]store.Event{}
 	r.mu.Unlock()
 	for _, ev := range owed {
-		r.publishEvent(ctx, ev)
+		r.publishEvents(ctx, []store.Event{ev})
 	}
 }
 

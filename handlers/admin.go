@@ -21,12 +21,14 @@ const (
 	maxSyntheticCount = 10_000_000
 	maxSyntheticRate  = 1_000_000
 	maxSyntheticBytes = 60_000 // an event's message is at most 64 KiB
+	maxSyntheticBatch = 1_000
 )
 
 // Synthetic appends generated agent_progress events to a job through the path real agents'
-// events take (POST /debug/jobs/:id/synthetic?count=N&rate=R&bytes=B on the admin listener),
+// events take (POST /debug/jobs/:id/synthetic?count=N&rate=R&bytes=B&batch=K on the admin listener),
 // so an outside load tool drives the real fan-out. id "new" creates a job first. It answers
-// 202 once the first event is stored; the rest follow at rate per second (0: at once).
+// 202 once the first batch is stored; the rest follow at rate per second (0: at once), K events
+// per transaction (default 1).
 func (h *Handlers) Synthetic(c *gin.Context) {
 	count, err := intParam(c, "count", 1, 0, maxSyntheticCount)
 	if err != nil {
@@ -39,6 +41,11 @@ func (h *Handlers) Synthetic(c *gin.Context) {
 		return
 	}
 	size, err := intParam(c, "bytes", 256, 0, maxSyntheticBytes)
+	if err != nil {
+		h.Problem(c, err)
+		return
+	}
+	batch, err := intParam(c, "batch", 1, 1, maxSyntheticBatch)
 	if err != nil {
 		h.Problem(c, err)
 		return
@@ -66,7 +73,7 @@ func (h *Handlers) Synthetic(c *gin.Context) {
 			return
 		}
 	}
-	first, err := h.gen.Generate(ctx, id, count, rate, size)
+	first, err := h.gen.Generate(ctx, id, count, rate, size, batch)
 	if err != nil {
 		h.Problem(c, err)
 		return

@@ -49,7 +49,7 @@ var _ Runner = (*runner.Runner)(nil)
 
 // Generator appends generated events to a job for load tests (the admin listener only).
 type Generator interface {
-	Generate(ctx context.Context, id string, count, rate, size int) (firstSeq int64, err error)
+	Generate(ctx context.Context, id string, count, rate, size, batch int) (firstSeq int64, err error)
 }
 
 var _ Generator = (*loadgen.Generator)(nil)

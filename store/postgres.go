@@ -180,28 +180,48 @@ func lockJob(ctx context.Context, tx pgx.Tx, jobID, owner string) (string, error
 // pgAppendEvent gives ev the job's next seq under the job's row lock, validates it and stores
 // it, inside tx; as appendEvent for SQLite.
 func pgAppendEvent(ctx context.Context, tx pgx.Tx, ev *schemas.Event) (Event, error) {
-	ts := pgNow()
-	if err := tx.QueryRow(ctx,
-		`UPDATE jobs SET last_seq = last_seq + 1, updated_at = $1 WHERE id = $2 RETURNING last_seq`,
-		ts, ev.JobID).Scan(&ev.Seq); err != nil {
-		if errors.Is(err, pgx.ErrNoRows) {
-			return Event{}, ErrNotFound
-		}
-		return Event{}, fmt.Errorf("next seq: %w", err)
-	}
-	ev.Timestamp = ts
-	if err := schemas.Validate(ev); err != nil {
+	out, err := pgAppendEvents(ctx, tx, []*schemas.Event{ev})
+	if err != nil {
 		return Event{}, err
 	}
-	data, err := json.Marshal(ev)
-	if err != nil {
-		return Event{}, fmt.Errorf("encode event: %w", err)
+	return out[0], nil
+}
+
+// pgAppendEvents gives evs (all of one job) the job's next seqs in order and stores them, with
+// one statement to take the seqs and one to insert the rows, however many there are.
+func pgAppendEvents(ctx context.Context, tx pgx.Tx, evs []*schemas.Event) ([]Event, error) {
+	jobID := evs[0].JobID
+	ts := pgNow()
+	var last int64
+	if err := tx.QueryRow(ctx,
+		`UPDATE jobs SET last_seq = last_seq + $1, updated_at = $2 WHERE id = $3 RETURNING last_seq`,
+		len(evs), ts, jobID).Scan(&last); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, ErrNotFound
+		}
+		return nil, fmt.Errorf("next seq: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO events (job_id, seq, data) VALUES ($1, $2, $3)`,
-		ev.JobID, ev.Seq, data); err != nil {
-		return Event{}, fmt.Errorf("insert event: %w", err)
+	out := make([]Event, len(evs))
+	seqs := make([]int64, len(evs))
+	datas := make([]string, len(evs))
+	for i, ev := range evs {
+		ev.Seq = last - int64(len(evs)-1-i)
+		ev.Timestamp = ts
+		if err := schemas.Validate(ev); err != nil {
+			return nil, err
+		}
+		data, err := json.Marshal(ev)
+		if err != nil {
+			return nil, fmt.Errorf("encode event: %w", err)
+		}
+		out[i] = Event{JobID: jobID, Seq: ev.Seq, Data: data}
+		seqs[i], datas[i] = ev.Seq, string(data)
 	}
-	return Event{JobID: ev.JobID, Seq: ev.Seq, Data: data}, nil
+	if _, err := tx.Exec(ctx, `INSERT INTO events (job_id, seq, data) SELECT $1, s, d::json FROM unnest($2::bigint[], $3::text[]) AS e (s, d)`,
+		jobID, seqs, datas); err != nil {
+		return nil, fmt.Errorf("insert event: %w", err)
+	}
+	return out, nil
 }
 
 // CreateJob stores the job, its document, its agents' pending runs and its job_queued event in
@@ -643,23 +663,36 @@ func (p *Postgres) AgentStarted(ctx context.Context, jobID, owner, agentID strin
 // is appended and the error is ErrLeaseLost; the load generator, which holds none, passes ""
 // and saves the lock (appending the event locks the row anyway).
 func (p *Postgres) AgentProgress(ctx context.Context, jobID, owner, agentID string, done, total int, message string) (Event, error) {
-	var ev Event
+	evs, err := p.AgentProgressBatch(ctx, jobID, owner, agentID, []Progress{{Done: done, Total: total, Message: message}})
+	if err != nil {
+		return Event{}, err
+	}
+	return evs[0], nil
+}
+
+// AgentProgressBatch appends one agent_progress per step, in order, in one transaction: a
+// producer with several reports at hand pays one commit for all of them. Owner as for
+// AgentProgress.
+func (p *Postgres) AgentProgressBatch(ctx context.Context, jobID, owner, agentID string, steps []Progress) ([]Event, error) {
+	if len(steps) == 0 {
+		return nil, nil
+	}
+	var out []Event
 	err := p.tx(ctx, func(tx pgx.Tx) error {
 		if owner != "" {
 			if _, err := lockJob(ctx, tx, jobID, owner); err != nil {
 				return err
 			}
 		}
+		evs := progressEvents(jobID, agentID, steps)
 		var err error
-		ev, err = pgAppendEvent(ctx, tx, &schemas.Event{
-			Type: schemas.EventAgentProgress, JobID: jobID, AgentID: agentID, Done: &done, Total: &total, Message: message,
-		})
+		out, err = pgAppendEvents(ctx, tx, evs)
 		return err
 	})
 	if err != nil {
-		return ev, fmt.Errorf("agent %s progress on %s: %w", agentID, jobID, err)
+		return nil, fmt.Errorf("agent %s progress on %s: %w", agentID, jobID, err)
 	}
-	return ev, nil
+	return out, nil
 }
 
 func pgSetRun(ctx context.Context, tx pgx.Tx, jobID, agentID, status string) error {

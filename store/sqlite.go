@@ -679,23 +679,40 @@ func (s *SQLite) AgentStarted(ctx context.Context, jobID, owner, agentID string)
 // AgentProgress appends agent_progress. A non-empty owner must hold the job's lease, or nothing
 // is appended and the error is ErrLeaseLost; the load generator, which holds none, passes "".
 func (s *SQLite) AgentProgress(ctx context.Context, jobID, owner, agentID string, done, total int, message string) (Event, error) {
-	var ev Event
+	evs, err := s.AgentProgressBatch(ctx, jobID, owner, agentID, []Progress{{Done: done, Total: total, Message: message}})
+	if err != nil {
+		return Event{}, err
+	}
+	return evs[0], nil
+}
+
+// AgentProgressBatch appends one agent_progress per step, in order, in one transaction: a
+// producer with several reports at hand pays one commit for all of them. Owner as for
+// AgentProgress.
+func (s *SQLite) AgentProgressBatch(ctx context.Context, jobID, owner, agentID string, steps []Progress) ([]Event, error) {
+	if len(steps) == 0 {
+		return nil, nil
+	}
+	var out []Event
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		if owner != "" {
 			if _, err := jobStatus(ctx, tx, jobID, owner); err != nil {
 				return err
 			}
 		}
-		var err error
-		ev, err = appendEvent(ctx, tx, &schemas.Event{
-			Type: schemas.EventAgentProgress, JobID: jobID, AgentID: agentID, Done: &done, Total: &total, Message: message,
-		})
-		return err
+		for _, ev := range progressEvents(jobID, agentID, steps) {
+			e, err := appendEvent(ctx, tx, ev)
+			if err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return nil
 	})
 	if err != nil {
-		return ev, fmt.Errorf("agent %s progress on %s: %w", agentID, jobID, err)
+		return nil, fmt.Errorf("agent %s progress on %s: %w", agentID, jobID, err)
 	}
-	return ev, nil
+	return out, nil
 }
 
 func setRun(ctx context.Context, tx *sql.Tx, jobID, agentID, status string) error {

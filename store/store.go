@@ -66,6 +66,12 @@ type Event struct {
 	Data  []byte
 }
 
+// Progress is one agent_progress report: done of total steps, and what the agent is doing.
+type Progress struct {
+	Done, Total int
+	Message     string
+}
+
 // RunState is what the runner needs to start or resume a job.
 type RunState struct {
 	Job             schemas.Job
@@ -85,4 +91,15 @@ type AgentOutcome struct {
 	Rows     []schemas.Result // the rows to store (findings, one empty row, or one error row)
 	Error    string           // for failed: the agent_error message
 	Category string
+}
+
+// progressEvents makes the agent_progress events of steps, before they have seqs.
+func progressEvents(jobID, agentID string, steps []Progress) []*schemas.Event {
+	evs := make([]*schemas.Event, len(steps))
+	for i, st := range steps {
+		evs[i] = &schemas.Event{
+			Type: schemas.EventAgentProgress, JobID: jobID, AgentID: agentID, Done: &st.Done, Total: &st.Total, Message: st.Message,
+		}
+	}
+	return evs
 }

@@ -39,6 +39,7 @@ type backend interface {
 	CancelQueued(ctx context.Context, jobID string) (store.Event, error)
 	AgentStarted(ctx context.Context, jobID, owner, agentID string) (store.Event, error)
 	AgentProgress(ctx context.Context, jobID, owner, agentID string, done, total int, message string) (store.Event, error)
+	AgentProgressBatch(ctx context.Context, jobID, owner, agentID string, steps []store.Progress) ([]store.Event, error)
 	AgentFinished(ctx context.Context, jobID, owner string, out store.AgentOutcome) (store.Event, error)
 	FinishJob(ctx context.Context, jobID, owner, status, errMsg string) (store.Event, error)
 	Claim(ctx context.Context, owner string, lease, timeout time.Duration) (string, error)
@@ -455,8 +456,8 @@ func TestEventsAfterWithLimit(t *testing.T) {
 }
 
 // TestConcurrentAppendsGetEverySeqOnce appends progress events to one job from many goroutines,
-// through two stores on one database (two instances): the log must hold 1..N with no gap and no
-// duplicate.
+// one at a time and in batches of five, through two stores on one database (two instances):
+// the log must hold 1..N with no gap and no duplicate, and each batch must be consecutive.
 func TestConcurrentAppendsGetEverySeqOnce(t *testing.T) {
 	t.Parallel()
 	eachStore(t, func(t *testing.T, s testStore) {
@@ -466,8 +467,28 @@ func TestConcurrentAppendsGetEverySeqOnce(t *testing.T) {
 		var wg sync.WaitGroup
 		for g := range 8 {
 			wg.Go(func() {
+				st := instances[g%2]
+				if g >= 4 {
+					for i := 0; i < 25; i += 5 {
+						steps := make([]store.Progress, 5)
+						for k := range steps {
+							steps[k] = store.Progress{Done: i + k, Total: 25, Message: "batch"}
+						}
+						evs, err := st.AgentProgressBatch(ctx, id, "", schemas.AgentNumeric, steps)
+						if err != nil || len(evs) != 5 {
+							t.Errorf("goroutine %d: %d events, %v", g, len(evs), err)
+							return
+						}
+						for k := range evs {
+							if evs[k].Seq != evs[0].Seq+int64(k) {
+								t.Errorf("goroutine %d: a batch got seqs %d then %d", g, evs[0].Seq, evs[k].Seq)
+							}
+						}
+					}
+					return
+				}
 				for i := range 25 {
-					if _, err := instances[g%2].AgentProgress(ctx, id, "", schemas.AgentNumeric, i, 25, "g"); err != nil {
+					if _, err := st.AgentProgress(ctx, id, "", schemas.AgentNumeric, i, 25, "g"); err != nil {
 						t.Errorf("goroutine %d: %v", g, err)
 					}
 				}
@@ -777,6 +798,47 @@ func TestAgentFinishedStoresRowsAndEventTogether(t *testing.T) {
 		json.Unmarshal(evs[1].Data, &failed)
 		if failed.Type != schemas.EventAgentError || failed.Error != msg || failed.AgentID != schemas.AgentLogic {
 			t.Fatalf("agent_error %s", evs[1].Data)
+		}
+	})
+}
+
+// TestProgressBatch: a batch is stored as one event per step, in order, with consecutive seqs;
+// an empty batch stores nothing; a batch for an unknown job, or from an owner that does not hold
+// the job's lease, stores nothing and says why.
+func TestProgressBatch(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, s testStore) {
+		ctx := context.Background()
+		id := newJob(t, s)
+		steps := []store.Progress{{Done: 1, Total: 3, Message: "one"}, {Done: 2, Total: 3, Message: "two"}, {Done: 3, Total: 3, Message: "three"}}
+		evs, err := s.AgentProgressBatch(ctx, id, "", schemas.AgentNumeric, steps)
+		if err != nil || len(evs) != 3 {
+			t.Fatalf("%d events, %v", len(evs), err)
+		}
+		stored, err := s.Events(ctx, id, 1, 10)
+		if err != nil || len(stored) != 3 {
+			t.Fatalf("stored %d, %v", len(stored), err)
+		}
+		for i, e := range stored {
+			var ev schemas.Event
+			if err := json.Unmarshal(e.Data, &ev); err != nil {
+				t.Fatal(err)
+			}
+			if e.Seq != int64(2+i) || ev.Seq != e.Seq || *ev.Done != i+1 || ev.Message != steps[i].Message || string(evs[i].Data) != string(e.Data) {
+				t.Fatalf("event %d: seq %d, returned %s, stored %s", i, e.Seq, evs[i].Data, e.Data)
+			}
+		}
+		if evs, err := s.AgentProgressBatch(ctx, id, "", schemas.AgentNumeric, nil); err != nil || len(evs) != 0 {
+			t.Fatalf("empty batch: %d events, %v", len(evs), err)
+		}
+		if _, err := s.AgentProgressBatch(ctx, uuid.Must(uuid.NewV7()).String(), "", schemas.AgentNumeric, steps); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("unknown job: %v", err)
+		}
+		if _, err := s.AgentProgressBatch(ctx, id, "someone", schemas.AgentNumeric, steps); !errors.Is(err, store.ErrLeaseLost) {
+			t.Fatalf("owner without the lease: %v", err)
+		}
+		if job, _ := s.Job(ctx, id, false); job.LastSeq != 4 {
+			t.Fatalf("last_seq %d after refused batches, want 4", job.LastSeq)
 		}
 	})
 }

@@ -84,6 +84,7 @@ func runFanout(ctx context.Context, args []string, out io.Writer) error {
 	events := fs.Int("events", 2000, "events per job")
 	rate := fs.Int("rate", 0, "events per second per job (0: as fast as the server stores them)")
 	size := fs.Int("bytes", 256, "message padding per event, in bytes")
+	batch := fs.Int("batch", 1, "events the server appends per transaction (a producer that sends several per request)")
 	stalled := fs.Int("stalled", 0, "extra subscribers that connect and never read")
 	timeout := fs.Duration("timeout", 2*time.Minute, "the whole run's limit")
 	dialers := fs.Int("dial-concurrency", 64, "connections opened at once")
@@ -131,7 +132,7 @@ func runFanout(ctx context.Context, args []string, out io.Writer) error {
 	}
 	js := make([]*loadJob, *jobs)
 	for i := range js {
-		id, _, err := synthetic(adm, "new", 0, 0, 0)
+		id, _, err := synthetic(adm, "new", 0, 0, 0, 1)
 		if err != nil {
 			return err
 		}
@@ -254,7 +255,7 @@ func runFanout(ctx context.Context, args []string, out io.Writer) error {
 
 	start, toolCPU := time.Now(), procstat.CPUSeconds()
 	for _, j := range js {
-		_, first, err := synthetic(adm, j.id, *events, *rate, *size)
+		_, first, err := synthetic(adm, j.id, *events, *rate, *size, *batch)
 		if err != nil {
 			cancel()
 			done.Wait()
@@ -372,9 +373,9 @@ func closeAll(all []*subscriber) {
 }
 
 // synthetic asks the admin load generator for events; job "new" creates a job.
-func synthetic(admin *url.URL, job string, count, rate, size int) (string, int64, error) {
+func synthetic(admin *url.URL, job string, count, rate, size, batch int) (string, int64, error) {
 	u := admin.JoinPath("/debug/jobs", job, "synthetic")
-	u.RawQuery = fmt.Sprintf("count=%d&rate=%d&bytes=%d", count, rate, size)
+	u.RawQuery = fmt.Sprintf("count=%d&rate=%d&bytes=%d&batch=%d", count, rate, size, batch)
 	resp, err := httpClient.Post(u.String(), "", nil)
 	if err != nil {
 		return "", 0, err

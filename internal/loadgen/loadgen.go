@@ -23,12 +23,12 @@ const maxBacklog = 8
 // Store appends generated events to a job's log. The generator holds no lease on the synthetic
 // jobs it fills (no worker runs them), so it passes no owner.
 type Store interface {
-	AgentProgress(ctx context.Context, jobID, owner, agentID string, done, total int, message string) (store.Event, error)
+	AgentProgressBatch(ctx context.Context, jobID, owner, agentID string, steps []store.Progress) ([]store.Event, error)
 }
 
-// Emitter appends an event and delivers it, in seq order per job (runner.Emitter).
+// Emitter appends events and delivers them, in seq order per job (as runner.Emitter does one).
 type Emitter interface {
-	Emit(ctx context.Context, jobID string, appendEvent func(context.Context) (store.Event, error)) error
+	EmitBatch(ctx context.Context, jobID string, appendEvents func(context.Context) ([]store.Event, error)) error
 }
 
 // Backlog tells how far a job's subscribers are behind: WaitBacklog returns once they have at
@@ -57,27 +57,35 @@ func New(st Store, em Emitter, bl Backlog, log *slog.Logger) *Generator {
 }
 
 // Generate appends count agent_progress events to job id (message padded to about size bytes;
-// rate per second, 0 for as fast as the subscribers take them). The first is emitted before it
-// returns, with its seq; the rest follow in the background until done or Stop.
+// rate per second, 0 for as fast as the subscribers take them), batch events per append: one
+// transaction and one delivery round for each batch, as a producer that sends several events
+// per request. The first batch is emitted before it returns, with its first seq; the rest follow
+// in the background until done or Stop.
 //
 // Unpaced, it waits while the job's subscribers have more than maxBacklog events waiting on
-// average (at most a second per event): like a publisher whose call returns once the server
-// has taken the event, and one stalled subscriber among many barely moves the average.
-func (g *Generator) Generate(ctx context.Context, id string, count, rate, size int) (first int64, err error) {
+// average (at most a second per batch): like a publisher whose call returns once the server
+// has taken the events, and one stalled subscriber among many barely moves the average. Paced,
+// batch i is due when its first event is.
+func (g *Generator) Generate(ctx context.Context, id string, count, rate, size, batch int) (first int64, err error) {
 	if count <= 0 {
 		return 0, nil
 	}
+	batch = max(1, min(batch, count))
 	message := strings.Repeat("x", size)
-	one := func(ctx context.Context, i int) error {
-		return g.emitter.Emit(ctx, id, func(ctx context.Context) (store.Event, error) {
-			ev, err := g.store.AgentProgress(ctx, id, "", Agent, i, count, message)
-			if i == 1 {
-				first = ev.Seq
+	emit := func(ctx context.Context, from int) error {
+		steps := make([]store.Progress, 0, batch)
+		for i := from; i < from+batch && i <= count; i++ {
+			steps = append(steps, store.Progress{Done: i, Total: count, Message: message})
+		}
+		return g.emitter.EmitBatch(ctx, id, func(ctx context.Context) ([]store.Event, error) {
+			evs, err := g.store.AgentProgressBatch(ctx, id, "", Agent, steps)
+			if from == 1 && len(evs) > 0 {
+				first = evs[0].Seq
 			}
-			return ev, err
+			return evs, err
 		})
 	}
-	if err := one(ctx, 1); err != nil {
+	if err := emit(ctx, 1); err != nil {
 		return 0, err
 	}
 	g.mu.Lock()
@@ -88,7 +96,7 @@ func (g *Generator) Generate(ctx context.Context, id string, count, rate, size i
 	g.wg.Go(func() {
 		ctx := g.ctx
 		start := time.Now()
-		for i := 2; i <= count; i++ {
+		for i := 1 + batch; i <= count; i += batch {
 			if rate > 0 {
 				t := time.NewTimer(time.Until(start.Add(time.Duration(i-1) * time.Second / time.Duration(rate))))
 				select {
@@ -105,7 +113,7 @@ func (g *Generator) Generate(ctx context.Context, id string, count, rate, size i
 					return
 				}
 			}
-			if err := one(ctx, i); err != nil {
+			if err := emit(ctx, i); err != nil {
 				g.log.Warn("generated event", "job_id", id, "err", err)
 				return
 			}
