@@ -193,10 +193,12 @@ func (h *Handlers) StreamTicket(c *gin.Context) {
 }
 
 // failures is a token bucket of failed authentications per remote address: an address may fail
-// failBurst times at once, and once more every failEvery after that. Past that it is refused
-// with 429 without its credentials being checked, so keys cannot be guessed at speed.
+// burst times at once, and once more every `every` after that. Past that it is refused with 429
+// without its credentials being checked, so keys cannot be guessed at speed.
 type failures struct {
 	mu    sync.Mutex
+	burst float64
+	every time.Duration
 	now   func() time.Time
 	addrs map[string]*bucket
 }
@@ -206,21 +208,17 @@ type bucket struct {
 	at     time.Time
 }
 
-const (
-	failBurst = 10
-	failEvery = 6 * time.Second
-	// maxFailAddrs bounds the addresses remembered; past it, those whose bucket has refilled
-	// are forgotten, and if that is not enough, all are.
-	maxFailAddrs = 10000
-)
+// maxFailAddrs bounds the addresses remembered; past it, those whose bucket has refilled are
+// forgotten, and if that is not enough, all are.
+const maxFailAddrs = 10000
 
-func newFailures(now func() time.Time) *failures {
-	return &failures{now: now, addrs: map[string]*bucket{}}
+func newFailures(burst int, every time.Duration, now func() time.Time) *failures {
+	return &failures{burst: float64(burst), every: every, now: now, addrs: map[string]*bucket{}}
 }
 
 // refill brings b up to date at t.
-func (b *bucket) refill(t time.Time) {
-	b.tokens = math.Min(failBurst, b.tokens+float64(t.Sub(b.at))/float64(failEvery))
+func (f *failures) refill(b *bucket, t time.Time) {
+	b.tokens = math.Min(f.burst, b.tokens+float64(t.Sub(b.at))/float64(f.every))
 	b.at = t
 }
 
@@ -232,11 +230,11 @@ func (f *failures) retryAfter(addr string) time.Duration {
 	if !ok {
 		return 0
 	}
-	b.refill(f.now())
+	f.refill(b, f.now())
 	if b.tokens >= 1 {
 		return 0
 	}
-	return time.Duration((1 - b.tokens) * float64(failEvery))
+	return time.Duration((1 - b.tokens) * float64(f.every))
 }
 
 // add counts one failure of addr.
@@ -249,17 +247,17 @@ func (f *failures) add(addr string) {
 		if len(f.addrs) >= maxFailAddrs {
 			f.forget(t)
 		}
-		b = &bucket{tokens: failBurst, at: t}
+		b = &bucket{tokens: f.burst, at: t}
 		f.addrs[addr] = b
 	}
-	b.refill(t)
+	f.refill(b, t)
 	b.tokens = math.Max(0, b.tokens-1)
 }
 
 // forget drops the addresses whose bucket is full again, or all of them if none is.
 func (f *failures) forget(t time.Time) {
 	for a, b := range f.addrs {
-		if b.refill(t); b.tokens >= failBurst {
+		if f.refill(b, t); b.tokens >= f.burst {
 			delete(f.addrs, a)
 		}
 	}

@@ -96,6 +96,10 @@ type Options struct {
 	Keys []APIKey
 	// TicketTTL is how long a stream ticket stays valid (default 60 s).
 	TicketTTL time.Duration
+	// AuthFailures is how many failed authentications one remote address may make at once
+	// (default 10); then one more per AuthFailureEvery (default 6 s), and until then it gets 429.
+	AuthFailures     int
+	AuthFailureEvery time.Duration
 }
 
 // Handlers holds the dependencies of every route.
@@ -129,9 +133,15 @@ func New(st Store, runner Runner, gen Generator, h *hub.Hub, reg *agents.Registr
 	if opt.TicketTTL == 0 {
 		opt.TicketTTL = 60 * time.Second
 	}
+	if opt.AuthFailures <= 0 {
+		opt.AuthFailures = 10
+	}
+	if opt.AuthFailureEvery <= 0 {
+		opt.AuthFailureEvery = 6 * time.Second
+	}
 	conns := hub.ConnOptions{Log: eventLog{st}, PingInterval: opt.PingInterval, PongWait: opt.PongWait, WriteWait: opt.WriteWait}
 	return &Handlers{store: st, runner: runner, gen: gen, hub: h, agents: reg, log: log, opt: opt, conns: conns,
-		uploads: make(chan struct{}, opt.MaxConcurrentUploads), failures: newFailures(time.Now)}
+		uploads: make(chan struct{}, opt.MaxConcurrentUploads), failures: newFailures(opt.AuthFailures, opt.AuthFailureEvery, time.Now)}
 }
 
 // WaitStreams blocks until every WebSocket connection has ended (the hub closes them with 1001
