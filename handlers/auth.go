@@ -48,10 +48,10 @@ func tenantOfKey(keys []APIKey, key string) (string, bool) {
 // tenantKey is where the authenticated tenant is kept in a request's gin context.
 const tenantKey = "veritas.tenant"
 
-// tenant is the tenant the request was authenticated as ("" in open mode). A route that was
+// tenantOf is the tenant the request was authenticated as ("" in open mode). A route that was
 // not authenticated has none, and panics here: the recovery middleware answers 500 rather than
 // serve a job to nobody in particular.
-func tenant(c *gin.Context) string { return c.MustGet(tenantKey).(string) }
+func tenantOf(c *gin.Context) string { return c.MustGet(tenantKey).(string) }
 
 // Authenticate is the middleware of every /api/v1 route: with keys configured, the request must
 // carry one (Authorization: Bearer <key> or X-API-Key: <key>), and its tenant is the key's. In
@@ -183,7 +183,7 @@ func (h *Handlers) StreamTicket(c *gin.Context) {
 	var raw [32]byte
 	rand.Read(raw[:])
 	ticket := base64.RawURLEncoding.EncodeToString(raw[:])
-	expires, err := h.store.CreateTicket(c.Request.Context(), tenant(c), id, ticketHash(ticket), h.opt.TicketTTL)
+	expires, err := h.store.CreateTicket(c.Request.Context(), tenantOf(c), id, ticketHash(ticket), h.opt.TicketTTL)
 	if err != nil {
 		h.Problem(c, err)
 		return

@@ -94,7 +94,8 @@ type Options struct {
 	// Keys are the API keys (hashed) that turn on authentication; none is open mode, where
 	// every request is the tenant "".
 	Keys []APIKey
-	// TicketTTL is how long a stream ticket stays valid (default 60 s).
+	// TicketTTL is how long a stream ticket stays valid (default 60 s; tests pass a negative one
+	// to issue tickets that have expired already).
 	TicketTTL time.Duration
 	// AuthFailures is how many failed authentications one remote address may make at once
 	// (default 10); then one more per AuthFailureEvery (default 6 s), and until then it gets 429.
@@ -254,7 +255,7 @@ func (h *Handlers) ListJobs(c *gin.Context) {
 		}
 		before = id.String()
 	}
-	jobs, err := h.store.Jobs(c.Request.Context(), tenant(c), limit, before)
+	jobs, err := h.store.Jobs(c.Request.Context(), tenantOf(c), limit, before)
 	if errors.Is(err, store.ErrNotFound) {
 		h.Problem(c, fieldError(http.StatusUnprocessableEntity, "before", "before does not name an existing job."))
 		return
@@ -286,7 +287,7 @@ func (h *Handlers) GetJob(c *gin.Context) {
 		}
 		withText = true
 	}
-	job, err := h.store.Job(c.Request.Context(), tenant(c), id, withText)
+	job, err := h.store.Job(c.Request.Context(), tenantOf(c), id, withText)
 	if err != nil {
 		h.Problem(c, err)
 		return
@@ -322,7 +323,7 @@ func (h *Handlers) RenameJob(c *gin.Context) {
 		h.Problem(c, fieldError(http.StatusUnprocessableEntity, "name", "name must be 1 to 200 characters."))
 		return
 	}
-	job, err := h.store.RenameJob(c.Request.Context(), tenant(c), id, name)
+	job, err := h.store.RenameJob(c.Request.Context(), tenantOf(c), id, name)
 	if err != nil {
 		h.Problem(c, err)
 		return
@@ -340,7 +341,7 @@ func (h *Handlers) DeleteJob(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	// The runner knows jobs by id alone: it acts only on a job the caller's tenant owns.
-	if err := h.requireJob(ctx, tenant(c), id); err != nil {
+	if err := h.requireJob(ctx, tenantOf(c), id); err != nil {
 		h.Problem(c, err)
 		return
 	}
@@ -354,7 +355,7 @@ func (h *Handlers) DeleteJob(c *gin.Context) {
 		h.Problem(c, errorf(http.StatusServiceUnavailable, "The job's agents did not stop in time; try the delete again."))
 		return
 	}
-	if err := h.store.DeleteJob(ctx, tenant(c), id); err != nil {
+	if err := h.store.DeleteJob(ctx, tenantOf(c), id); err != nil {
 		h.Problem(c, err)
 		return
 	}
@@ -374,7 +375,7 @@ func (h *Handlers) CancelJob(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	if err := h.requireJob(ctx, tenant(c), id); err != nil {
+	if err := h.requireJob(ctx, tenantOf(c), id); err != nil {
 		h.Problem(c, err)
 		return
 	}
@@ -386,7 +387,7 @@ func (h *Handlers) CancelJob(c *gin.Context) {
 		h.Problem(c, err)
 		return
 	}
-	job, err := h.store.Job(ctx, tenant(c), id, false)
+	job, err := h.store.Job(ctx, tenantOf(c), id, false)
 	if err != nil {
 		h.Problem(c, err)
 		return
@@ -413,7 +414,7 @@ func (h *Handlers) results(c *gin.Context, agentID string) {
 		h.Problem(c, err)
 		return
 	}
-	rows, err := h.store.Results(c.Request.Context(), tenant(c), id, agentID)
+	rows, err := h.store.Results(c.Request.Context(), tenantOf(c), id, agentID)
 	if err != nil {
 		h.Problem(c, err)
 		return
@@ -443,7 +444,7 @@ func (h *Handlers) Events(c *gin.Context) {
 		limit = n
 	}
 	ctx := c.Request.Context()
-	if err := h.requireJob(ctx, tenant(c), id); err != nil {
+	if err := h.requireJob(ctx, tenantOf(c), id); err != nil {
 		h.Problem(c, err)
 		return
 	}
