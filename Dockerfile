@@ -16,6 +16,8 @@ COPY --from=build /out/veritas /usr/local/bin/veritas
 # The nonroot user (65532) owns its home: the embedded SQLite file goes there.
 WORKDIR /home/nonroot
 USER nonroot:nonroot
+# Every interface of the container: the server then needs VERITAS_API_KEYS (or _FILE), or
+# VERITAS_ALLOW_OPEN=1 when only a proxy on a private network reaches it (docker-compose.yml).
 ENV VERITAS_ADDR=0.0.0.0:8000
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 CMD ["/usr/local/bin/veritas", "healthcheck"]

@@ -8,11 +8,16 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/veritas-audit/veritas/handlers"
 )
 
 // config is every setting of the server: defaults in code, then VERITAS_* environment
@@ -36,6 +41,12 @@ type config struct {
 	GeminiTimeout   time.Duration
 	GeminiRetries   int
 	LLMReview       bool
+	// APIKeys turn on authentication: only the keys' hashes are kept. None is open mode.
+	APIKeys []handlers.APIKey
+	// AllowOpen lets open mode listen on an address that is not loopback; OpenBeyondLoopback
+	// is then set, and start-up logs a warning.
+	AllowOpen          bool
+	OpenBeyondLoopback bool
 
 	sqlitePath  string // set for sqlite://PATH
 	postgresURL string // set for postgres:// and postgresql:// URLs
@@ -45,6 +56,9 @@ type setting struct {
 	flag, env, def, usage string
 	set                   func(c *config, v string) error
 }
+
+// secret names the settings whose value is never shown, not even in an error.
+var secret = map[string]bool{"VERITAS_API_KEYS": true}
 
 var settings = []setting{
 	{"addr", "VERITAS_ADDR", "127.0.0.1:8000", "listen address (host:port)", func(c *config, v string) error {
@@ -103,11 +117,41 @@ var settings = []setting{
 		}
 		return nil
 	}},
-	{"api-keys", "VERITAS_API_KEYS", "", "tenant:key pairs that turn on authentication (not available in this version)", func(c *config, v string) error {
-		if v != "" {
-			// Refusing is safer than starting with keys that are not enforced.
-			return errors.New("authentication is not available in this version; leave it unset")
+	{"api-keys", "VERITAS_API_KEYS", "", "comma-separated tenant:key pairs that turn on authentication (a flag is visible to anyone who lists processes: prefer the environment or --api-keys-file)", func(c *config, v string) error {
+		if v == "" {
+			return nil
 		}
+		keys, err := parseAPIKeys(strings.Split(v, ","), func(i int) string { return "entry " + strconv.Itoa(i+1) })
+		if err == nil && len(keys) == 0 {
+			err = errors.New("want tenant:key pairs, e.g. acme:<a key of 16 characters or more>")
+		}
+		c.APIKeys = keys
+		return err
+	}},
+	{"api-keys-file", "VERITAS_API_KEYS_FILE", "", "file of tenant:key lines (blank lines and # comments allowed) that turn on authentication", func(c *config, v string) error {
+		if v == "" {
+			return nil
+		}
+		if len(c.APIKeys) > 0 {
+			return errors.New("set VERITAS_API_KEYS or VERITAS_API_KEYS_FILE, not both")
+		}
+		data, err := os.ReadFile(v)
+		if err != nil {
+			return fmt.Errorf("cannot read the key file: %w", err)
+		}
+		keys, err := parseAPIKeys(strings.Split(string(data), "\n"), func(i int) string { return "line " + strconv.Itoa(i+1) })
+		if err == nil && len(keys) == 0 {
+			err = errors.New("the key file holds no tenant:key line")
+		}
+		c.APIKeys = keys
+		return err
+	}},
+	{"allow-open", "VERITAS_ALLOW_OPEN", "false", "serve without API keys on an address that is not loopback (anyone who reaches it may read and delete every job)", func(c *config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errors.New("want 1 or 0 (true or false)")
+		}
+		c.AllowOpen = b
 		return nil
 	}},
 	{"max-upload-bytes", "VERITAS_MAX_UPLOAD_BYTES", "20971520", "largest accepted document, in bytes", func(c *config, v string) error {
@@ -228,7 +272,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	for _, s := range settings {
 		if err := s.set(c, values[s.env]); err != nil {
 			shown := strconv.Quote(redacted(values[s.env]))
-			if s.flag == "" {
+			if s.flag == "" || secret[s.env] {
 				shown = "(hidden)"
 			}
 			return nil, fmt.Errorf("invalid %s %s: %w", source[s.env], shown, err)
@@ -237,7 +281,66 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	if c.LLMReview && c.GeminiAPIKey == "" {
 		return nil, errors.New("VERITAS_LLM_REVIEW=true needs VERITAS_GEMINI_API_KEY")
 	}
+	if len(c.APIKeys) > 0 {
+		if slices.Contains(c.CORSOrigins, "*") {
+			return nil, errors.New("VERITAS_CORS_ORIGINS \"*\" is refused with API keys: name the browser origins that may call the API")
+		}
+		return c, nil
+	}
+	host, _, _ := net.SplitHostPort(c.Addr) // checked by its setting
+	if !isLoopback(host) {
+		if !c.AllowOpen {
+			return nil, fmt.Errorf("VERITAS_ADDR %s is not a loopback address, and without API keys anyone who reaches it could read and delete every job: "+
+				"set VERITAS_API_KEYS or VERITAS_API_KEYS_FILE, or VERITAS_ALLOW_OPEN=1 to serve it open anyway", c.Addr)
+		}
+		c.OpenBeyondLoopback = true
+	}
 	return c, nil
+}
+
+// isLoopback reports whether a listen host reaches this machine only. "" and 0.0.0.0 listen on
+// every interface, and a host name other than localhost may resolve anywhere.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// tenantName is what a tenant may be called: it shows in logs.
+var tenantName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// parseAPIKeys reads tenant:key entries (blank ones and # comments skipped) and keeps only the
+// keys' hashes. An error names the entry by where (its position) and its tenant, never its key.
+func parseAPIKeys(entries []string, where func(i int) string) ([]handlers.APIKey, error) {
+	var keys []handlers.APIKey
+	seen := map[[32]byte]string{}
+	for i, e := range entries {
+		e = strings.TrimSpace(e)
+		if e == "" || strings.HasPrefix(e, "#") {
+			continue
+		}
+		tenant, key, ok := strings.Cut(e, ":")
+		tenant, key = strings.TrimSpace(tenant), strings.TrimSpace(key)
+		switch {
+		case !ok:
+			return nil, fmt.Errorf("%s: want tenant:key", where(i))
+		case !tenantName.MatchString(tenant):
+			return nil, fmt.Errorf("%s: a tenant is 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", where(i))
+		case len(key) < 16 || len(key) > 256:
+			return nil, fmt.Errorf("%s (tenant %s): a key is 16 to 256 characters", where(i), tenant)
+		case strings.ContainsFunc(key, func(r rune) bool { return r < 0x21 || r > 0x7e || r == ',' }):
+			return nil, fmt.Errorf("%s (tenant %s): a key is printable ASCII without spaces or commas", where(i), tenant)
+		}
+		k := handlers.NewAPIKey(tenant, key)
+		if other, dup := seen[k.Hash]; dup {
+			return nil, fmt.Errorf("%s (tenant %s): the same key is given already, for tenant %s", where(i), tenant, other)
+		}
+		seen[k.Hash] = tenant
+		keys = append(keys, k)
+	}
+	return keys, nil
 }
 
 // redacted is v as it may be shown in messages and logs: a URL's password becomes xxxxx, and a

@@ -73,7 +73,7 @@ func TestComposeTopology(t *testing.T) {
 		}
 		cfg, err := parseConfig(nil, func(k string) string { return env[k] }, os.Stderr)
 		if err != nil {
-			t.Errorf("%s: its environment does not start the server: %v", api, err)
+			t.Errorf("%s: its environment does not start the server (listening beyond loopback needs keys or VERITAS_ALLOW_OPEN): %v", api, err)
 		} else if cfg.postgresURL != db || cfg.RedisURL != env["VERITAS_REDIS_URL"] {
 			t.Errorf("%s: database %q, redis %q", api, cfg.postgresURL, cfg.RedisURL)
 		}
@@ -87,8 +87,22 @@ func TestComposeTopology(t *testing.T) {
 		}
 	}
 	proxy := c.Services["proxy"]
-	if !slices.Contains(proxy.Ports, "8000:80") {
-		t.Errorf("proxy ports %v, want 8000:80", proxy.Ports)
+	if !slices.Contains(proxy.Ports, "8000:80") && !slices.Contains(proxy.Ports, "127.0.0.1:8000:80") {
+		t.Errorf("proxy ports %v, want 8000:80 or 127.0.0.1:8000:80", proxy.Ports)
+	}
+	// Instances without keys serve every job to anyone who reaches them: then the proxy, their
+	// only way in, must be published on the host's loopback only.
+	for _, api := range []string{"api1", "api2"} {
+		env := c.Services[api].Environment
+		keyed := env["VERITAS_API_KEYS"] != "" || env["VERITAS_API_KEYS_FILE"] != ""
+		if keyed || env["VERITAS_ALLOW_OPEN"] == "" {
+			continue
+		}
+		for _, p := range proxy.Ports {
+			if !strings.HasPrefix(p, "127.0.0.1:") {
+				t.Errorf("%s runs open (VERITAS_ALLOW_OPEN) but the proxy publishes %q beyond this machine; give the instances keys or publish on 127.0.0.1", api, p)
+			}
+		}
 	}
 	if !slices.ContainsFunc(proxy.Volumes, func(v string) bool { return strings.HasPrefix(v, "./deploy/nginx.conf:/etc/nginx/nginx.conf") }) {
 		t.Errorf("proxy volumes %v do not mount deploy/nginx.conf", proxy.Volumes)

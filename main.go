@@ -136,7 +136,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	})
 	gen := loadgen.New(st, emitter, events, log)
 	defer gen.Stop()
-	opt := handlers.Options{MaxUploadBytes: cfg.MaxUploadBytes, AllowedOrigins: cfg.CORSOrigins}
+	opt := handlers.Options{MaxUploadBytes: cfg.MaxUploadBytes, AllowedOrigins: cfg.CORSOrigins, Keys: cfg.APIKeys}
 	if instances != nil {
 		opt.Instances = instances
 	}
@@ -165,7 +165,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	go func() { runnerDone <- jobs.Run(runCtx) }()
 	serveErr := make(chan error, 2)
 	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "database", cfg.DatabaseURL, "redis", cfg.RedisURL != "", "workers", cfg.Workers, "instance", jobs.Owner())
+	log.Info("listening", "addr", ln.Addr().String(), "database", cfg.DatabaseURL, "redis", cfg.RedisURL != "", "workers", cfg.Workers, "instance", jobs.Owner(),
+		"auth", len(cfg.APIKeys) > 0, "tenants", tenants(cfg.APIKeys))
+	if cfg.OpenBeyondLoopback {
+		log.Warn("serving without API keys on an address that is not loopback (VERITAS_ALLOW_OPEN): anyone who reaches it may read, change and delete every job",
+			"addr", ln.Addr().String())
+	}
 	if cfg.AdminAddr != "" {
 		aln, err := net.Listen("tcp", cfg.AdminAddr)
 		if err != nil {
@@ -243,6 +248,15 @@ func healthcheck(ctx context.Context, args []string, getenv func(string) string,
 		return fmt.Errorf("health: %s", resp.Status)
 	}
 	return nil
+}
+
+// tenants counts the distinct tenants among keys (a tenant may have several keys, to rotate them).
+func tenants(keys []handlers.APIKey) int {
+	seen := map[string]bool{}
+	for _, k := range keys {
+		seen[k.Tenant] = true
+	}
+	return len(seen)
 }
 
 // instanceName names this process in the jobs it claims: the host, and a random suffix so that a

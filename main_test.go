@@ -306,7 +306,7 @@ func TestConfig(t *testing.T) {
 		len(c.CORSOrigins) != 2 || c.JobTimeout != 5*time.Minute {
 		t.Fatalf("defaults %+v", c)
 	}
-	c, err = parseConfig([]string{"--workers", "8"}, env("VERITAS_WORKERS", "2", "VERITAS_ADDR", "0.0.0.0:9000"), io.Discard)
+	c, err = parseConfig([]string{"--workers", "8"}, env("VERITAS_WORKERS", "2", "VERITAS_ADDR", "0.0.0.0:9000", "VERITAS_ALLOW_OPEN", "1"), io.Discard)
 	if err != nil || c.Workers != 8 || c.Addr != "0.0.0.0:9000" {
 		t.Fatalf("flag over env over default: %+v, %v", c, err)
 	}
@@ -322,7 +322,7 @@ func TestConfig(t *testing.T) {
 		{nil, []string{"VERITAS_REDIS_URL", "127.0.0.1:6379"}, "VERITAS_REDIS_URL"},
 		{nil, []string{"VERITAS_REDIS_URL", "redis://:s3cret@cache:port/0"}, "VERITAS_REDIS_URL"},
 		{nil, []string{"VERITAS_JOB_LEASE", "10ms"}, "VERITAS_JOB_LEASE"},
-		{nil, []string{"VERITAS_API_KEYS", "acme:secret"}, "VERITAS_API_KEYS"},
+		{nil, []string{"VERITAS_API_KEYS", "acme:s3cret"}, "VERITAS_API_KEYS"},
 		{nil, []string{"VERITAS_CORS_ORIGINS", "localhost:3000"}, "VERITAS_CORS_ORIGINS"},
 		{nil, []string{"VERITAS_MAX_UPLOAD_BYTES", "10MB"}, "VERITAS_MAX_UPLOAD_BYTES"},
 		{nil, []string{"VERITAS_WORKERS", "0"}, "VERITAS_WORKERS"},

@@ -40,7 +40,9 @@ func New(h *handlers.Handlers, log *slog.Logger, opt Options) *gin.Engine {
 
 	r.GET("/api/health", h.Health)
 
-	v1 := r.Group("/api/v1")
+	// Every /api/v1 route needs a key when keys are configured; /api/health stays open. The
+	// streams authenticate in their handler: a browser brings a ticket instead of a header.
+	v1 := r.Group("/api/v1", h.Authenticate)
 	v1.GET("/agents", h.Agents)
 	v1.POST("/documents/upload", h.Upload)
 	v1.GET("/jobs", h.ListJobs)
@@ -52,10 +54,26 @@ func New(h *handlers.Handlers, log *slog.Logger, opt Options) *gin.Engine {
 	v1.GET("/jobs/:id/results", h.Results)
 	v1.GET("/jobs/:id/results/agent/:agent_id", h.AgentResults)
 	v1.GET("/jobs/:id/events", h.Events)
+	v1.POST("/jobs/:id/stream-ticket", h.StreamTicket)
 
 	r.GET("/ws/jobs/:id", h.Stream)
 	r.GET("/ws/audit/:id", h.Stream)
 	return r
+}
+
+// Route is one route of the API, as the engine serves it.
+type Route struct {
+	Method, Path string
+}
+
+// Routes lists every route New serves, read from the engine itself, so that tests which must
+// cover each route (authentication, tenant isolation) see a new route the moment it is added.
+func Routes() []Route {
+	var out []Route
+	for _, ri := range New(nil, slog.New(slog.DiscardHandler), Options{}).Routes() {
+		out = append(out, Route{Method: ri.Method, Path: ri.Path})
+	}
+	return out
 }
 
 // NewAdmin returns the engine of the admin listener: profiling (net/http/pprof), the load
@@ -124,7 +142,9 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 	}
 }
 
-// cors answers preflights and marks responses for the allowed origins only.
+// cors answers preflights and marks responses for the allowed origins only. "*" allows every
+// origin and is answered as the literal "*" rather than an echo of the origin: no credentials
+// (cookies) are ever allowed, and a browser refuses a credentialed request against "*".
 func cors(origins []string) gin.HandlerFunc {
 	allowed := map[string]bool{}
 	any := false
@@ -152,7 +172,11 @@ func cors(origins []string) gin.HandlerFunc {
 			}
 			return
 		}
-		c.Header("Access-Control-Allow-Origin", origin)
+		if any {
+			c.Header("Access-Control-Allow-Origin", "*")
+		} else {
+			c.Header("Access-Control-Allow-Origin", origin)
+		}
 		c.Header("Access-Control-Expose-Headers", "Location, Link, X-Request-ID")
 		if c.Request.Method == http.MethodOptions && c.GetHeader("Access-Control-Request-Method") != "" {
 			c.Header("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS")

@@ -65,7 +65,10 @@ type envOptions struct {
 	origins      []string
 	logTo        io.Writer
 	dbPath       string
-	lease        time.Duration // the runner's lease (default: the runner's)
+	lease        time.Duration     // the runner's lease (default: the runner's)
+	keys         map[string]string // tenant → key; turns on authentication
+	ticketTTL    time.Duration
+	authFailures int // failed authentications an address may make before 429 (default: the handlers')
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -102,9 +105,14 @@ func newEnv(t testing.TB, o envOptions) *env {
 	if o.beforeReplay != nil {
 		hs = &firstEventsRead{Store: st, hook: o.beforeReplay}
 	}
+	var keys []handlers.APIKey
+	for tenant, key := range o.keys {
+		keys = append(keys, handlers.NewAPIKey(tenant, key))
+	}
 	h := handlers.New(hs, jobs, gen, fan, reg, log, handlers.Options{
 		MaxUploadBytes: o.maxUpload, AllowedOrigins: o.origins,
-		PingInterval: o.pingInterval, WriteWait: o.writeWait,
+		PingInterval: o.pingInterval, WriteWait: o.writeWait, Keys: keys, TicketTTL: o.ticketTTL,
+		AuthFailures: o.authFailures,
 	})
 	srv := httptest.NewServer(api.New(h, log, api.Options{CORSOrigins: o.origins}))
 

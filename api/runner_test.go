@@ -154,7 +154,7 @@ func TestResumeAfterShutdown(t *testing.T) {
 	job := e1.submit(statement(1, false), nil)
 	<-slow.started
 	waitFor(t, func() bool {
-		j, _ := e1.store.Job(context.Background(), job.ID, false)
+		j, _ := e1.store.Job(context.Background(), "", job.ID, false)
 		return j.Agents[schemas.AgentNumeric] == schemas.AgentCompleted
 	})
 	e1.stop()
@@ -205,7 +205,7 @@ func TestStalledInstanceStoresNothingAfterTakeOver(t *testing.T) {
 			}
 			state := func() string {
 				t.Helper()
-				j, err := e.store.Job(ctx, job.ID, false)
+				j, err := e.store.Job(ctx, "", job.ID, false)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -213,7 +213,7 @@ func TestStalledInstanceStoresNothingAfterTakeOver(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				rows, err := e.store.Results(ctx, job.ID, "")
+				rows, err := e.store.Results(ctx, "", job.ID, "")
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -441,7 +441,7 @@ func TestResumeAfterEveryAgentEndedKeepsHowTheyEnded(t *testing.T) {
 			e2 := newEnv(t, envOptions{dbPath: path, agents: []agents.Agent{gate2}, jobTimeout: tc.timeout})
 			var j schemas.Job
 			waitFor(t, func() bool {
-				j, _ = e2.store.Job(context.Background(), job.ID, false)
+				j, _ = e2.store.Job(context.Background(), "", job.ID, false)
 				return j.Status != schemas.JobProcessing
 			})
 			if j.Status != tc.want {

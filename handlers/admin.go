@@ -68,7 +68,11 @@ func (h *Handlers) Synthetic(c *gin.Context) {
 			h.Problem(c, err)
 			return
 		}
-		if err := h.requireJob(ctx, id); err != nil {
+		// The admin listener is not a tenant's: it may drive any job.
+		if ok, err := h.store.JobExists(ctx, id); err != nil || !ok {
+			if err == nil {
+				err = store.ErrNotFound
+			}
 			h.Problem(c, err)
 			return
 		}

@@ -27,11 +27,18 @@ import (
 type Store interface {
 	Ping(ctx context.Context) error
 	CreateJob(ctx context.Context, nj store.NewJob) (schemas.Job, store.Event, error)
-	Job(ctx context.Context, id string, withText bool) (schemas.Job, error)
-	Jobs(ctx context.Context, limit int, before string) ([]schemas.Job, error)
-	RenameJob(ctx context.Context, id, name string) (schemas.Job, error)
-	DeleteJob(ctx context.Context, id string) error
-	Results(ctx context.Context, jobID, agentID string) ([]schemas.Result, error)
+	// Reads and writes by job id, and the list, are scoped by tenant: another tenant's job is
+	// store.ErrNotFound, as if it did not exist.
+	Job(ctx context.Context, tenant, id string, withText bool) (schemas.Job, error)
+	Jobs(ctx context.Context, tenant string, limit int, before string) ([]schemas.Job, error)
+	RenameJob(ctx context.Context, tenant, id, name string) (schemas.Job, error)
+	DeleteJob(ctx context.Context, tenant, id string) error
+	Results(ctx context.Context, tenant, jobID, agentID string) ([]schemas.Result, error)
+	HasJob(ctx context.Context, tenant, id string) (bool, error)
+	CreateTicket(ctx context.Context, tenant, jobID, hash string, ttl time.Duration) (time.Time, error)
+	UseTicket(ctx context.Context, hash string) (store.Ticket, error)
+	// Events and JobExists are the event log as the hub reads it, whoever's the job is: a
+	// handler serves a job's events only after HasJob said the job is the caller's.
 	Events(ctx context.Context, jobID string, after int64, limit int) ([]store.Event, error)
 	JobExists(ctx context.Context, id string) (bool, error)
 }
@@ -84,6 +91,16 @@ type Options struct {
 	// MaxConcurrentUploads bounds the uploads read and extracted at once (default 8); each may
 	// hold MaxUploadBytes in memory. Others wait for a slot, up to 30 s, then get 503.
 	MaxConcurrentUploads int
+	// Keys are the API keys (hashed) that turn on authentication; none is open mode, where
+	// every request is the tenant "".
+	Keys []APIKey
+	// TicketTTL is how long a stream ticket stays valid (default 60 s; tests pass a negative one
+	// to issue tickets that have expired already).
+	TicketTTL time.Duration
+	// AuthFailures is how many failed authentications one remote address may make at once
+	// (default 10); then one more per AuthFailureEvery (default 6 s), and until then it gets 429.
+	AuthFailures     int
+	AuthFailureEvery time.Duration
 }
 
 // Handlers holds the dependencies of every route.
@@ -97,8 +114,9 @@ type Handlers struct {
 	opt    Options
 	conns  hub.ConnOptions // how the hub runs each stream
 
-	streams streams       // open WebSocket connections
-	uploads chan struct{} // upload slots
+	streams  streams       // open WebSocket connections
+	uploads  chan struct{} // upload slots
+	failures *failures     // failed authentications per remote address
 }
 
 // New builds the handlers.
@@ -113,9 +131,18 @@ func New(st Store, runner Runner, gen Generator, h *hub.Hub, reg *agents.Registr
 	if opt.MaxConcurrentUploads <= 0 {
 		opt.MaxConcurrentUploads = 8
 	}
+	if opt.TicketTTL == 0 {
+		opt.TicketTTL = 60 * time.Second
+	}
+	if opt.AuthFailures <= 0 {
+		opt.AuthFailures = 10
+	}
+	if opt.AuthFailureEvery <= 0 {
+		opt.AuthFailureEvery = 6 * time.Second
+	}
 	conns := hub.ConnOptions{Log: eventLog{st}, PingInterval: opt.PingInterval, PongWait: opt.PongWait, WriteWait: opt.WriteWait}
 	return &Handlers{store: st, runner: runner, gen: gen, hub: h, agents: reg, log: log, opt: opt, conns: conns,
-		uploads: make(chan struct{}, opt.MaxConcurrentUploads)}
+		uploads: make(chan struct{}, opt.MaxConcurrentUploads), failures: newFailures(opt.AuthFailures, opt.AuthFailureEvery, time.Now)}
 }
 
 // WaitStreams blocks until every WebSocket connection has ended (the hub closes them with 1001
@@ -228,7 +255,7 @@ func (h *Handlers) ListJobs(c *gin.Context) {
 		}
 		before = id.String()
 	}
-	jobs, err := h.store.Jobs(c.Request.Context(), limit, before)
+	jobs, err := h.store.Jobs(c.Request.Context(), tenantOf(c), limit, before)
 	if errors.Is(err, store.ErrNotFound) {
 		h.Problem(c, fieldError(http.StatusUnprocessableEntity, "before", "before does not name an existing job."))
 		return
@@ -260,7 +287,7 @@ func (h *Handlers) GetJob(c *gin.Context) {
 		}
 		withText = true
 	}
-	job, err := h.store.Job(c.Request.Context(), id, withText)
+	job, err := h.store.Job(c.Request.Context(), tenantOf(c), id, withText)
 	if err != nil {
 		h.Problem(c, err)
 		return
@@ -296,7 +323,7 @@ func (h *Handlers) RenameJob(c *gin.Context) {
 		h.Problem(c, fieldError(http.StatusUnprocessableEntity, "name", "name must be 1 to 200 characters."))
 		return
 	}
-	job, err := h.store.RenameJob(c.Request.Context(), id, name)
+	job, err := h.store.RenameJob(c.Request.Context(), tenantOf(c), id, name)
 	if err != nil {
 		h.Problem(c, err)
 		return
@@ -313,6 +340,11 @@ func (h *Handlers) DeleteJob(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
+	// The runner knows jobs by id alone: it acts only on a job the caller's tenant owns.
+	if err := h.requireJob(ctx, tenantOf(c), id); err != nil {
+		h.Problem(c, err)
+		return
+	}
 	if err := h.runner.Cancel(ctx, id); err != nil && !errors.Is(err, store.ErrConflict) {
 		h.Problem(c, err)
 		return
@@ -323,7 +355,7 @@ func (h *Handlers) DeleteJob(c *gin.Context) {
 		h.Problem(c, errorf(http.StatusServiceUnavailable, "The job's agents did not stop in time; try the delete again."))
 		return
 	}
-	if err := h.store.DeleteJob(ctx, id); err != nil {
+	if err := h.store.DeleteJob(ctx, tenantOf(c), id); err != nil {
 		h.Problem(c, err)
 		return
 	}
@@ -343,6 +375,10 @@ func (h *Handlers) CancelJob(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
+	if err := h.requireJob(ctx, tenantOf(c), id); err != nil {
+		h.Problem(c, err)
+		return
+	}
 	if err := h.runner.Cancel(ctx, id); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			h.Problem(c, errorf(http.StatusConflict, "The audit job has already finished; there is nothing to cancel."))
@@ -351,7 +387,7 @@ func (h *Handlers) CancelJob(c *gin.Context) {
 		h.Problem(c, err)
 		return
 	}
-	job, err := h.store.Job(ctx, id, false)
+	job, err := h.store.Job(ctx, tenantOf(c), id, false)
 	if err != nil {
 		h.Problem(c, err)
 		return
@@ -378,7 +414,7 @@ func (h *Handlers) results(c *gin.Context, agentID string) {
 		h.Problem(c, err)
 		return
 	}
-	rows, err := h.store.Results(c.Request.Context(), id, agentID)
+	rows, err := h.store.Results(c.Request.Context(), tenantOf(c), id, agentID)
 	if err != nil {
 		h.Problem(c, err)
 		return
@@ -408,7 +444,7 @@ func (h *Handlers) Events(c *gin.Context) {
 		limit = n
 	}
 	ctx := c.Request.Context()
-	if err := h.requireJob(ctx, id); err != nil {
+	if err := h.requireJob(ctx, tenantOf(c), id); err != nil {
 		h.Problem(c, err)
 		return
 	}
@@ -434,9 +470,9 @@ func (h *Handlers) Events(c *gin.Context) {
 	c.Data(http.StatusOK, "application/json; charset=utf-8", out)
 }
 
-// requireJob returns store.ErrNotFound unless job id exists.
-func (h *Handlers) requireJob(ctx context.Context, id string) error {
-	ok, err := h.store.JobExists(ctx, id)
+// requireJob returns store.ErrNotFound unless tenant has a job with that id.
+func (h *Handlers) requireJob(ctx context.Context, tenant, id string) error {
+	ok, err := h.store.HasJob(ctx, tenant, id)
 	if err == nil && !ok {
 		err = store.ErrNotFound
 	}

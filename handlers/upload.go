@@ -82,6 +82,7 @@ func (h *Handlers) Upload(c *gin.Context) {
 	sum := sha256.Sum256(form.file)
 	nj := store.NewJob{
 		ID:            uuid.Must(uuid.NewV7()).String(),
+		Tenant:        tenantOf(c),
 		Name:          name,
 		EnabledAgents: enabled,
 		Filename:      cleanFilename(form.filename),

@@ -13,7 +13,9 @@ import (
 
 // Stream upgrades GET /ws/jobs/:id to a WebSocket that sends the job's events with seq > since:
 // first from the stored log, then live, exactly once and in order (hub.Serve runs the
-// connection). Bad requests are refused before the upgrade with a plain HTTP status.
+// connection). Bad requests are refused before the upgrade with a plain HTTP status: 401
+// without a key or a valid ticket (when keys are configured), 404 for another tenant's job.
+// In open mode no credentials are read, and a ticket is ignored.
 func (h *Handlers) Stream(c *gin.Context) {
 	if !websocket.IsWebSocketUpgrade(c.Request) {
 		h.Problem(c, errorf(http.StatusBadRequest, "This route is a WebSocket: connect with a WebSocket client."))
@@ -28,12 +30,17 @@ func (h *Handlers) Stream(c *gin.Context) {
 		h.Problem(c, err)
 		return
 	}
+	// With keys, a stream needs a key header (clients that are not browsers) or a ticket.
+	tenant, ok := h.caller(c, id)
+	if !ok {
+		return
+	}
 	since, err := seqParam(c, "since")
 	if err != nil {
 		h.Problem(c, err)
 		return
 	}
-	if err := h.requireJob(c.Request.Context(), id); err != nil {
+	if err := h.requireJob(c.Request.Context(), tenant, id); err != nil {
 		h.Problem(c, err)
 		return
 	}

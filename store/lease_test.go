@@ -153,7 +153,7 @@ func TestZombieWritesAreFenced(t *testing.T) {
 		// state is everything a refused write could have changed.
 		state := func() string {
 			t.Helper()
-			job, err := b.Job(ctx, id, false)
+			job, err := b.Job(ctx, "", id, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -161,7 +161,7 @@ func TestZombieWritesAreFenced(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rows, err := b.Results(ctx, id, "")
+			rows, err := b.Results(ctx, "", id, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -207,7 +207,7 @@ func TestZombieWritesAreFenced(t *testing.T) {
 		refused("B holds the job")
 
 		// B's writes land, and the refused ones took no seq.
-		before, _ := b.Job(ctx, id, false)
+		before, _ := b.Job(ctx, "", id, false)
 		ev, err := b.AgentProgress(ctx, id, "B", schemas.AgentNumeric, 1, 2, "table 1 of 2")
 		if err != nil || ev.Seq != before.LastSeq+1 {
 			t.Fatalf("B's progress: seq %d, %v; want %d", ev.Seq, err, before.LastSeq+1)
@@ -224,7 +224,7 @@ func TestZombieWritesAreFenced(t *testing.T) {
 		if _, err := b.FinishJob(ctx, id, "B", schemas.JobCancelled, ""); err != nil {
 			t.Fatalf("B finishes the job: %v", err)
 		}
-		job, _ := b.Job(ctx, id, false)
+		job, _ := b.Job(ctx, "", id, false)
 		if job.Status != schemas.JobCancelled || job.LastSeq != before.LastSeq+4 || job.Summary.High != 1 ||
 			fmt.Sprint(job.Agents) != "map[logic_consistency:cancelled numeric_validation:completed]" {
 			t.Fatalf("job after B's writes %+v", job)
@@ -249,7 +249,7 @@ func TestLeaseRelease(t *testing.T) {
 		if err := a.ReleaseLease(ctx, id, "A"); err != nil {
 			t.Fatal(err)
 		}
-		if job, _ := a.Job(ctx, id, false); job.Status != schemas.JobProcessing {
+		if job, _ := a.Job(ctx, "", id, false); job.Status != schemas.JobProcessing {
 			t.Fatalf("released job is %s, want it still processing", job.Status)
 		}
 		if got, _ := b.Claim(ctx, "B", time.Hour, time.Minute); got != id {
@@ -274,7 +274,7 @@ func TestLeaseRelease(t *testing.T) {
 
 		gone := newJob(t, s)
 		a.Claim(ctx, "A", time.Hour, time.Minute)
-		if err := b.DeleteJob(ctx, gone); err != nil {
+		if err := b.DeleteJob(ctx, "", gone); err != nil {
 			t.Fatal(err)
 		}
 		_, err := a.RenewLease(ctx, gone, "A", time.Hour)
@@ -300,7 +300,7 @@ func TestClaimOrderAndLeaselessJobs(t *testing.T) {
 			Extracted: &extract.Document{}, Synthetic: true}); err != nil {
 			t.Fatal(err)
 		}
-		if job, _ := s.Job(ctx, synthetic, false); job.Status != schemas.JobProcessing {
+		if job, _ := s.Job(ctx, "", synthetic, false); job.Status != schemas.JobProcessing {
 			t.Fatalf("synthetic job is %s", job.Status)
 		}
 		expired, queued := newJob(t, s), newJob(t, s)

@@ -109,7 +109,7 @@ func TestSQLiteOpensFilesFromBeforeMigrations(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	job, err := s.Job(ctx, id, false)
+	job, err := s.Job(ctx, "", id, false)
 	if err != nil || job.Name != "Report #1" || job.Agents[schemas.AgentNumeric] != schemas.AgentRunning || job.LastSeq != 1 {
 		t.Fatalf("old job %+v, %v", job, err)
 	}
@@ -128,7 +128,7 @@ func TestSQLiteOpensFilesFromBeforeMigrations(t *testing.T) {
 	} else if got, _ := s.Claim(ctx, "A", time.Hour, time.Minute); got != job {
 		t.Fatalf("claimed %q, want the new job", got)
 	}
-	if page, _ := s.Jobs(ctx, 10, ""); len(page) != 2 || page[0].Name != "Report #2" {
+	if page, _ := s.Jobs(ctx, "", 10, ""); len(page) != 2 || page[0].Name != "Report #2" {
 		t.Fatalf("jobs after the old one: %+v", page)
 	}
 }
@@ -168,7 +168,7 @@ func TestMigrationExpiresLeaselessJobs(t *testing.T) {
 		if _, err := s.RenewLease(ctx, leased, "other", time.Hour); err != nil {
 			t.Fatalf("the live lease's owner renews: %v", err)
 		}
-		if job, _ := s.Job(ctx, finished, false); job.Status != schemas.JobCompleted {
+		if job, _ := s.Job(ctx, "", finished, false); job.Status != schemas.JobCompleted {
 			t.Fatalf("finished job is %s", job.Status)
 		}
 	}

@@ -247,9 +247,9 @@ func (p *Postgres) CreateJob(ctx context.Context, nj NewJob) (schemas.Job, Event
 			status, runStatus = schemas.JobProcessing, schemas.AgentCompleted
 		}
 		if _, err := tx.Exec(ctx,
-			`INSERT INTO jobs (id, number, name, status, enabled_agents, created_at, updated_at)
-			 VALUES ($1, $2, $3, $4, $5, $6, $6)`,
-			nj.ID, number, name, status, nj.EnabledAgents, t); err != nil {
+			`INSERT INTO jobs (id, tenant, number, name, status, enabled_agents, created_at, updated_at)
+			 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`,
+			nj.ID, nj.Tenant, number, name, status, nj.EnabledAgents, t); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx,
@@ -276,7 +276,7 @@ func (p *Postgres) CreateJob(ctx context.Context, nj NewJob) (schemas.Job, Event
 	if err != nil {
 		return schemas.Job{}, Event{}, fmt.Errorf("create job: %w", err)
 	}
-	job, err := p.Job(ctx, nj.ID, false)
+	job, err := p.job(ctx, false, `id = $1`, nj.ID)
 	return job, ev, err
 }
 
@@ -300,15 +300,20 @@ func pgScanJob(row pgx.Row) (schemas.Job, error) {
 	return j, nil
 }
 
-// Job loads one job with its agents' statuses and its documents; withText includes the
-// extracted markdown.
-func (p *Postgres) Job(ctx context.Context, id string, withText bool) (schemas.Job, error) {
-	j, err := pgScanJob(p.pool.QueryRow(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = $1`, id))
+// Job loads one of tenant's jobs with its agents' statuses and its documents; withText includes
+// the extracted markdown. Another tenant's job is ErrNotFound.
+func (p *Postgres) Job(ctx context.Context, tenant, id string, withText bool) (schemas.Job, error) {
+	return p.job(ctx, withText, `id = $1 AND tenant = $2`, id, tenant)
+}
+
+// job loads the job that where (a condition on jobs, with args) selects.
+func (p *Postgres) job(ctx context.Context, withText bool, where string, args ...any) (schemas.Job, error) {
+	j, err := pgScanJob(p.pool.QueryRow(ctx, `SELECT `+jobColumns+` FROM jobs WHERE `+where, args...))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return j, ErrNotFound
 	}
 	if err != nil {
-		return j, fmt.Errorf("load job %s: %w", id, err)
+		return j, fmt.Errorf("load job %v: %w", args[0], err)
 	}
 	if err := p.fillJobs(ctx, []*schemas.Job{&j}, withText); err != nil {
 		return j, err
@@ -316,22 +321,23 @@ func (p *Postgres) Job(ctx context.Context, id string, withText bool) (schemas.J
 	return j, nil
 }
 
-// Jobs lists jobs newest first; before, when set, is the id of the last job of the previous
-// page. It returns one job more than limit when more exist, for the caller's Link header.
-func (p *Postgres) Jobs(ctx context.Context, limit int, before string) ([]schemas.Job, error) {
-	query := `SELECT ` + jobColumns + ` FROM jobs ORDER BY number DESC LIMIT $1`
-	args := []any{limit + 1}
+// Jobs lists tenant's jobs newest first; before, when set, is the id of the last job of the
+// previous page (ErrNotFound unless it is tenant's). It returns one job more than limit when
+// more exist, for the caller's Link header.
+func (p *Postgres) Jobs(ctx context.Context, tenant string, limit int, before string) ([]schemas.Job, error) {
+	query := `SELECT ` + jobColumns + ` FROM jobs WHERE tenant = $1 ORDER BY number DESC LIMIT $2`
+	args := []any{tenant, limit + 1}
 	if before != "" {
 		var number int64
-		err := p.pool.QueryRow(ctx, `SELECT number FROM jobs WHERE id = $1`, before).Scan(&number)
+		err := p.pool.QueryRow(ctx, `SELECT number FROM jobs WHERE id = $1 AND tenant = $2`, before, tenant).Scan(&number)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, ErrNotFound
 		}
 		if err != nil {
 			return nil, fmt.Errorf("list jobs: %w", err)
 		}
-		query = `SELECT ` + jobColumns + ` FROM jobs WHERE number < $1 ORDER BY number DESC LIMIT $2`
-		args = []any{number, limit + 1}
+		query = `SELECT ` + jobColumns + ` FROM jobs WHERE tenant = $1 AND number < $2 ORDER BY number DESC LIMIT $3`
+		args = []any{tenant, number, limit + 1}
 	}
 	rows, err := p.pool.Query(ctx, query, args...)
 	if err != nil {
@@ -394,21 +400,21 @@ func (p *Postgres) fillJobs(ctx context.Context, jobs []*schemas.Job, withText b
 	return nil
 }
 
-// RenameJob sets a job's name.
-func (p *Postgres) RenameJob(ctx context.Context, id, name string) (schemas.Job, error) {
-	tag, err := p.pool.Exec(ctx, `UPDATE jobs SET name = $1, updated_at = $2 WHERE id = $3`, name, pgNow(), id)
+// RenameJob sets the name of one of tenant's jobs.
+func (p *Postgres) RenameJob(ctx context.Context, tenant, id, name string) (schemas.Job, error) {
+	tag, err := p.pool.Exec(ctx, `UPDATE jobs SET name = $1, updated_at = $2 WHERE id = $3 AND tenant = $4`, name, pgNow(), id, tenant)
 	if err != nil {
 		return schemas.Job{}, fmt.Errorf("rename job %s: %w", id, err)
 	}
 	if tag.RowsAffected() == 0 {
 		return schemas.Job{}, ErrNotFound
 	}
-	return p.Job(ctx, id, false)
+	return p.Job(ctx, tenant, id, false)
 }
 
-// DeleteJob removes a job with its document, results and events.
-func (p *Postgres) DeleteJob(ctx context.Context, id string) error {
-	tag, err := p.pool.Exec(ctx, `DELETE FROM jobs WHERE id = $1`, id)
+// DeleteJob removes one of tenant's jobs with its document, results, events and tickets.
+func (p *Postgres) DeleteJob(ctx context.Context, tenant, id string) error {
+	tag, err := p.pool.Exec(ctx, `DELETE FROM jobs WHERE id = $1 AND tenant = $2`, id, tenant)
 	if err != nil {
 		return fmt.Errorf("delete job %s: %w", id, err)
 	}
@@ -425,9 +431,10 @@ func (p *Postgres) CountJobs(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// Results lists a job's result rows, oldest first; agentID, when set, keeps that agent's rows.
-func (p *Postgres) Results(ctx context.Context, jobID, agentID string) ([]schemas.Result, error) {
-	if ok, err := p.JobExists(ctx, jobID); err != nil || !ok {
+// Results lists the result rows of one of tenant's jobs, oldest first; agentID, when set, keeps
+// that agent's rows.
+func (p *Postgres) Results(ctx context.Context, tenant, jobID, agentID string) ([]schemas.Result, error) {
+	if ok, err := p.HasJob(ctx, tenant, jobID); err != nil || !ok {
 		if err == nil {
 			return nil, ErrNotFound
 		}
@@ -484,11 +491,60 @@ func (p *Postgres) Events(ctx context.Context, jobID string, after int64, limit 
 	return out, nil
 }
 
-// JobExists reports whether a job with that id is stored.
+// JobExists reports whether a job with that id is stored, whoever's it is: for the event log's
+// readers (the hub, the admin listener), never for an answer to a tenant (see HasJob).
 func (p *Postgres) JobExists(ctx context.Context, id string) (bool, error) {
 	var ok bool
 	err := p.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM jobs WHERE id = $1)`, id).Scan(&ok)
 	return ok, err
+}
+
+// HasJob reports whether tenant has a job with that id.
+func (p *Postgres) HasJob(ctx context.Context, tenant, id string) (bool, error) {
+	var ok bool
+	err := p.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM jobs WHERE id = $1 AND tenant = $2)`, id, tenant).Scan(&ok)
+	return ok, err
+}
+
+// CreateTicket stores a stream ticket, by its hash, for one of tenant's jobs, valid for ttl by the
+// database's clock, and returns when it expires. It returns ErrNotFound when tenant has no such
+// job. Tickets that expired are swept here, so the table holds about one minute's worth.
+func (p *Postgres) CreateTicket(ctx context.Context, tenant, jobID, hash string, ttl time.Duration) (time.Time, error) {
+	var expires time.Time
+	err := p.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM stream_tickets WHERE expires_at <= now()`); err != nil {
+			return err
+		}
+		err := tx.QueryRow(ctx,
+			`INSERT INTO stream_tickets (hash, job_id, tenant, expires_at)
+			 SELECT $1, id, tenant, now() + $2 * interval '1 microsecond' FROM jobs WHERE id = $3 AND tenant = $4
+			 RETURNING expires_at`, hash, ttl.Microseconds(), jobID, tenant).Scan(&expires)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("stream ticket for job %s: %w", jobID, err)
+	}
+	return expires.UTC(), nil
+}
+
+// UseTicket takes the ticket with that hash out of the store and returns what it was for: each
+// ticket is used once, by one instance, whatever the caller then decides. An unknown or used
+// ticket is ErrNotFound.
+func (p *Postgres) UseTicket(ctx context.Context, hash string) (Ticket, error) {
+	var tk Ticket
+	err := p.pool.QueryRow(ctx,
+		`DELETE FROM stream_tickets WHERE hash = $1 RETURNING job_id, tenant, expires_at <= now()`, hash).
+		Scan(&tk.JobID, &tk.Tenant, &tk.Expired)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return tk, ErrNotFound
+	}
+	if err != nil {
+		return tk, fmt.Errorf("use stream ticket: %w", err)
+	}
+	return tk, nil
 }
 
 // ---- the runner's side ----
@@ -567,7 +623,7 @@ func (p *Postgres) ReleaseLease(ctx context.Context, jobID, owner string) error 
 // RunState loads a job for the runner, with the cancel flag.
 func (p *Postgres) RunState(ctx context.Context, id string) (RunState, error) {
 	var st RunState
-	j, err := p.Job(ctx, id, false)
+	j, err := p.job(ctx, false, `id = $1`, id)
 	if err != nil {
 		return st, err
 	}

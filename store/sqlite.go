@@ -187,9 +187,9 @@ func (s *SQLite) CreateJob(ctx context.Context, nj NewJob) (schemas.Job, Event, 
 			status, runStatus = schemas.JobProcessing, schemas.AgentCompleted
 		}
 		if _, err := tx.ExecContext(ctx,
-			`INSERT INTO jobs (id, number, name, status, enabled_agents, created_at, updated_at)
-			 VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			nj.ID, number, name, status, string(agents), t, t); err != nil {
+			`INSERT INTO jobs (id, tenant, number, name, status, enabled_agents, created_at, updated_at)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			nj.ID, nj.Tenant, number, name, status, string(agents), t, t); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx,
@@ -216,7 +216,7 @@ func (s *SQLite) CreateJob(ctx context.Context, nj NewJob) (schemas.Job, Event, 
 	if err != nil {
 		return schemas.Job{}, Event{}, fmt.Errorf("create job: %w", err)
 	}
-	job, err := s.Job(ctx, nj.ID, false)
+	job, err := s.job(ctx, false, `id = ?`, nj.ID)
 	return job, ev, err
 }
 
@@ -256,15 +256,20 @@ func scanJob(row scanner) (schemas.Job, error) {
 	return j, nil
 }
 
-// Job loads one job with its agents' statuses and its documents; withText includes the
-// extracted markdown.
-func (s *SQLite) Job(ctx context.Context, id string, withText bool) (schemas.Job, error) {
-	j, err := scanJob(s.r.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = ?`, id))
+// Job loads one of tenant's jobs with its agents' statuses and its documents; withText includes
+// the extracted markdown. Another tenant's job is ErrNotFound.
+func (s *SQLite) Job(ctx context.Context, tenant, id string, withText bool) (schemas.Job, error) {
+	return s.job(ctx, withText, `id = ? AND tenant = ?`, id, tenant)
+}
+
+// job loads the job that where (a condition on jobs, with args) selects.
+func (s *SQLite) job(ctx context.Context, withText bool, where string, args ...any) (schemas.Job, error) {
+	j, err := scanJob(s.r.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE `+where, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return j, ErrNotFound
 	}
 	if err != nil {
-		return j, fmt.Errorf("load job %s: %w", id, err)
+		return j, fmt.Errorf("load job %v: %w", args[0], err)
 	}
 	jobs := []*schemas.Job{&j}
 	if err := s.fillJobs(ctx, jobs, withText); err != nil {
@@ -273,22 +278,23 @@ func (s *SQLite) Job(ctx context.Context, id string, withText bool) (schemas.Job
 	return j, nil
 }
 
-// Jobs lists jobs newest first; before, when set, is the id of the last job of the previous
-// page. It returns one job more than limit when more exist, for the caller's Link header.
-func (s *SQLite) Jobs(ctx context.Context, limit int, before string) ([]schemas.Job, error) {
-	query := `SELECT ` + jobColumns + ` FROM jobs ORDER BY number DESC LIMIT ?`
-	args := []any{limit + 1}
+// Jobs lists tenant's jobs newest first; before, when set, is the id of the last job of the
+// previous page (ErrNotFound unless it is tenant's). It returns one job more than limit when
+// more exist, for the caller's Link header.
+func (s *SQLite) Jobs(ctx context.Context, tenant string, limit int, before string) ([]schemas.Job, error) {
+	query := `SELECT ` + jobColumns + ` FROM jobs WHERE tenant = ? ORDER BY number DESC LIMIT ?`
+	args := []any{tenant, limit + 1}
 	if before != "" {
 		var number int64
-		err := s.r.QueryRowContext(ctx, `SELECT number FROM jobs WHERE id = ?`, before).Scan(&number)
+		err := s.r.QueryRowContext(ctx, `SELECT number FROM jobs WHERE id = ? AND tenant = ?`, before, tenant).Scan(&number)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
 		}
 		if err != nil {
 			return nil, fmt.Errorf("list jobs: %w", err)
 		}
-		query = `SELECT ` + jobColumns + ` FROM jobs WHERE number < ? ORDER BY number DESC LIMIT ?`
-		args = []any{number, limit + 1}
+		query = `SELECT ` + jobColumns + ` FROM jobs WHERE tenant = ? AND number < ? ORDER BY number DESC LIMIT ?`
+		args = []any{tenant, number, limit + 1}
 	}
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -371,21 +377,21 @@ func (s *SQLite) fillJobs(ctx context.Context, jobs []*schemas.Job, withText boo
 	return rows.Err()
 }
 
-// RenameJob sets a job's name.
-func (s *SQLite) RenameJob(ctx context.Context, id, name string) (schemas.Job, error) {
-	res, err := s.w.ExecContext(ctx, `UPDATE jobs SET name = ?, updated_at = ? WHERE id = ?`, name, now(), id)
+// RenameJob sets the name of one of tenant's jobs.
+func (s *SQLite) RenameJob(ctx context.Context, tenant, id, name string) (schemas.Job, error) {
+	res, err := s.w.ExecContext(ctx, `UPDATE jobs SET name = ?, updated_at = ? WHERE id = ? AND tenant = ?`, name, now(), id, tenant)
 	if err != nil {
 		return schemas.Job{}, fmt.Errorf("rename job %s: %w", id, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return schemas.Job{}, ErrNotFound
 	}
-	return s.Job(ctx, id, false)
+	return s.Job(ctx, tenant, id, false)
 }
 
-// DeleteJob removes a job with its document, results and events.
-func (s *SQLite) DeleteJob(ctx context.Context, id string) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM jobs WHERE id = ?`, id)
+// DeleteJob removes one of tenant's jobs with its document, results, events and tickets.
+func (s *SQLite) DeleteJob(ctx context.Context, tenant, id string) error {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM jobs WHERE id = ? AND tenant = ?`, id, tenant)
 	if err != nil {
 		return fmt.Errorf("delete job %s: %w", id, err)
 	}
@@ -402,10 +408,11 @@ func (s *SQLite) CountJobs(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// Results lists a job's result rows, oldest first; agentID, when set, keeps that agent's rows.
-func (s *SQLite) Results(ctx context.Context, jobID, agentID string) ([]schemas.Result, error) {
+// Results lists the result rows of one of tenant's jobs, oldest first; agentID, when set, keeps
+// that agent's rows.
+func (s *SQLite) Results(ctx context.Context, tenant, jobID, agentID string) ([]schemas.Result, error) {
 	var exists int
-	if err := s.r.QueryRowContext(ctx, `SELECT 1 FROM jobs WHERE id = ?`, jobID).Scan(&exists); err != nil {
+	if err := s.r.QueryRowContext(ctx, `SELECT 1 FROM jobs WHERE id = ? AND tenant = ?`, jobID, tenant).Scan(&exists); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, ErrNotFound
 		}
@@ -471,7 +478,8 @@ func (s *SQLite) Events(ctx context.Context, jobID string, after int64, limit in
 	return out, rows.Err()
 }
 
-// JobExists reports whether a job with that id is stored.
+// JobExists reports whether a job with that id is stored, whoever's it is: for the event log's
+// readers (the hub, the admin listener), never for an answer to a tenant (see HasJob).
 func (s *SQLite) JobExists(ctx context.Context, id string) (bool, error) {
 	var one int
 	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM jobs WHERE id = ?`, id).Scan(&one)
@@ -479,6 +487,62 @@ func (s *SQLite) JobExists(ctx context.Context, id string) (bool, error) {
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// HasJob reports whether tenant has a job with that id.
+func (s *SQLite) HasJob(ctx context.Context, tenant, id string) (bool, error) {
+	var one int
+	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM jobs WHERE id = ? AND tenant = ?`, id, tenant).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// CreateTicket stores a stream ticket, by its hash, for one of tenant's jobs, valid for ttl, and
+// returns when it expires. It returns ErrNotFound when tenant has no such job. Tickets that
+// expired are swept here, so the table holds about one minute's worth.
+func (s *SQLite) CreateTicket(ctx context.Context, tenant, jobID, hash string, ttl time.Duration) (time.Time, error) {
+	t := now()
+	expires := t + int64(ttl)
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM stream_tickets WHERE expires_at <= ?`, t); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx,
+			`INSERT INTO stream_tickets (hash, job_id, tenant, expires_at)
+			 SELECT ?, id, tenant, ? FROM jobs WHERE id = ? AND tenant = ?`, hash, expires, jobID, tenant)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return nil
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("stream ticket for job %s: %w", jobID, err)
+	}
+	return toTime(expires), nil
+}
+
+// UseTicket takes the ticket with that hash out of the store and returns what it was for: each
+// ticket is used once, whatever the caller then decides. An unknown or used ticket is ErrNotFound.
+func (s *SQLite) UseTicket(ctx context.Context, hash string) (Ticket, error) {
+	var (
+		tk      Ticket
+		expires int64
+	)
+	err := s.w.QueryRowContext(ctx, `DELETE FROM stream_tickets WHERE hash = ? RETURNING job_id, tenant, expires_at`, hash).
+		Scan(&tk.JobID, &tk.Tenant, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return tk, ErrNotFound
+	}
+	if err != nil {
+		return tk, fmt.Errorf("use stream ticket: %w", err)
+	}
+	tk.Expired = expires <= now()
+	return tk, nil
 }
 
 // ---- the runner's side ----
@@ -571,7 +635,7 @@ func lostLease(exists bool, err error) error {
 // RunState loads a job for the runner, with the cancel flag.
 func (s *SQLite) RunState(ctx context.Context, id string) (RunState, error) {
 	var st RunState
-	j, err := s.Job(ctx, id, false)
+	j, err := s.job(ctx, false, `id = ?`, id)
 	if err != nil {
 		return st, err
 	}

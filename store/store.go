@@ -45,7 +45,10 @@ func fence(status, claimedBy, owner string) error {
 
 // NewJob is everything an upload stores at once: the job, its document and its first event.
 type NewJob struct {
-	ID            string
+	ID string
+	// Tenant owns the job: only calls made for that tenant see it. "" is the tenant of open mode
+	// (no API keys) and of every job stored before tenants existed.
+	Tenant        string
 	Name          string // empty means "Report #N"
 	EnabledAgents []string
 	Filename      string
@@ -57,6 +60,14 @@ type NewJob struct {
 	// agents already completed and no lease, so Claim never takes it, no worker runs it and only
 	// generated events fill its log.
 	Synthetic bool
+}
+
+// Ticket is what a stream ticket was issued for; see CreateTicket and UseTicket.
+type Ticket struct {
+	JobID  string
+	Tenant string
+	// Expired is true when the ticket was used after its expiry.
+	Expired bool
 }
 
 // Event is one stored event: its place in the job's log and the JSON a client receives.

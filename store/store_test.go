@@ -25,14 +25,17 @@ type backend interface {
 	Close() error
 	Ping(ctx context.Context) error
 	CreateJob(ctx context.Context, nj store.NewJob) (schemas.Job, store.Event, error)
-	Job(ctx context.Context, id string, withText bool) (schemas.Job, error)
-	Jobs(ctx context.Context, limit int, before string) ([]schemas.Job, error)
-	RenameJob(ctx context.Context, id, name string) (schemas.Job, error)
-	DeleteJob(ctx context.Context, id string) error
+	Job(ctx context.Context, tenant, id string, withText bool) (schemas.Job, error)
+	Jobs(ctx context.Context, tenant string, limit int, before string) ([]schemas.Job, error)
+	RenameJob(ctx context.Context, tenant, id, name string) (schemas.Job, error)
+	DeleteJob(ctx context.Context, tenant, id string) error
 	CountJobs(ctx context.Context) (int, error)
-	Results(ctx context.Context, jobID, agentID string) ([]schemas.Result, error)
+	Results(ctx context.Context, tenant, jobID, agentID string) ([]schemas.Result, error)
 	Events(ctx context.Context, jobID string, after int64, limit int) ([]store.Event, error)
 	JobExists(ctx context.Context, id string) (bool, error)
+	HasJob(ctx context.Context, tenant, id string) (bool, error)
+	CreateTicket(ctx context.Context, tenant, jobID, hash string, ttl time.Duration) (time.Time, error)
+	UseTicket(ctx context.Context, hash string) (store.Ticket, error)
 	RunState(ctx context.Context, id string) (store.RunState, error)
 	Document(ctx context.Context, jobID string) (*extract.Document, error)
 	RequestCancel(ctx context.Context, id string) error
@@ -192,7 +195,7 @@ func TestCreateGetAndList(t *testing.T) {
 		for range 5 {
 			ids = append(ids, newJob(t, s, schemas.AgentNumeric, schemas.AgentLogic))
 		}
-		job, err := s.Job(ctx, ids[0], false)
+		job, err := s.Job(ctx, "", ids[0], false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -214,7 +217,7 @@ func TestCreateGetAndList(t *testing.T) {
 		if err := schemas.Validate(job); err != nil {
 			t.Fatalf("stored job breaks its schema: %v", err)
 		}
-		if withText, _ := s.Job(ctx, ids[0], true); withText.Documents[0].ExtractedText == nil || *withText.Documents[0].ExtractedText != "# A" {
+		if withText, _ := s.Job(ctx, "", ids[0], true); withText.Documents[0].ExtractedText == nil || *withText.Documents[0].ExtractedText != "# A" {
 			t.Fatalf("with text: %+v", withText.Documents[0])
 		}
 		evs, _ := s.Events(ctx, ids[0], 0, 10)
@@ -226,25 +229,25 @@ func TestCreateGetAndList(t *testing.T) {
 			t.Fatalf("document %+v, %v", doc, err)
 		}
 
-		page, err := s.Jobs(ctx, 2, "")
+		page, err := s.Jobs(ctx, "", 2, "")
 		if err != nil || len(page) != 3 || page[0].ID != ids[4] || page[0].Name != "Report #5" || page[1].ID != ids[3] {
 			t.Fatalf("first page %d jobs, %v", len(page), err)
 		}
 		if len(page[0].Documents) != 1 || page[0].Documents[0].ExtractedText != nil || page[0].Agents[schemas.AgentLogic] != schemas.AgentPending {
 			t.Fatalf("listed job %+v", page[0])
 		}
-		page, _ = s.Jobs(ctx, 2, ids[3])
+		page, _ = s.Jobs(ctx, "", 2, ids[3])
 		if len(page) != 3 || page[0].ID != ids[2] || page[1].ID != ids[1] {
 			t.Fatalf("second page %+v", page)
 		}
-		page, _ = s.Jobs(ctx, 2, ids[1])
+		page, _ = s.Jobs(ctx, "", 2, ids[1])
 		if len(page) != 1 || page[0].ID != ids[0] {
 			t.Fatalf("last page %+v", page)
 		}
-		if _, err := s.Jobs(ctx, 2, uuid.NewString()); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.Jobs(ctx, "", 2, uuid.NewString()); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("unknown cursor: %v", err)
 		}
-		if _, err := s.Job(ctx, uuid.NewString(), false); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.Job(ctx, "", uuid.NewString(), false); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("unknown job: %v", err)
 		}
 		if _, err := s.Document(ctx, uuid.NewString()); !errors.Is(err, store.ErrNotFound) {
@@ -267,15 +270,15 @@ func TestRename(t *testing.T) {
 	eachStore(t, func(t *testing.T, s testStore) {
 		ctx := context.Background()
 		id := newJob(t, s)
-		before, _ := s.Job(ctx, id, false)
-		job, err := s.RenameJob(ctx, id, "FY2024 — Acme")
+		before, _ := s.Job(ctx, "", id, false)
+		job, err := s.RenameJob(ctx, "", id, "FY2024 — Acme")
 		if err != nil || job.Name != "FY2024 — Acme" || job.UpdatedAt.Before(before.UpdatedAt) || job.LastSeq != 1 {
 			t.Fatalf("renamed %+v, %v", job, err)
 		}
-		if again, _ := s.Job(ctx, id, false); again.Name != "FY2024 — Acme" {
+		if again, _ := s.Job(ctx, "", id, false); again.Name != "FY2024 — Acme" {
 			t.Fatalf("stored name %q", again.Name)
 		}
-		if _, err := s.RenameJob(ctx, uuid.NewString(), "x"); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.RenameJob(ctx, "", uuid.NewString(), "x"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("rename unknown: %v", err)
 		}
 	})
@@ -296,13 +299,13 @@ func TestDeleteCascades(t *testing.T) {
 		if _, err := s.AgentFinished(ctx, id, "", store.AgentOutcome{AgentID: schemas.AgentNumeric, Status: schemas.AgentCompleted, Rows: []schemas.Result{empty}}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.DeleteJob(ctx, id); err != nil {
+		if err := s.DeleteJob(ctx, "", id); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Job(ctx, id, false); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.Job(ctx, "", id, false); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("job after delete: %v", err)
 		}
-		if _, err := s.Results(ctx, id, ""); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.Results(ctx, "", id, ""); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("results after delete: %v", err)
 		}
 		if _, err := s.Document(ctx, id); !errors.Is(err, store.ErrNotFound) {
@@ -314,7 +317,7 @@ func TestDeleteCascades(t *testing.T) {
 		if ok, _ := s.JobExists(ctx, id); ok {
 			t.Fatal("job exists after delete")
 		}
-		if err := s.DeleteJob(ctx, id); !errors.Is(err, store.ErrNotFound) {
+		if err := s.DeleteJob(ctx, "", id); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("second delete: %v", err)
 		}
 		// The same id again: rows, events or agent runs left behind would show in it.
@@ -323,8 +326,8 @@ func TestDeleteCascades(t *testing.T) {
 		if err != nil || ev.Seq != 1 {
 			t.Fatalf("recreate: seq %d, %v", ev.Seq, err)
 		}
-		job, _ := s.Job(ctx, id, false)
-		rows, _ := s.Results(ctx, id, "")
+		job, _ := s.Job(ctx, "", id, false)
+		rows, _ := s.Results(ctx, "", id, "")
 		evs, _ := s.Events(ctx, id, 0, 10)
 		if len(rows) != 0 || len(evs) != 1 || len(job.Documents) != 1 || job.Documents[0].Filename != "b.docx" ||
 			fmt.Sprint(job.Agents) != "map[logic_consistency:pending]" || job.Summary != (schemas.Summary{}) || job.Name != "Report #2" {
@@ -339,17 +342,17 @@ func TestJobNumbersNeverReused(t *testing.T) {
 		ctx := context.Background()
 		ids := []string{newJob(t, s), newJob(t, s), newJob(t, s)}
 		for _, id := range ids[1:] {
-			if err := s.DeleteJob(ctx, id); err != nil {
+			if err := s.DeleteJob(ctx, "", id); err != nil {
 				t.Fatal(err)
 			}
 		}
-		job, _ := s.Job(ctx, newJob(t, s), false)
+		job, _ := s.Job(ctx, "", newJob(t, s), false)
 		if job.Name != "Report #4" {
 			t.Fatalf("after deleting #2 and #3 the next job is %q", job.Name)
 		}
 		// A second instance draws from the same counter.
 		other := s.another(t)
-		job, _ = other.Job(ctx, newJob(t, other), false)
+		job, _ = other.Job(ctx, "", newJob(t, other), false)
 		if job.Name != "Report #5" {
 			t.Fatalf("second instance's job is %q", job.Name)
 		}
@@ -358,7 +361,7 @@ func TestJobNumbersNeverReused(t *testing.T) {
 		if err != nil || named.Name != "Mine" {
 			t.Fatalf("named job %q, %v", named.Name, err)
 		}
-		page, _ := s.Jobs(ctx, 10, "")
+		page, _ := s.Jobs(ctx, "", 10, "")
 		if len(page) != 4 || page[0].ID != named.ID || page[3].ID != ids[0] {
 			t.Fatalf("list after deletes: %d jobs", len(page))
 		}
@@ -386,7 +389,7 @@ func TestResultsPerAgent(t *testing.T) {
 			}
 			sent = append(sent, decode(t, []store.Event{ev})[0].Findings...)
 		}
-		all, err := s.Results(ctx, id, "")
+		all, err := s.Results(ctx, "", id, "")
 		if err != nil || len(all) != 3 {
 			t.Fatalf("%d rows, %v", len(all), err)
 		}
@@ -405,13 +408,13 @@ func TestResultsPerAgent(t *testing.T) {
 			t.Fatalf("stored rows\n%s\ndiffer from the events' findings\n%s", got, want)
 		}
 		wireTime(t, "result created_at", all[0].CreatedAt)
-		if rows, _ := s.Results(ctx, id, schemas.AgentLogic); len(rows) != 1 || *rows[0].Description != "third" {
+		if rows, _ := s.Results(ctx, "", id, schemas.AgentLogic); len(rows) != 1 || *rows[0].Description != "third" {
 			t.Fatalf("logic rows %+v", rows)
 		}
-		if rows, err := s.Results(ctx, id, schemas.AgentDisclosure); err != nil || rows == nil || len(rows) != 0 {
+		if rows, err := s.Results(ctx, "", id, schemas.AgentDisclosure); err != nil || rows == nil || len(rows) != 0 {
 			t.Fatalf("an agent without rows: %v, %v", rows, err)
 		}
-		if _, err := s.Results(ctx, uuid.NewString(), ""); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.Results(ctx, "", uuid.NewString(), ""); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("unknown job: %v", err)
 		}
 	})
@@ -446,7 +449,7 @@ func TestEventsAfterWithLimit(t *testing.T) {
 		if evs, err := s.Events(ctx, uuid.NewString(), 0, 100); err != nil || len(evs) != 0 {
 			t.Fatalf("unknown job: %v, %v", evs, err)
 		}
-		job, _ := s.Job(ctx, id, false)
+		job, _ := s.Job(ctx, "", id, false)
 		all, _ := s.Events(ctx, id, 0, 100)
 		last := decode(t, all[len(all)-1:])[0]
 		if job.LastSeq != 10 || !job.UpdatedAt.Equal(last.Timestamp) {
@@ -508,7 +511,7 @@ func TestConcurrentAppendsGetEverySeqOnce(t *testing.T) {
 				t.Fatalf("position %d: stored seq %d, payload %s", i, e.Seq, e.Data)
 			}
 		}
-		if job, _ := s.Job(ctx, id, false); job.LastSeq != 201 {
+		if job, _ := s.Job(ctx, "", id, false); job.LastSeq != 201 {
 			t.Fatalf("last_seq %d", job.LastSeq)
 		}
 	})
@@ -528,7 +531,7 @@ func TestFinishJobHappensOnce(t *testing.T) {
 		if err := s.RequestCancel(ctx, id); !errors.Is(err, store.ErrConflict) {
 			t.Fatalf("cancel after finish: %v, want ErrConflict", err)
 		}
-		job, _ := s.Job(ctx, id, false)
+		job, _ := s.Job(ctx, "", id, false)
 		if job.Status != schemas.JobCompleted || job.LastSeq != 2 || job.Agents[schemas.AgentNumeric] != schemas.AgentFailed {
 			t.Fatalf("job %+v", job)
 		}
@@ -553,7 +556,7 @@ func TestClaimAndCancelQueuedRace(t *testing.T) {
 			wg.Go(func() { claimed, _ = other.Claim(ctx, "B", time.Hour, time.Minute) })
 			wg.Go(func() { _, cancelErr = s.CancelQueued(ctx, id) })
 			wg.Wait()
-			job, _ := s.Job(ctx, id, false)
+			job, _ := s.Job(ctx, "", id, false)
 			switch {
 			case claimed == id && errors.Is(cancelErr, store.ErrConflict):
 				if job.Status != schemas.JobProcessing {
@@ -589,7 +592,7 @@ func TestCancelQueuedAndRunning(t *testing.T) {
 			t.Fatal(err)
 		}
 		done := decode(t, []store.Event{ev})[0]
-		job, _ := s.Job(ctx, queued, false)
+		job, _ := s.Job(ctx, "", queued, false)
 		if done.Type != schemas.EventAuditComplete || done.Status != schemas.JobCancelled || done.Seq != 2 ||
 			job.Status != schemas.JobCancelled || job.FinishedAt == nil ||
 			fmt.Sprint(job.Agents) != "map[logic_consistency:cancelled numeric_validation:cancelled]" {
@@ -696,7 +699,7 @@ func TestAgentLifecycle(t *testing.T) {
 		if _, err := s.AgentStarted(ctx, id, "A", schemas.AgentNumeric); err != nil {
 			t.Fatal(err)
 		}
-		if job, _ := s.Job(ctx, id, false); job.Agents[schemas.AgentNumeric] != schemas.AgentRunning {
+		if job, _ := s.Job(ctx, "", id, false); job.Agents[schemas.AgentNumeric] != schemas.AgentRunning {
 			t.Fatalf("agents %v", job.Agents)
 		}
 		if _, err := s.AgentProgress(ctx, id, "A", schemas.AgentNumeric, 1, 2, "table 1 of 2"); err != nil {
@@ -738,7 +741,7 @@ func TestAgentLifecycle(t *testing.T) {
 		if end.Seq != ev.Seq || end.Status != schemas.JobFailed || *end.Summary != (schemas.Summary{Findings: 1, Medium: 1}) {
 			t.Fatalf("audit_complete %s", ev.Data)
 		}
-		job, _ := s.Job(ctx, id, false)
+		job, _ := s.Job(ctx, "", id, false)
 		if job.Status != schemas.JobFailed || job.ErrorMessage == nil || *job.ErrorMessage != "job timed out" ||
 			job.Summary != (schemas.Summary{Findings: 1, Medium: 1}) || job.LastSeq != 5 || job.FinishedAt == nil ||
 			!job.UpdatedAt.Equal(end.Timestamp) ||
@@ -780,8 +783,8 @@ func TestAgentFinishedStoresRowsAndEventTogether(t *testing.T) {
 		if _, err := s.AgentFinished(ctx, id, "", store.AgentOutcome{AgentID: schemas.AgentNumeric, Status: schemas.AgentCompleted, Rows: []schemas.Result{badRow}}); err == nil {
 			t.Fatal("invalid row stored")
 		}
-		got, _ := s.Results(ctx, id, "")
-		job, _ := s.Job(ctx, id, false)
+		got, _ := s.Results(ctx, "", id, "")
+		job, _ := s.Job(ctx, "", id, false)
 		if len(got) != 2 || job.Summary != (schemas.Summary{Findings: 1, High: 1, Errors: 1}) || job.LastSeq != 3 {
 			t.Fatalf("rows %d, summary %+v, last seq %d", len(got), job.Summary, job.LastSeq)
 		}
