@@ -840,7 +840,7 @@ func TestProgressBatch(t *testing.T) {
 		if _, err := s.AgentProgressBatch(ctx, id, "someone", schemas.AgentNumeric, steps); !errors.Is(err, store.ErrLeaseLost) {
 			t.Fatalf("owner without the lease: %v", err)
 		}
-		if job, _ := s.Job(ctx, id, false); job.LastSeq != 4 {
+		if job, _ := s.Job(ctx, "", id, false); job.LastSeq != 4 {
 			t.Fatalf("last_seq %d after refused batches, want 4", job.LastSeq)
 		}
 	})
