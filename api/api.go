@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/veritas-audit/veritas/docs"
 	"github.com/veritas-audit/veritas/handlers"
 )
 
@@ -39,6 +40,7 @@ func New(h *handlers.Handlers, log *slog.Logger, opt Options) *gin.Engine {
 	})
 
 	r.GET("/api/health", h.Health)
+	r.GET("/api/openapi.yaml", openAPI)
 
 	v1 := r.Group("/api/v1")
 	v1.GET("/agents", h.Agents)
@@ -75,6 +77,12 @@ func NewAdmin(h *handlers.Handlers, log *slog.Logger) *gin.Engine {
 	r.POST("/debug/jobs/:id/synthetic", h.Synthetic)
 	r.GET("/debug/stats", h.Stats)
 	return r
+}
+
+// openAPI serves the OpenAPI document of these routes, the same bytes the contract tests hold
+// the answers to.
+func openAPI(c *gin.Context) {
+	c.Data(http.StatusOK, "application/yaml", docs.OpenAPI)
 }
 
 var requestSeq atomic.Uint64
