@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -121,4 +124,84 @@ func TestAsyncAPIMessagesAndCloseCodes(t *testing.T) {
 func jsonString(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// The Postman collection is v2.1, every request asserts something, its uploads name files that
+// are in the repository, and it walks the flow API.md describes.
+func TestPostmanCollection(t *testing.T) {
+	raw, err := os.ReadFile("postman/veritas.postman_collection.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var col struct {
+		Info struct{ Schema string } `json:"info"`
+		Item []struct {
+			Name string `json:"name"`
+			Item []struct {
+				Name  string `json:"name"`
+				Event []struct {
+					Listen string `json:"listen"`
+					Script struct {
+						Exec []string `json:"exec"`
+					} `json:"script"`
+				} `json:"event"`
+				Request struct {
+					Method string `json:"method"`
+					URL    struct {
+						Raw string `json:"raw"`
+					} `json:"url"`
+					Body struct {
+						FormData []struct {
+							Key, Type, Src string
+						} `json:"formdata"`
+					} `json:"body"`
+				} `json:"request"`
+			} `json:"item"`
+		} `json:"item"`
+	}
+	if err := json.Unmarshal(raw, &col); err != nil {
+		t.Fatal(err)
+	}
+	if col.Info.Schema != "https://schema.getpostman.com/json/collection/v2.1.0/collection.json" {
+		t.Errorf("schema %q, want v2.1.0", col.Info.Schema)
+	}
+	var calls []string
+	for _, folder := range col.Item {
+		for _, it := range folder.Item {
+			calls = append(calls, it.Request.Method+" "+strings.TrimPrefix(it.Request.URL.Raw, "{{baseUrl}}"))
+			asserts := false
+			for _, ev := range it.Event {
+				asserts = asserts || ev.Listen == "test" && strings.Contains(strings.Join(ev.Script.Exec, "\n"), "pm.test(")
+			}
+			if !asserts {
+				t.Errorf("%s / %s asserts nothing", folder.Name, it.Name)
+			}
+			for _, f := range it.Request.Body.FormData {
+				if f.Type != "file" {
+					continue
+				}
+				if _, err := os.Stat(filepath.Join("..", f.Src)); err != nil {
+					t.Errorf("%s / %s uploads %s: %v", folder.Name, it.Name, f.Src, err)
+				}
+			}
+		}
+	}
+	for _, want := range []string{
+		"GET /api/health",
+		"GET /api/v1/agents",
+		"POST /api/v1/documents/upload",
+		"GET /api/v1/jobs/{{jobId}}",
+		"GET /api/v1/jobs/{{jobId}}/results",
+		"GET /api/v1/jobs/{{jobId}}/results/agent/numeric_validation",
+		"GET /api/v1/jobs/{{jobId}}/events?after=0",
+		"PATCH /api/v1/jobs/{{jobId}}",
+		"POST /api/v1/jobs/{{jobId}}/cancel",
+		"DELETE /api/v1/jobs/{{jobId}}",
+		"GET /api/v1/jobs/{{unknownId}}",
+		"GET /api/v1/jobs/not-a-uuid",
+	} {
+		if !slices.Contains(calls, want) {
+			t.Errorf("the collection has no %s", want)
+		}
+	}
 }
