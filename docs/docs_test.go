@@ -1,6 +1,7 @@
 package docs_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"maps"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/goccy/go-yaml"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/veritas-audit/veritas/docs"
 	"github.com/veritas-audit/veritas/schemas"
@@ -113,7 +115,7 @@ func TestAsyncAPIMessagesAndCloseCodes(t *testing.T) {
 			t.Errorf("%s: no job_id parameter", ch)
 		}
 	}
-	query := at(doc, "components", "channelBindings", "stream", "query", "properties")
+	query := at(doc, "components", "channelBindings", "stream", "ws", "query", "properties")
 	for _, p := range []string{"since", "ticket"} {
 		if at(query, p) == nil {
 			t.Errorf("the stream's query has no %s", p)
@@ -203,5 +205,38 @@ func TestPostmanCollection(t *testing.T) {
 		if !slices.Contains(calls, want) {
 			t.Errorf("the collection has no %s", want)
 		}
+	}
+}
+
+// docs/asyncapi.yaml is an AsyncAPI 3.0.0 document by the specification's own JSON Schema
+// (testdata/asyncapi-3.0.0.schema.json, from the npm package @asyncapi/specs 6.11.1).
+func TestAsyncAPIIsValid(t *testing.T) {
+	f, err := os.Open("testdata/asyncapi-3.0.0.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	spec, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("file:///asyncapi-3.0.0.schema.json", spec); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile("file:///asyncapi-3.0.0.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := yaml.YAMLToJSON(docs.AsyncAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sch.Validate(doc); err != nil {
+		t.Fatalf("docs/asyncapi.yaml is not a valid AsyncAPI 3.0.0 document: %v", err)
 	}
 }
