@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -312,6 +313,39 @@ func checkFrame(t testing.TB, data []byte) {
 	if err := sch.Validate(v); err != nil {
 		t.Errorf("a %s message does not match docs/asyncapi.yaml: %v\nmessage: %.600s", typ, err, data)
 	}
+}
+
+// bypassed is http.DefaultClient's transport in this package: it records the requests that
+// skip the contract check (anything but the admin listener's /debug/ routes).
+type bypassed struct {
+	mu   sync.Mutex
+	reqs []string
+}
+
+func (b *bypassed) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !strings.HasPrefix(req.URL.Path, "/debug/") {
+		b.mu.Lock()
+		b.reqs = append(b.reqs, req.Method+" "+req.URL.RequestURI())
+		b.mu.Unlock()
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// checkedRun runs the tests, then fails the run if a request went past env.client.
+type checkedRun struct{ m *testing.M }
+
+func (c checkedRun) Run() int {
+	code := c.m.Run()
+	b := http.DefaultClient.Transport.(*bypassed)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.reqs) > 0 {
+		fmt.Fprintf(os.Stderr, "FAIL: %d request(s) skipped the OpenAPI check (send them with env.client): %v\n", len(b.reqs), b.reqs)
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code
 }
 
 // readMessage is ws.ReadMessage with the contract check of each text message.
