@@ -17,6 +17,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
+if [ ! -x "$here/node_modules/.bin/newman" ]; then
+  echo "newman is not installed: run npm ci in docs/postman first" >&2
+  exit 1
+fi
+
 (cd "$root" && go build -o "$tmp/veritas" .)
 
 # A free port: bind port 0, read what the kernel gave, release it.
