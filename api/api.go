@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/veritas-audit/veritas/docs"
 	"github.com/veritas-audit/veritas/handlers"
 )
 
@@ -39,6 +40,7 @@ func New(h *handlers.Handlers, log *slog.Logger, opt Options) *gin.Engine {
 	})
 
 	r.GET("/api/health", h.Health)
+	r.GET("/api/openapi.yaml", openAPI)
 
 	// Every /api/v1 route needs a key when keys are configured; /api/health stays open. The
 	// streams authenticate in their handler: a browser brings a ticket instead of a header.
@@ -93,6 +95,12 @@ func NewAdmin(h *handlers.Handlers, log *slog.Logger) *gin.Engine {
 	r.POST("/debug/jobs/:id/synthetic", h.Synthetic)
 	r.GET("/debug/stats", h.Stats)
 	return r
+}
+
+// openAPI serves the OpenAPI document of these routes, the same bytes the contract tests hold
+// the answers to.
+func openAPI(c *gin.Context) {
+	c.Data(http.StatusOK, "application/yaml", docs.OpenAPI)
 }
 
 var requestSeq atomic.Uint64

@@ -36,7 +36,11 @@ import (
 
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.TestMode)
-	goleak.VerifyTestMain(m)
+	// Requests go through env.client, which checks them against docs/openapi.yaml; the default
+	// client serves only the admin listener (not in the document), and says so if anything
+	// else went through it.
+	http.DefaultClient.Transport = &bypassed{}
+	goleak.VerifyTestMain(checkedRun{m})
 }
 
 // env is the whole service, wired as main wires it, on a real SQLite file and a real listener.
@@ -48,6 +52,8 @@ type env struct {
 	runner *runner.Runner
 	gen    *loadgen.Generator
 	h      *handlers.Handlers
+	// client sends the tests' requests and holds each exchange to docs/openapi.yaml.
+	client *http.Client
 	stop   func() // stops runner, hub and server; safe to call twice
 }
 
@@ -126,7 +132,8 @@ func newEnv(t testing.TB, o envOptions) *env {
 		}
 	})
 	var once sync.Once
-	e := &env{t: t, srv: srv, store: st, hub: fan, runner: jobs, gen: gen, h: h}
+	e := &env{t: t, srv: srv, store: st, hub: fan, runner: jobs, gen: gen, h: h,
+		client: &http.Client{Transport: contractTransport{t}}}
 	e.stop = func() {
 		once.Do(func() {
 			stopRunner()
@@ -190,7 +197,7 @@ func (e *env) upload(f form) *http.Response {
 	mw.Close()
 	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/v1/documents/upload", &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.client.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -212,7 +219,7 @@ func (e *env) do(method, path string, body io.Reader) *http.Response {
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.client.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -262,7 +269,7 @@ func (e *env) dial(jobID string, since int64) *websocket.Conn {
 func readEvent(t testing.TB, ws *websocket.Conn) event {
 	t.Helper()
 	ws.SetReadDeadline(time.Now().Add(15 * time.Second))
-	_, data, err := ws.ReadMessage()
+	_, data, err := readMessage(t, ws)
 	if err != nil {
 		t.Fatalf("read event: %v", err)
 	}

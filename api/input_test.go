@@ -91,7 +91,7 @@ func TestUploadRejectsBadInputAndStoresNothing(t *testing.T) {
 			req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/v1/documents/upload", &body)
 			req.Header.Set("Content-Type", mw.FormDataContentType())
 			req.Header.Set("Origin", "https://evil.example")
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := e.client.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -240,7 +240,7 @@ func TestJobRoutes(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodOptions, e.srv.URL+"/api/v1/jobs/"+id, nil)
 		req.Header.Set("Origin", "http://localhost:3000")
 		req.Header.Set("Access-Control-Request-Method", "PATCH")
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := e.client.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -293,7 +293,7 @@ func TestJobRoutes(t *testing.T) {
 		readAll(t, ws, 1)
 		decode(t, e.do(http.MethodDelete, "/api/v1/jobs/"+id, nil), 200, nil)
 		ws.SetReadDeadline(time.Now().Add(5 * time.Second))
-		if _, _, err := ws.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+		if _, _, err := readMessage(t, ws); !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
 			t.Fatalf("stream of the deleted job: %v, want close 1000", err)
 		}
 		checkProblem(t, e.do(http.MethodGet, "/api/v1/jobs/"+id, nil), 404)

@@ -276,7 +276,7 @@ func TestSlowSubscriberIsClosedWith1013(t *testing.T) {
 	var closeErr error
 	for closeErr == nil {
 		slow.SetReadDeadline(time.Now().Add(30 * time.Second))
-		_, data, err := slow.ReadMessage()
+		_, data, err := readMessage(t, slow)
 		if err != nil {
 			closeErr = err
 			break
@@ -306,18 +306,18 @@ func TestClientFrames(t *testing.T) {
 	readAll(t, ws, 1)
 
 	ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"ping"}`))
-	if _, data, err := ws.ReadMessage(); err != nil || string(data) != `{"type":"pong"}` {
+	if _, data, err := readMessage(t, ws); err != nil || string(data) != `{"type":"pong"}` {
 		t.Fatalf("ping answered %q, %v", data, err)
 	}
 	for _, bad := range []string{`not json`, `{"type":"subscribe"}`, `[]`} {
 		ws.WriteMessage(websocket.TextMessage, []byte(bad))
-		_, data, err := ws.ReadMessage()
+		_, data, err := readMessage(t, ws)
 		if err != nil || !strings.HasPrefix(string(data), `{"type":"error","error":`) {
 			t.Fatalf("%s answered %q, %v", bad, data, err)
 		}
 	}
 	ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"ping"}`))
-	if _, data, _ := ws.ReadMessage(); string(data) != `{"type":"pong"}` {
+	if _, data, _ := readMessage(t, ws); string(data) != `{"type":"pong"}` {
 		t.Fatalf("connection not usable after bad frames: %q", data)
 	}
 	// A protocol-level ping is answered with a pong carrying its payload.
@@ -325,7 +325,7 @@ func TestClientFrames(t *testing.T) {
 	ws.SetPongHandler(func(data string) error { pong <- data; return nil })
 	ws.WriteControl(websocket.PingMessage, []byte("are you there"), time.Now().Add(time.Second))
 	ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"ping"}`))
-	ws.ReadMessage() // the pong control frame is handled while reading this
+	readMessage(t, ws) // the pong control frame is handled while reading this
 	select {
 	case data := <-pong:
 		if data != "are you there" {
@@ -351,7 +351,7 @@ func TestClientFrames(t *testing.T) {
 			readAll(t, ws, 1)
 			ws.WriteMessage(tc.kind, tc.data)
 			ws.SetReadDeadline(time.Now().Add(5 * time.Second))
-			_, _, err := ws.ReadMessage()
+			_, _, err := readMessage(t, ws)
 			if !websocket.IsCloseError(err, tc.code) {
 				t.Fatalf("got %v, want close %d", err, tc.code)
 			}
@@ -367,7 +367,7 @@ func TestShutdownClosesStreamsWith1001(t *testing.T) {
 	readAll(t, ws, 1)
 	go e.stop()
 	ws.SetReadDeadline(time.Now().Add(10 * time.Second))
-	_, _, err := ws.ReadMessage()
+	_, _, err := readMessage(t, ws)
 	if !websocket.IsCloseError(err, websocket.CloseGoingAway) {
 		t.Fatalf("got %v, want close 1001", err)
 	}
