@@ -43,7 +43,7 @@ func (e *env) as(key, method, path string, body io.Reader, contentType string) *
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.client.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -128,6 +128,7 @@ type routeCall struct {
 // fails the test: decide how it is called, and it is checked like the others.
 var routeCalls = map[string]routeCall{
 	"GET /api/health":                              {open: true},
+	"GET /api/openapi.yaml":                        {open: true},
 	"GET /api/v1/agents":                           {},
 	"POST /api/v1/documents/upload":                {body: uploadBody},
 	"GET /api/v1/jobs":                             {},
@@ -405,7 +406,7 @@ func TestCORSWildcardDoesNotEchoOrigins(t *testing.T) {
 	e := newEnv(t, envOptions{origins: []string{"*"}})
 	req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/api/v1/agents", nil)
 	req.Header.Set("Origin", "https://elsewhere.example")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
