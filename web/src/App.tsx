@@ -552,7 +552,9 @@ function JobView(props: { id: string; agents: Agent[]; onError: (e: string | nul
         {state.order.map((a) => {
           const rows = (state.results[a] ?? []).filter(isFinding);
           if (state.cards[a].status !== 'done') return null;
-          const visible = rows.filter((r) => shown[r.severity ?? 'low']);
+          const visible = rows
+            .filter((r) => shown[r.severity ?? 'low'])
+            .sort((x, y) => severities.indexOf(x.severity ?? 'low') - severities.indexOf(y.severity ?? 'low'));
           return (
             <section key={a} className="group" data-agent={a} aria-label={`Findings of ${names[a] ?? a}`}>
               <h4>
