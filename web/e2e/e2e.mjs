@@ -365,6 +365,7 @@ async function main() {
     await browser.close();
     for (const s of servers) await killServer(s);
   }
+  if (failed === 0 && !screenshot.startsWith(tmp + path.sep)) fs.rmSync(tmp, { recursive: true, force: true });
   console.log(`e2e: ${passed} passed, ${failed} failed`);
   process.exit(failed > 0 ? 1 : 0);
 }
