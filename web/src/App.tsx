@@ -27,7 +27,9 @@ export function App() {
   const refreshList = useCallback(() => setListVersion((v) => v + 1), []);
 
   useEffect(() => {
+    api.onReachable(() => setError((e) => (e === api.unreachable ? null : e)));
     api.listAgents().then(setAgents, (e) => setError(message(e)));
+    return () => api.onReachable(null);
   }, []);
 
   useEffect(() => {

@@ -35,6 +35,13 @@ export class ApiError extends Error {
 
 export const unreachable = 'The Veritas server cannot be reached. Check that it is running, then try again.';
 
+let reachable: (() => void) | null = null;
+
+/** Registers f to run after each answer from the server (to clear a "cannot be reached"). */
+export function onReachable(f: (() => void) | null): void {
+  reachable = f;
+}
+
 async function request(path: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   headers.set('Accept', 'application/json');
@@ -46,6 +53,7 @@ async function request(path: string, init: RequestInit = {}): Promise<Response> 
   } catch {
     throw new ApiError(unreachable, 0);
   }
+  reachable?.();
   if (!resp.ok) throw await problem(resp);
   return resp;
 }
