@@ -151,6 +151,12 @@ async function checkAgainstAPI(page, base, jobId) {
     if (failedRow) assert(c.status === 'error', `${agent}: card ${c.status}, API has its error row`);
     else assert(c.status === 'done' && c.text === `Done · ${n} findings`, `${agent}: card "${c.text}", API has ${n} findings`);
   }
+  // The jobs list follows: the job's row says completed, with its count.
+  await page
+    .locator(`li.job[data-job-id="${jobId}"] .job-meta`)
+    .filter({ hasText: `completed` })
+    .filter({ hasText: `${job.summary.findings} findings` })
+    .waitFor();
   const { body: events } = await apiJSON(base, `/api/v1/jobs/${jobId}/events?after=0&limit=1000`);
   events.forEach((e, i) => assert(e.seq === i + 1, `event log position ${i} holds seq ${e.seq}`));
   return { job, rows };
