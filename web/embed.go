@@ -57,7 +57,10 @@ func New(files fs.FS) (*Handler, error) {
 		if err != nil {
 			return err
 		}
-		ct := mime.TypeByExtension(path.Ext(p))
+		ct := contentTypes[path.Ext(p)]
+		if ct == "" {
+			ct = mime.TypeByExtension(path.Ext(p))
+		}
 		if ct == "" {
 			ct = http.DetectContentType(body)
 		}
@@ -77,6 +80,21 @@ func New(files fs.FS) (*Handler, error) {
 		return nil, fs.ErrNotExist
 	}
 	return h, nil
+}
+
+// contentTypes fixes the types of what a Vite build holds, whatever the machine's mime.types
+// says (some map .js to application/javascript, or lack .woff2).
+var contentTypes = map[string]string{
+	".html":  "text/html; charset=utf-8",
+	".js":    "text/javascript; charset=utf-8",
+	".mjs":   "text/javascript; charset=utf-8",
+	".css":   "text/css; charset=utf-8",
+	".json":  "application/json",
+	".svg":   "image/svg+xml",
+	".png":   "image/png",
+	".ico":   "image/x-icon",
+	".woff2": "font/woff2",
+	".txt":   "text/plain; charset=utf-8",
 }
 
 // contentSecurityPolicy lets the page load only its own scripts and styles and talk only to

@@ -225,6 +225,9 @@ async function main() {
   page.setDefaultTimeout(timeout);
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) pageErrors.push(m.text());
+  });
 
   try {
     let jobA;
@@ -347,12 +350,15 @@ async function main() {
 
     await step('rename, cancel and delete from the jobs list', async () => {
       const rowA = page.locator(`li.job[data-job-id="${jobA.id}"]`);
+      await rowA.locator('.job-open').click();
+      await page.getByRole('heading', { name: 'Nordhafen FY2024', exact: true }).waitFor();
       await rowA.getByRole('button', { name: 'Rename', exact: true }).click();
       const field = page.getByLabel('New name for Nordhafen FY2024');
       await field.fill('Nordhafen FY2024 (reviewed)');
       await field.press('Enter');
       await page.locator(`li.job[data-job-id="${jobA.id}"] .job-name`).filter({ hasText: 'Nordhafen FY2024 (reviewed)' }).waitFor();
       assert((await apiJSON(base, `/api/v1/jobs/${jobA.id}`)).body.name === 'Nordhafen FY2024 (reviewed)', 'rename did not reach the server');
+      await page.getByRole('heading', { name: 'Nordhafen FY2024 (reviewed)' }).waitFor(); // the open audit too
 
       await page.locator('input[type=file]').setInputFiles(statement);
       await page.getByLabel('Audit name').fill('To be cancelled');

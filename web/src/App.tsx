@@ -85,6 +85,7 @@ export function App() {
             version={listVersion}
             onSelect={select}
             onError={setError}
+            onChanged={refreshList}
             onDeleted={(id) => {
               if (id === selected) select(null);
             }}
@@ -92,7 +93,14 @@ export function App() {
         </aside>
         <main className="main" id="main">
           {selected ? (
-            <JobView key={selected} id={selected} agents={agents} onError={setError} onChanged={refreshList} />
+            <JobView
+              key={selected}
+              id={selected}
+              version={listVersion}
+              agents={agents}
+              onError={setError}
+              onChanged={refreshList}
+            />
           ) : (
             <section className="empty">
               <h2>Audit a financial statement</h2>
@@ -263,9 +271,10 @@ function JobsList(props: {
   version: number;
   onSelect: (id: string) => void;
   onError: (e: string | null) => void;
+  onChanged: () => void;
   onDeleted: (id: string) => void;
 }) {
-  const { selected, version, onSelect, onError, onDeleted } = props;
+  const { selected, version, onSelect, onError, onChanged, onDeleted } = props;
   // cursors[i] is the `before` of page i; page 0 is the newest.
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const [page, setPage] = useState<api.JobPage | null>(null);
@@ -298,7 +307,7 @@ function JobsList(props: {
     } catch (e) {
       onError(message(e));
     }
-    setTick((n) => n + 1);
+    onChanged(); // the list, and the open audit, show the change
   };
 
   return (
@@ -439,8 +448,14 @@ function useJobStream(job: Job | null): StreamSnapshot | null {
   return snap;
 }
 
-function JobView(props: { id: string; agents: Agent[]; onError: (e: string | null) => void; onChanged: () => void }) {
-  const { id, agents, onError, onChanged } = props;
+function JobView(props: {
+  id: string;
+  version: number;
+  agents: Agent[];
+  onError: (e: string | null) => void;
+  onChanged: () => void;
+}) {
+  const { id, version, agents, onError, onChanged } = props;
   const [job, setJob] = useState<Job | null>(null);
   const [missing, setMissing] = useState<string | null>(null);
   const [shown, setShown] = useState<Record<Severity, boolean>>({ high: true, medium: true, low: true });
@@ -460,7 +475,7 @@ function JobView(props: { id: string; agents: Agent[]; onError: (e: string | nul
     return () => {
       live = false;
     };
-  }, [id, onError, complete]);
+  }, [id, version, onError, complete]);
 
   useEffect(() => {
     if (complete) onChanged();
