@@ -46,6 +46,12 @@ func TestWebClientServedBesideTheAPI(t *testing.T) {
 		t.Fatalf("index.html links no script or no stylesheet: %v", refs)
 	}
 
+	// Files at the root of the build are not hashed: they are revalidated like index.html.
+	if resp, body := get("/favicon.svg"); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/svg+xml" ||
+		resp.Header.Get("Cache-Control") != "no-cache" || !strings.HasPrefix(body, "<svg") {
+		t.Errorf("GET /favicon.svg: %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Cache-Control"))
+	}
+
 	for _, tc := range []struct{ method, path string }{
 		{http.MethodGet, "/api/unknown"},
 		{http.MethodGet, "/api/v1/nothing-here"},
