@@ -15,6 +15,7 @@ import (
 
 	"github.com/veritas-audit/veritas/docs"
 	"github.com/veritas-audit/veritas/handlers"
+	"github.com/veritas-audit/veritas/web"
 )
 
 // Options configure the engine.
@@ -32,7 +33,17 @@ func New(h *handlers.Handlers, log *slog.Logger, opt Options) *gin.Engine {
 	r.RedirectFixedPath = false
 	r.Use(requestID(), recovery(log), accessLog(log), cors(opt.CORSOrigins))
 
+	// The browser client (web/dist, embedded) answers every GET outside the API's prefixes, so
+	// that its own routes (/jobs/{id}) load it; unknown API paths keep their problem+json 404.
+	client, err := web.New(web.Files)
+	if err != nil {
+		panic("the embedded web client is incomplete: " + err.Error()) // a broken build, not a runtime state
+	}
 	r.NoRoute(func(c *gin.Context) {
+		if clientPath(c.Request) {
+			client.ServeHTTP(c.Writer, c.Request)
+			return
+		}
 		handlers.WriteProblem(c, http.StatusNotFound, "There is no such route: "+c.Request.Method+" "+c.Request.URL.Path+".")
 	})
 	r.NoMethod(func(c *gin.Context) {
@@ -76,6 +87,19 @@ func Routes() []Route {
 		out = append(out, Route{Method: ri.Method, Path: ri.Path})
 	}
 	return out
+}
+
+// clientPath reports whether r asks for the web client rather than the API.
+func clientPath(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	for _, prefix := range []string{"/api", "/ws", "/metrics", "/debug"} {
+		if r.URL.Path == prefix || strings.HasPrefix(r.URL.Path, prefix+"/") {
+			return false
+		}
+	}
+	return true
 }
 
 // NewAdmin returns the engine of the admin listener: profiling (net/http/pprof), the load
@@ -169,6 +193,10 @@ func cors(origins []string) gin.HandlerFunc {
 			return
 		}
 		c.Header("Vary", "Origin")
+		if handlers.SameOrigin(c.Request) {
+			c.Next() // the embedded web client
+			return
+		}
 		if !any && !allowed[strings.ToLower(origin)] {
 			// A browser sends simple cross-site requests (a form POST) without a preflight, so
 			// refusing to share the answer is not enough: refuse anything that changes state.

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"strings"
 
@@ -62,11 +63,11 @@ func (h *Handlers) Stream(c *gin.Context) {
 }
 
 // originAllowed lets through clients that send no Origin (they are not browsers, so no web
-// page speaks through them) and the configured allow-list. The request's own Host is not
-// trusted: a rebound DNS name would make any page "same origin".
+// page speaks through them), the embedded client on a loopback or IP address (SameOrigin) and
+// the configured allow-list.
 func (h *Handlers) originAllowed(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
-	if origin == "" {
+	if origin == "" || SameOrigin(r) {
 		return true
 	}
 	for _, o := range h.opt.AllowedOrigins {
@@ -75,6 +76,30 @@ func (h *Handlers) originAllowed(r *http.Request) bool {
 		}
 	}
 	return false
+}
+
+// SameOrigin reports whether r comes from a page this server served itself (the embedded web
+// client): its Origin is http://<Host> and Host is an IP address or localhost. A Host that is
+// any other name is not trusted: a page on a DNS name rebound to this server would look "same
+// origin" too; such deployments list their origin in VERITAS_CORS_ORIGINS.
+func SameOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" || r.Host == "" {
+		return false
+	}
+	scheme := "http://"
+	if r.TLS != nil {
+		scheme = "https://"
+	}
+	if !strings.EqualFold(origin, scheme+r.Host) {
+		return false
+	}
+	host, _, err := net.SplitHostPort(r.Host)
+	if err != nil {
+		host = r.Host
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	return strings.EqualFold(host, "localhost") || net.ParseIP(host) != nil
 }
 
 // EventLog is the store's event log as the hub reads it: its connections replay from it, and
