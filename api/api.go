@@ -20,6 +20,16 @@ import (
 type Options struct {
 	// CORSOrigins are the browser origins allowed to call the API (and open streams).
 	CORSOrigins []string
+	// RateLimit, when set, limits the requests of each key (RateKey) to /api/v1 and the
+	// streams with 429 and Retry-After; /api/health is never limited.
+	RateLimit *Limiter
+	// RateKey picks a request's key for RateLimit (default ClientIP). Authentication plugs in
+	// here: run it before (it sets handlers.TenantKey) and key by tenant.
+	RateKey RateKey
+	// TrustedProxies are the addresses or CIDRs of proxies whose X-Forwarded-For names the
+	// client (ClientIP); none by default, so a client cannot pick its own rate-limit key. They
+	// must parse (net.ParseIP or net.ParseCIDR): main's config checks them.
+	TrustedProxies []string
 }
 
 // New returns the engine serving every route of API.md. Gin's mode is the caller's to set
@@ -29,7 +39,18 @@ func New(h *handlers.Handlers, log *slog.Logger, opt Options) *gin.Engine {
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
+	if err := r.SetTrustedProxies(opt.TrustedProxies); err != nil {
+		panic(fmt.Sprintf("api: trusted proxies: %v", err)) // main's config checks them at start
+	}
 	r.Use(requestID(), recovery(log), accessLog(log), cors(opt.CORSOrigins))
+	limited := func(c *gin.Context) { c.Next() }
+	if opt.RateLimit != nil {
+		key := opt.RateKey
+		if key == nil {
+			key = ClientIP
+		}
+		limited = rateLimit(opt.RateLimit, key, log)
+	}
 
 	r.NoRoute(func(c *gin.Context) {
 		handlers.WriteProblem(c, http.StatusNotFound, "There is no such route: "+c.Request.Method+" "+c.Request.URL.Path+".")
@@ -40,7 +61,7 @@ func New(h *handlers.Handlers, log *slog.Logger, opt Options) *gin.Engine {
 
 	r.GET("/api/health", h.Health)
 
-	v1 := r.Group("/api/v1")
+	v1 := r.Group("/api/v1", limited)
 	v1.GET("/agents", h.Agents)
 	v1.POST("/documents/upload", h.Upload)
 	v1.GET("/jobs", h.ListJobs)
@@ -53,8 +74,8 @@ func New(h *handlers.Handlers, log *slog.Logger, opt Options) *gin.Engine {
 	v1.GET("/jobs/:id/results/agent/:agent_id", h.AgentResults)
 	v1.GET("/jobs/:id/events", h.Events)
 
-	r.GET("/ws/jobs/:id", h.Stream)
-	r.GET("/ws/audit/:id", h.Stream)
+	r.GET("/ws/jobs/:id", limited, h.Stream)
+	r.GET("/ws/audit/:id", limited, h.Stream)
 	return r
 }
 
