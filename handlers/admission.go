@@ -54,6 +54,7 @@ const drainWait = 10 * time.Second
 type body struct {
 	io.ReadCloser
 	read, ended bool
+	stalled     bool // a read timed out: the client sends no more
 }
 
 func (b *body) Read(p []byte) (int, error) {
@@ -77,7 +78,7 @@ func (h *Handlers) refuseUpload(c *gin.Context, b *body, limit int64, reason str
 		c.Header("Connection", "close")
 	}
 	h.reject(c, reason, retryAfter, e)
-	if !unread || (!b.read && c.Request.Header.Get("Expect") != "") {
+	if !unread || b.stalled || (!b.read && c.Request.Header.Get("Expect") != "") {
 		return
 	}
 	if cl := c.Request.ContentLength; cl > 0 && cl > limit*2 {
@@ -96,3 +97,6 @@ func (h *Handlers) refuseUpload(c *gin.Context, b *body, limit int64, reason str
 		h.log.Debug("upload: drain after refusal", "read", n, "err", err)
 	}
 }
+
+// UploadsReading is how many uploads hold a slot now: being read, extracted or stored.
+func (h *Handlers) UploadsReading() int { return len(h.uploads) }

@@ -262,7 +262,13 @@ func (h *Handlers) readUploadForm(c *gin.Context, b *body) (*uploadForm, error) 
 	if err != nil {
 		return nil, errorf(http.StatusBadRequest, "The multipart form could not be read: "+err.Error()+".")
 	}
-	timedOut := func(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
+	timedOut := func(err error) bool {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			b.stalled = true
+			return true
+		}
+		return false
+	}
 	slow := errorf(http.StatusRequestTimeout, "The upload took longer than "+h.opt.UploadTimeout.String()+"; try again on a faster connection.")
 	form := &uploadForm{}
 	for {
