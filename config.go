@@ -52,6 +52,7 @@ type config struct {
 	MaxTableCells        int
 	MaxTableRows         int
 	MaxTextBytes         int64
+	MemoryLimit          int64 // the Go runtime's soft memory limit, bytes; 0: none
 
 	sqlitePath  string // set for sqlite://PATH
 	postgresURL string // set for postgres:// and postgresql:// URLs
@@ -231,6 +232,14 @@ var admissionSettings = []setting{
 		}
 		return nil
 	}},
+	{"memory-limit", "VERITAS_MEMORY_LIMIT", "400MiB", "soft limit of the Go heap (debug.SetMemoryLimit): the collector works harder near it, so the admission limits keep the process within its budget; 0 for none (GOMEMLIMIT, when set, wins)", func(c *config, v string) error {
+		n, ok := parseBytes(v)
+		if !ok || (n != 0 && n < 64<<20) {
+			return errors.New("want 0 or a size of at least 64MiB, e.g. 400MiB or 1GiB")
+		}
+		c.MemoryLimit = n
+		return nil
+	}},
 	{"max-table-cells", "VERITAS_MAX_TABLE_CELLS", strconv.Itoa(extract.DefaultLimits().MaxCells), "table cells a document may hold (422 beyond)", intSetting(func(c *config) *int { return &c.MaxTableCells }, 1, 100_000_000)},
 	{"max-table-rows", "VERITAS_MAX_TABLE_ROWS", strconv.Itoa(extract.DefaultLimits().MaxRows), "table rows a document may hold (422 beyond)", intSetting(func(c *config) *int { return &c.MaxTableRows }, 1, 100_000_000)},
 	{"max-text-bytes", "VERITAS_MAX_TEXT_BYTES", strconv.FormatInt(extract.DefaultLimits().MaxTextBytes, 10), "bytes of text a document may hold (422 beyond)", func(c *config, v string) error {
@@ -244,6 +253,25 @@ var admissionSettings = []setting{
 }
 
 func init() { settings = append(settings, admissionSettings...) }
+
+// parseBytes reads a size like 400MiB, 1GiB or a plain number of bytes.
+func parseBytes(v string) (int64, bool) {
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+		if s, ok := strings.CutSuffix(v, u.suffix); ok {
+			v, mult = s, u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || n > (1<<50)/mult {
+		return 0, false
+	}
+	return n * mult, true
+}
 
 func intSetting(field func(*config) *int, least, most int) func(*config, string) error {
 	return func(c *config, v string) error {

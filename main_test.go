@@ -50,6 +50,13 @@ func startServer(t *testing.T, args ...string) *server {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "VERITAS_TEST_SERVE=1", "VERITAS_TEST_ARGS="+strings.Join(append([]string{"--addr", "127.0.0.1:0"}, args...), " "))
+	return startProcess(t, cmd)
+}
+
+// startProcess starts cmd, a server listening on a port of its choice, and waits for its
+// "listening" log line. The process is killed when the test ends.
+func startProcess(t *testing.T, cmd *exec.Cmd) *server {
+	t.Helper()
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

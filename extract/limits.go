@@ -31,7 +31,8 @@ const ratioFloor = 1 << 20
 // pages, hundreds of tables: an annual report of 300 pages holds about 30 000 cells, 8 000 rows
 // and 1 MiB of text) and stop a typical zip bomb after it has expanded by about 1 MiB. The
 // document, its tables and text are held in memory while an upload is read and again while it is
-// audited, so these caps are what bounds an upload's memory (see BENCHMARKS.md, "Upload memory").
+// audited, and the agents' time grows with them, so these caps (twice that report) are what
+// bounds an upload's memory and an audit's length (see BENCHMARKS.md, "Upload memory").
 func DefaultLimits() Limits {
 	return Limits{
 		MaxTotalBytes:    100 << 20,
@@ -39,9 +40,9 @@ func DefaultLimits() Limits {
 		MaxEntries:       10_000,
 		MaxRatio:         200,
 		MaxDepth:         256,
-		MaxCells:         200_000,
-		MaxRows:          50_000,
-		MaxTextBytes:     8 << 20,
+		MaxCells:         60_000,
+		MaxRows:          15_000,
+		MaxTextBytes:     2 << 20,
 	}
 }
 

@@ -69,8 +69,9 @@ func (b *body) Read(p []byte) (int, error) {
 // refuseUpload answers an upload whose body is not read to its end, then reads and discards
 // what the client still sends (up to limit more bytes, for at most drainWait) before the
 // connection closes: a client still writing its body when the server closes gets a reset
-// instead of the answer. A client that asked for 100-continue and was not told to go on sends
-// no body; nothing is read from it.
+// instead of the answer. A client that asked for 100-continue gets the refusal first, never a
+// "100 Continue" (the answer is written before anything is read); curl sends its body anyway
+// after waiting a second, and that body is drained like any other.
 func (h *Handlers) refuseUpload(c *gin.Context, b *body, limit int64, reason string, retryAfter time.Duration, e *Error) {
 	unread := !b.ended && c.Request.ContentLength != 0
 	if unread {
@@ -78,7 +79,7 @@ func (h *Handlers) refuseUpload(c *gin.Context, b *body, limit int64, reason str
 		c.Header("Connection", "close")
 	}
 	h.reject(c, reason, retryAfter, e)
-	if !unread || b.stalled || (!b.read && c.Request.Header.Get("Expect") != "") {
+	if !unread || b.stalled {
 		return
 	}
 	if cl := c.Request.ContentLength; cl > 0 && cl > limit*2 {
