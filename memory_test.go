@@ -142,7 +142,7 @@ func TestUploadMemoryBudget(t *testing.T) {
 	}
 	bin := buildServer(t)
 	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--database-url", "sqlite://"+filepath.Join(t.TempDir(), "v.db"))
-	cmd.Env = []string{"HOME=" + t.TempDir(), "GOMEMLIMIT=" + os.Getenv("XX_GOMEMLIMIT")} // defaults only
+	cmd.Env = []string{"HOME=" + t.TempDir(), "VERITAS_MEMORY_LIMIT=" + os.Getenv("XX_MEMLIMIT")} // defaults only
 	srv := startProcess(t, cmd)
 
 	var body bytes.Buffer
