@@ -232,10 +232,10 @@ var admissionSettings = []setting{
 		}
 		return nil
 	}},
-	{"memory-limit", "VERITAS_MEMORY_LIMIT", "400MiB", "soft limit of the Go heap (debug.SetMemoryLimit): the collector works harder near it, so the admission limits keep the process within its budget; 0 for none (GOMEMLIMIT, when set, wins)", func(c *config, v string) error {
+	{"memory-limit", "VERITAS_MEMORY_LIMIT", "320MiB", "soft limit of the Go heap (debug.SetMemoryLimit): the collector works harder near it, so the admission limits keep the process within its budget; 0 for none (GOMEMLIMIT, when set, wins)", func(c *config, v string) error {
 		n, ok := parseBytes(v)
 		if !ok || (n != 0 && n < 64<<20) {
-			return errors.New("want 0 or a size of at least 64MiB, e.g. 400MiB or 1GiB")
+			return errors.New("want 0 or a size of at least 64MiB, e.g. 320MiB or 1GiB")
 		}
 		c.MemoryLimit = n
 		return nil
