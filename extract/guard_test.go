@@ -257,11 +257,11 @@ func TestDocxStopsAtTheRowCap(t *testing.T) {
 		runtime.ReadMemStats(&after)
 		return after.TotalAlloc - before.TotalAlloc, err
 	}
-	whole, err := allocated(extract.Limits{MaxRows: 200_000})
+	whole, err := allocated(extract.Limits{MaxRows: 200_000, MaxCells: 200_000})
 	if err != nil {
 		t.Fatalf("under a cap of 200 000 rows: %v", err)
 	}
-	capped, err := allocated(extract.Limits{MaxRows: 1_000})
+	capped, err := allocated(extract.Limits{MaxRows: 1_000, MaxCells: 200_000})
 	if !errors.Is(err, extract.ErrTooLarge) || !strings.Contains(err.Error(), "1000 rows") {
 		t.Fatalf("over a cap of 1 000 rows: %v", err)
 	}

@@ -148,12 +148,15 @@ func (h *Handlers) Upload(c *gin.Context) {
 	job, _, err := h.store.CreateJob(ctx, nj)
 	if errors.Is(err, store.ErrDuplicateKey) {
 		// Another request with the key won the race while this one was extracting.
-		if done, err := h.replay(c, idem); done || err != nil {
-			if err != nil {
-				refuse("idempotency key reused", 0, err)
-			}
-			return
+		done, rerr := h.replay(c, idem)
+		switch {
+		case rerr != nil:
+			refuse("idempotency key reused", 0, rerr)
+		case !done: // its job was deleted in between
+			refuse("idempotency key race", time.Second, errorf(http.StatusConflict,
+				"Another upload with this Idempotency-Key has just been handled; send the request again."))
 		}
+		return
 	}
 	if err != nil {
 		h.Problem(c, err)
