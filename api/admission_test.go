@@ -300,21 +300,19 @@ func TestUploadSlotsAndQueueCap(t *testing.T) {
 	e := newEnv(t, envOptions{uploads: 1, uploadWait: 100 * time.Millisecond, maxQueued: 1, noRunner: true, logTo: &logs})
 	body, ct := multipartBody(t, statement(1, false))
 
-	// A client sends half its body and waits.
-	pr, pw := io.Pipe()
-	answered := make(chan *http.Response, 1)
-	go func() {
-		resp, data, _ := rawUpload(t, e, map[string]string{"Content-Type": ct, "Content-Length": strconv.Itoa(len(body))}, pr, false)
-		resp.Body = io.NopCloser(bytes.NewReader(data))
-		answered <- resp
-	}()
-	pw.Write(body[:len(body)/2])
-	deadline := time.Now().Add(10 * time.Second)
-	for e.h.UploadsReading() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the first upload never took its slot")
-		}
-		time.Sleep(time.Millisecond) // polled condition, bounded by the deadline
+	// A client asks to send its body (Expect: 100-continue). The server says "100 Continue" when
+	// the handler first reads the body, which it does once it holds the only slot.
+	u, _ := url.Parse(e.srv.URL)
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	fmt.Fprintf(conn, "POST /api/v1/documents/upload HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", u.Host, ct, len(body))
+	br := bufio.NewReader(conn)
+	if resp, err := http.ReadResponse(br, nil); err != nil || resp.StatusCode != http.StatusContinue {
+		t.Fatalf("want 100 Continue: %v, %v", resp, err)
 	}
 	busy := e.upload(form{file: statement(1, false)})
 	if busy.Header.Get("Retry-After") == "" {
@@ -322,12 +320,12 @@ func TestUploadSlotsAndQueueCap(t *testing.T) {
 	}
 	checkProblem(t, busy, http.StatusServiceUnavailable)
 
-	// The first client finishes: accepted. The queue (cap 1, no worker) is now full.
-	pw.Write(body[len(body)/2:])
-	pw.Close()
-	if resp := <-answered; resp.StatusCode != http.StatusAccepted {
-		data, _ := io.ReadAll(resp.Body)
-		t.Fatalf("the slow upload: %d %s", resp.StatusCode, data)
+	// The first client sends its body: accepted. The queue (cap 1, no worker) is now full.
+	if _, err := conn.Write(body); err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := http.ReadResponse(br, nil); err != nil || resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("the first upload: %v, %v", resp, err)
 	}
 	full := e.upload(form{file: statement(1, false)})
 	if full.Header.Get("Retry-After") == "" {

@@ -98,6 +98,3 @@ func (h *Handlers) refuseUpload(c *gin.Context, b *body, limit int64, reason str
 		h.log.Debug("upload: drain after refusal", "read", n, "err", err)
 	}
 }
-
-// UploadsReading is how many uploads hold a slot now: being read, extracted or stored.
-func (h *Handlers) UploadsReading() int { return len(h.uploads) }
