@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/veritas-audit/veritas/extract"
 	"github.com/veritas-audit/veritas/handlers"
 )
 
@@ -47,6 +49,20 @@ type config struct {
 	// is then set, and start-up logs a warning.
 	AllowOpen          bool
 	OpenBeyondLoopback bool
+
+	// Admission: what one instance takes on at once.
+	MaxConcurrentUploads int
+	UploadWait           time.Duration
+	UploadTimeout        time.Duration
+	MaxQueuedJobs        int
+	MaxStreams           int
+	RateLimit            float64 // requests a second per client; 0: off
+	RateBurst            int
+	TrustedProxies       []string
+	MaxTableCells        int
+	MaxTableRows         int
+	MaxTextBytes         int64
+	MemoryLimit          int64 // the Go runtime's soft memory limit, bytes; 0: none
 
 	sqlitePath  string // set for sqlite://PATH
 	postgresURL string // set for postgres:// and postgresql:// URLs
@@ -227,6 +243,88 @@ var settings = []setting{
 		c.SendQueue = n
 		return nil
 	}},
+}
+
+// admissionSettings bound what one instance takes on at once; see README, "Admission".
+var admissionSettings = []setting{
+	{"max-concurrent-uploads", "VERITAS_MAX_CONCURRENT_UPLOADS", strconv.Itoa(2 * runtime.GOMAXPROCS(0)), "uploads read and extracted at once (default: 2 per CPU); the next waits --upload-wait, then gets 503", intSetting(func(c *config) *int { return &c.MaxConcurrentUploads }, 1, 1024)},
+	{"upload-wait", "VERITAS_UPLOAD_WAIT", "2s", "how long an upload waits for a free slot before it gets 503 with Retry-After", durationSetting(func(c *config) *time.Duration { return &c.UploadWait }, 10*time.Millisecond)},
+	{"upload-timeout", "VERITAS_UPLOAD_TIMEOUT", "5m", "longest an upload's body may take to arrive (408 after); also the server's read timeout", durationSetting(func(c *config) *time.Duration { return &c.UploadTimeout }, time.Second)},
+	{"max-queued-jobs", "VERITAS_MAX_QUEUED_JOBS", "1000", "uploads get 503 while this many jobs wait for a worker (counted in the store: all instances together)", intSetting(func(c *config) *int { return &c.MaxQueuedJobs }, 1, 10_000_000)},
+	{"max-streams", "VERITAS_MAX_STREAMS", "10000", "WebSocket connections this instance serves at once; the next gets 503", intSetting(func(c *config) *int { return &c.MaxStreams }, 1, 10_000_000)},
+	{"rate-limit", "VERITAS_RATE_LIMIT", "20", "requests a second each client (IP) may make on average to /api/v1 and the streams (429 beyond); 0 turns the limit off", func(c *config, v string) error {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 || f > 1e6 || f != f {
+			return errors.New("want a number of requests a second from 0 (off) to 1000000, e.g. 20 or 0.5")
+		}
+		c.RateLimit = f
+		return nil
+	}},
+	{"rate-burst", "VERITAS_RATE_BURST", "40", "requests a client may make at once before --rate-limit applies", intSetting(func(c *config) *int { return &c.RateBurst }, 1, 1_000_000)},
+	{"trusted-proxies", "VERITAS_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For names the client (for the rate limit); none by default", func(c *config, v string) error {
+		c.TrustedProxies = nil
+		for _, p := range strings.Split(v, ",") {
+			p = strings.TrimSpace(p)
+			if p == "" {
+				continue
+			}
+			if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+				return fmt.Errorf("%q is not an IP address or CIDR like 10.0.0.0/8", p)
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
+		return nil
+	}},
+	{"memory-limit", "VERITAS_MEMORY_LIMIT", "320MiB", "soft limit of the Go heap (debug.SetMemoryLimit): the collector works harder near it, so the admission limits keep the process within its budget; 0 for none (GOMEMLIMIT, when set, wins)", func(c *config, v string) error {
+		n, ok := parseBytes(v)
+		if !ok || (n != 0 && n < 64<<20) {
+			return errors.New("want 0 or a size of at least 64MiB, e.g. 320MiB or 1GiB")
+		}
+		c.MemoryLimit = n
+		return nil
+	}},
+	{"max-table-cells", "VERITAS_MAX_TABLE_CELLS", strconv.Itoa(extract.DefaultLimits().MaxCells), "table cells a document may hold (422 beyond)", intSetting(func(c *config) *int { return &c.MaxTableCells }, 1, 100_000_000)},
+	{"max-table-rows", "VERITAS_MAX_TABLE_ROWS", strconv.Itoa(extract.DefaultLimits().MaxRows), "table rows a document may hold (422 beyond)", intSetting(func(c *config) *int { return &c.MaxTableRows }, 1, 100_000_000)},
+	{"max-text-bytes", "VERITAS_MAX_TEXT_BYTES", strconv.FormatInt(extract.DefaultLimits().MaxTextBytes, 10), "bytes of text a document may hold (422 beyond)", func(c *config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1024 || n > 1<<30 {
+			return errors.New("want a number of bytes from 1024 to 1073741824")
+		}
+		c.MaxTextBytes = n
+		return nil
+	}},
+}
+
+func init() { settings = append(settings, admissionSettings...) }
+
+// parseBytes reads a size like 400MiB, 1GiB or a plain number of bytes.
+func parseBytes(v string) (int64, bool) {
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+		if s, ok := strings.CutSuffix(v, u.suffix); ok {
+			v, mult = s, u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || n > (1<<50)/mult {
+		return 0, false
+	}
+	return n * mult, true
+}
+
+func intSetting(field func(*config) *int, least, most int) func(*config, string) error {
+	return func(c *config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < least || n > most {
+			return fmt.Errorf("want a whole number from %d to %d", least, most)
+		}
+		*field(c) = n
+		return nil
+	}
 }
 
 func durationSetting(field func(*config) *time.Duration, least time.Duration) func(*config, string) error {

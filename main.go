@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -27,6 +28,7 @@ import (
 	"github.com/veritas-audit/veritas/agents/logic"
 	"github.com/veritas-audit/veritas/agents/numeric"
 	"github.com/veritas-audit/veritas/api"
+	"github.com/veritas-audit/veritas/extract"
 	"github.com/veritas-audit/veritas/fanout"
 	"github.com/veritas-audit/veritas/handlers"
 	"github.com/veritas-audit/veritas/hub"
@@ -101,6 +103,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	if cfg.MemoryLimit > 0 && getenv("GOMEMLIMIT") == "" && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(cfg.MemoryLimit)
+	}
 	gin.SetMode(gin.ReleaseMode)
 
 	st, err := openStore(ctx, cfg)
@@ -136,16 +141,29 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	})
 	gen := loadgen.New(st, emitter, events, log)
 	defer gen.Stop()
-	opt := handlers.Options{MaxUploadBytes: cfg.MaxUploadBytes, AllowedOrigins: cfg.CORSOrigins, Keys: cfg.APIKeys}
+	opt := handlers.Options{
+		MaxUploadBytes: cfg.MaxUploadBytes, AllowedOrigins: cfg.CORSOrigins, Keys: cfg.APIKeys,
+		MaxConcurrentUploads: cfg.MaxConcurrentUploads, UploadWait: cfg.UploadWait, UploadTimeout: cfg.UploadTimeout,
+		MaxQueuedJobs: cfg.MaxQueuedJobs, MaxStreams: cfg.MaxStreams,
+		Limits: extract.Limits{MaxCells: cfg.MaxTableCells, MaxRows: cfg.MaxTableRows, MaxTextBytes: cfg.MaxTextBytes},
+	}
 	if instances != nil {
 		opt.Instances = instances
 	}
 	h := handlers.New(st, jobs, gen, events, registry, log, opt)
+	apiOpt := api.Options{CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies}
+	if cfg.RateLimit > 0 {
+		apiOpt.RateLimit = api.NewLimiter(cfg.RateLimit, cfg.RateBurst)
+	}
 	srv := &http.Server{
-		Handler:           api.New(h, log, api.Options{CORSOrigins: cfg.CORSOrigins}),
+		Handler:           api.New(h, log, apiOpt),
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// A whole request, an upload of the largest size at a slow rate included; a stream's
+		// connection is not bound by it: the upgrade clears the server's deadlines, and the
+		// stream keeps its own (pong wait).
+		ReadTimeout: 10*time.Second + cfg.UploadTimeout,
+		IdleTimeout: 120 * time.Second,
+		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

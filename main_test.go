@@ -50,6 +50,13 @@ func startServer(t *testing.T, args ...string) *server {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "VERITAS_TEST_SERVE=1", "VERITAS_TEST_ARGS="+strings.Join(append([]string{"--addr", "127.0.0.1:0"}, args...), " "))
+	return startProcess(t, cmd)
+}
+
+// startProcess starts cmd, a server listening on a port of its choice, and waits for its
+// "listening" log line. The process is killed when the test ends.
+func startProcess(t *testing.T, cmd *exec.Cmd) *server {
+	t.Helper()
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -327,6 +334,16 @@ func TestConfig(t *testing.T) {
 		{nil, []string{"VERITAS_MAX_UPLOAD_BYTES", "10MB"}, "VERITAS_MAX_UPLOAD_BYTES"},
 		{nil, []string{"VERITAS_WORKERS", "0"}, "VERITAS_WORKERS"},
 		{nil, []string{"VERITAS_LOG_LEVEL", "loud"}, "VERITAS_LOG_LEVEL"},
+		{nil, []string{"VERITAS_MAX_CONCURRENT_UPLOADS", "0"}, "VERITAS_MAX_CONCURRENT_UPLOADS"},
+		{nil, []string{"VERITAS_UPLOAD_WAIT", "soon"}, "VERITAS_UPLOAD_WAIT"},
+		{nil, []string{"VERITAS_MAX_QUEUED_JOBS", "-1"}, "VERITAS_MAX_QUEUED_JOBS"},
+		{nil, []string{"VERITAS_MAX_STREAMS", "many"}, "VERITAS_MAX_STREAMS"},
+		{nil, []string{"VERITAS_RATE_LIMIT", "-1"}, "VERITAS_RATE_LIMIT"},
+		{nil, []string{"VERITAS_RATE_LIMIT", "NaN"}, "VERITAS_RATE_LIMIT"},
+		{nil, []string{"VERITAS_TRUSTED_PROXIES", "nginx"}, "VERITAS_TRUSTED_PROXIES"},
+		{nil, []string{"VERITAS_MEMORY_LIMIT", "10MiB"}, "VERITAS_MEMORY_LIMIT"},
+		{nil, []string{"VERITAS_MAX_TABLE_ROWS", "0"}, "VERITAS_MAX_TABLE_ROWS"},
+		{nil, []string{"VERITAS_MAX_TEXT_BYTES", "2MB"}, "VERITAS_MAX_TEXT_BYTES"},
 		{[]string{"--job-timeout", "forever"}, nil, "--job-timeout"},
 		{[]string{"--nope"}, nil, "nope"},
 		{[]string{"extra"}, nil, "extra"},
@@ -335,6 +352,12 @@ func TestConfig(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "s3cret") {
 			t.Errorf("%v %v: error %v, want one naming %s (and no password)", tc.args, tc.env, err, tc.want)
 		}
+	}
+	c, err = parseConfig(nil, env("VERITAS_MAX_CONCURRENT_UPLOADS", "3", "VERITAS_RATE_LIMIT", "0.5", "VERITAS_MEMORY_LIMIT", "1GiB",
+		"VERITAS_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.2", "VERITAS_MAX_QUEUED_JOBS", "7"), io.Discard)
+	if err != nil || c.MaxConcurrentUploads != 3 || c.RateLimit != 0.5 || c.MemoryLimit != 1<<30 ||
+		len(c.TrustedProxies) != 2 || c.MaxQueuedJobs != 7 || c.MaxTableCells != 60_000 {
+		t.Errorf("admission settings: %+v, %v", c, err)
 	}
 	if c, err := parseConfig(nil, env("VERITAS_REDIS_URL", "redis://:s3cret@cache:6379/2", "VERITAS_JOB_LEASE", "3s"), io.Discard); err != nil ||
 		c.RedisURL != "redis://:s3cret@cache:6379/2" || c.JobLease != 3*time.Second {

@@ -22,6 +22,16 @@ import (
 type Options struct {
 	// CORSOrigins are the browser origins allowed to call the API (and open streams).
 	CORSOrigins []string
+	// RateLimit, when set, limits the requests of each key (RateKey) to /api/v1 and the
+	// streams with 429 and Retry-After; /api/health is never limited.
+	RateLimit *Limiter
+	// RateKey picks a request's key for RateLimit (default ClientIP). Authentication plugs in
+	// here: run it before (it sets handlers.TenantKey) and key by tenant.
+	RateKey RateKey
+	// TrustedProxies are the addresses or CIDRs of proxies whose X-Forwarded-For names the
+	// client (ClientIP); none by default, so a client cannot pick its own rate-limit key. They
+	// must parse (net.ParseIP or net.ParseCIDR): main's config checks them.
+	TrustedProxies []string
 }
 
 // New returns the engine serving every route of API.md. Gin's mode is the caller's to set
@@ -31,7 +41,18 @@ func New(h *handlers.Handlers, log *slog.Logger, opt Options) *gin.Engine {
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
+	if err := r.SetTrustedProxies(opt.TrustedProxies); err != nil {
+		panic(fmt.Sprintf("api: trusted proxies: %v", err)) // main's config checks them at start
+	}
 	r.Use(requestID(), recovery(log), accessLog(log), cors(opt.CORSOrigins))
+	limited := func(c *gin.Context) { c.Next() }
+	if opt.RateLimit != nil {
+		key := opt.RateKey
+		if key == nil {
+			key = ClientIP
+		}
+		limited = rateLimit(opt.RateLimit, key, log)
+	}
 
 	// The browser client (web/dist, embedded) answers every GET outside the API's prefixes, so
 	// that its own routes (/jobs/{id}) load it; unknown API paths keep their problem+json 404.
@@ -55,7 +76,7 @@ func New(h *handlers.Handlers, log *slog.Logger, opt Options) *gin.Engine {
 
 	// Every /api/v1 route needs a key when keys are configured; /api/health stays open. The
 	// streams authenticate in their handler: a browser brings a ticket instead of a header.
-	v1 := r.Group("/api/v1", h.Authenticate)
+	v1 := r.Group("/api/v1", h.Authenticate, limited)
 	v1.GET("/agents", h.Agents)
 	v1.POST("/documents/upload", h.Upload)
 	v1.GET("/jobs", h.ListJobs)
@@ -69,8 +90,8 @@ func New(h *handlers.Handlers, log *slog.Logger, opt Options) *gin.Engine {
 	v1.GET("/jobs/:id/events", h.Events)
 	v1.POST("/jobs/:id/stream-ticket", h.StreamTicket)
 
-	r.GET("/ws/jobs/:id", h.Stream)
-	r.GET("/ws/audit/:id", h.Stream)
+	r.GET("/ws/jobs/:id", limited, h.Stream)
+	r.GET("/ws/audit/:id", limited, h.Stream)
 	return r
 }
 
@@ -213,10 +234,10 @@ func cors(origins []string) gin.HandlerFunc {
 		} else {
 			c.Header("Access-Control-Allow-Origin", origin)
 		}
-		c.Header("Access-Control-Expose-Headers", "Location, Link, X-Request-ID")
+		c.Header("Access-Control-Expose-Headers", "Location, Link, X-Request-ID, Retry-After, Idempotent-Replayed")
 		if c.Request.Method == http.MethodOptions && c.GetHeader("Access-Control-Request-Method") != "" {
 			c.Header("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS")
-			c.Header("Access-Control-Allow-Headers", "Authorization, Content-Type, X-API-Key, X-Request-ID")
+			c.Header("Access-Control-Allow-Headers", "Authorization, Content-Type, X-API-Key, X-Request-ID, Idempotency-Key")
 			c.Header("Access-Control-Max-Age", "600")
 			c.AbortWithStatus(http.StatusNoContent)
 			return

@@ -75,6 +75,15 @@ type envOptions struct {
 	keys         map[string]string // tenant → key; turns on authentication
 	ticketTTL    time.Duration
 	authFailures int // failed authentications an address may make before 429 (default: the handlers')
+	// Admission.
+	uploads     int           // MaxConcurrentUploads
+	uploadWait  time.Duration // UploadWait
+	maxQueued   int           // MaxQueuedJobs
+	maxStreams  int           // MaxStreams
+	limits      extract.Limits
+	rateLimit   *api.Limiter
+	readTimeout time.Duration // the http.Server's ReadTimeout
+	noRunner    bool          // no worker runs: uploaded jobs stay queued
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -118,19 +127,25 @@ func newEnv(t testing.TB, o envOptions) *env {
 	h := handlers.New(hs, jobs, gen, fan, reg, log, handlers.Options{
 		MaxUploadBytes: o.maxUpload, AllowedOrigins: o.origins,
 		PingInterval: o.pingInterval, WriteWait: o.writeWait, Keys: keys, TicketTTL: o.ticketTTL,
-		AuthFailures: o.authFailures,
+		AuthFailures:         o.authFailures,
+		MaxConcurrentUploads: o.uploads, UploadWait: o.uploadWait, MaxQueuedJobs: o.maxQueued,
+		MaxStreams: o.maxStreams, Limits: o.limits,
 	})
-	srv := httptest.NewServer(api.New(h, log, api.Options{CORSOrigins: o.origins}))
+	srv := httptest.NewUnstartedServer(api.New(h, log, api.Options{CORSOrigins: o.origins, RateLimit: o.rateLimit}))
+	srv.Config.ReadTimeout = o.readTimeout
+	srv.Start()
 
 	hubCtx, stopHub := context.WithCancel(context.Background())
 	runCtx, stopRunner := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { fan.Run(hubCtx) })
-	wg.Go(func() {
-		if err := jobs.Run(runCtx); err != nil {
-			t.Errorf("runner: %v", err)
-		}
-	})
+	if !o.noRunner {
+		wg.Go(func() {
+			if err := jobs.Run(runCtx); err != nil {
+				t.Errorf("runner: %v", err)
+			}
+		})
+	}
 	var once sync.Once
 	e := &env{t: t, srv: srv, store: st, hub: fan, runner: jobs, gen: gen, h: h,
 		client: &http.Client{Transport: contractTransport{t}}}

@@ -34,6 +34,20 @@ type walker struct {
 	lists    *listState
 	cells    int // table cells read so far
 	maxCells int
+	rows     int // table rows read so far
+	maxRows  int
+	textRead int64 // bytes of text read so far
+	maxText  int64
+}
+
+// addText counts n bytes of text against the document's text budget, as they are read, so a
+// document over the cap stops there instead of being read whole first.
+func (w *walker) addText(n int) error {
+	w.textRead += int64(n)
+	if w.textRead > w.maxText {
+		return fail(ErrTooLarge, "the document holds more than %s of text", mib(w.maxText))
+	}
+	return nil
 }
 
 // document reads the w:document root and its body into dst.
@@ -173,6 +187,9 @@ func (w *walker) inline(se xml.StartElement, p *para, dst *[]block, hidden bool)
 // char writes a character standing for an empty element such as w:tab.
 func (w *walker) char(p *para, c byte, hidden bool) error {
 	if !hidden {
+		if err := w.addText(1); err != nil {
+			return err
+		}
 		p.text.WriteByte(c)
 	}
 	return w.skip()
@@ -188,6 +205,9 @@ func (w *walker) text(p *para, hidden bool) error {
 		switch tok := tok.(type) {
 		case xml.CharData:
 			if !hidden {
+				if err := w.addText(len(tok)); err != nil {
+					return err
+				}
 				p.text.Write(tok)
 			}
 		case xml.StartElement:
@@ -312,6 +332,9 @@ func (w *walker) row(t *table) error {
 	}
 	if r.deleted {
 		return nil
+	}
+	if w.rows++; w.rows > w.maxRows {
+		return fail(ErrTooLarge, "the tables hold more than %d rows", w.maxRows)
 	}
 	if err := w.empty(r, r.after); err != nil {
 		return err

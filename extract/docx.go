@@ -258,7 +258,8 @@ func (p *pkg) extract() (*Document, error) {
 	if err := p.readPart(numberingPart, num.read); errors.Is(err, ErrTooLarge) {
 		return nil, err
 	}
-	w := &walker{styles: st, lists: newListState(num, st), maxCells: p.lim.MaxCells}
+	w := &walker{styles: st, lists: newListState(num, st),
+		maxCells: p.lim.MaxCells, maxRows: p.lim.MaxRows, maxText: p.lim.MaxTextBytes}
 	var body []block
 	err = p.readPart(main, func(t *tokens) error {
 		w.tokens = t

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"hash/crc32"
 	"io"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -171,6 +173,9 @@ func TestDocxGuards(t *testing.T) {
 		{"too many entries", manyEntries(20), extract.Limits{MaxEntries: 10}, extract.ErrTooLarge, "entries"},
 		{"too many entries, default limit", manyEntries(10_001), extract.Limits{}, extract.ErrTooLarge, "10000"},
 		{"too many cells", docxgen.New().Table([][]string{{"a", "b"}, {"c", "d"}}).Bytes(), extract.Limits{MaxCells: 3}, extract.ErrTooLarge, "cells"},
+		{"too many rows", docxgen.New().Table([][]string{{"a"}, {"b"}, {"c"}}).Bytes(), extract.Limits{MaxRows: 2}, extract.ErrTooLarge, "more than 2 rows"},
+		{"too much text", docxgen.New().Paragraph(strings.Repeat("x", 600)).Bytes(), extract.Limits{MaxTextBytes: 512}, extract.ErrTooLarge, "more than 512 bytes of text"},
+		{"too much text in cells", docxgen.New().Table([][]string{{strings.Repeat("x", 300)}, {strings.Repeat("y", 300)}}).Bytes(), extract.Limits{MaxTextBytes: 512}, extract.ErrTooLarge, "of text"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -234,4 +239,34 @@ func TestSniff(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDocxStopsAtTheRowCap: a 628 KB-class document holding a 100 000-row table is refused
+// while it is read, once the cap is passed, instead of after the whole table was built: it
+// allocates a fraction of what reading it whole does.
+func TestDocxStopsAtTheRowCap(t *testing.T) {
+	rows := make([][]string, 100_000)
+	for i := range rows {
+		rows[i] = []string{strconv.Itoa(i)}
+	}
+	data := docxgen.New().Heading(1, "Report").Table(rows).Bytes()
+	allocated := func(lim extract.Limits) (uint64, error) {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := extract.Docx(data, lim)
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc, err
+	}
+	whole, err := allocated(extract.Limits{MaxRows: 200_000, MaxCells: 200_000})
+	if err != nil {
+		t.Fatalf("under a cap of 200 000 rows: %v", err)
+	}
+	capped, err := allocated(extract.Limits{MaxRows: 1_000, MaxCells: 200_000})
+	if !errors.Is(err, extract.ErrTooLarge) || !strings.Contains(err.Error(), "1000 rows") {
+		t.Fatalf("over a cap of 1 000 rows: %v", err)
+	}
+	if capped*10 > whole {
+		t.Fatalf("refusing at 1 000 rows allocated %d MB, reading all 100 000 %d MB: the cap does not stop the read", capped>>20, whole>>20)
+	}
+	t.Logf("file %d KB; read whole %d MB allocated, stopped at the cap %d MB", len(data)>>10, whole>>20, capped>>20)
 }

@@ -18,13 +18,21 @@ type Limits struct {
 	// MaxCells caps the number of table cells in the document, counted after merged cells are
 	// padded out to the table's grid.
 	MaxCells int
+	// MaxRows caps the number of table rows in the document, nested tables included.
+	MaxRows int
+	// MaxTextBytes caps the bytes of text the document's paragraphs and cells hold together.
+	MaxTextBytes int64
 }
 
 // ratioFloor is the size below which an entry's compression ratio is not checked.
 const ratioFloor = 1 << 20
 
 // DefaultLimits returns limits that let through any real financial statement (hundreds of
-// pages, hundreds of tables) and stop a typical zip bomb after it has expanded by about 1 MiB.
+// pages, hundreds of tables: an annual report of 300 pages holds about 30 000 cells, 8 000 rows
+// and 1 MiB of text) and stop a typical zip bomb after it has expanded by about 1 MiB. The
+// document, its tables and text are held in memory while an upload is read and again while it is
+// audited, and the agents' time grows with them, so these caps (twice that report) are what
+// bounds an upload's memory and an audit's length (see BENCHMARKS.md, "Upload memory").
 func DefaultLimits() Limits {
 	return Limits{
 		MaxTotalBytes:    100 << 20,
@@ -32,7 +40,9 @@ func DefaultLimits() Limits {
 		MaxEntries:       10_000,
 		MaxRatio:         200,
 		MaxDepth:         256,
-		MaxCells:         1_000_000,
+		MaxCells:         60_000,
+		MaxRows:          15_000,
+		MaxTextBytes:     2 << 20,
 	}
 }
 
@@ -56,6 +66,12 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxCells <= 0 {
 		l.MaxCells = d.MaxCells
+	}
+	if l.MaxRows <= 0 {
+		l.MaxRows = d.MaxRows
+	}
+	if l.MaxTextBytes <= 0 {
+		l.MaxTextBytes = d.MaxTextBytes
 	}
 	return l
 }

@@ -45,13 +45,10 @@ func tenantOfKey(keys []APIKey, key string) (string, bool) {
 	return tenant, found
 }
 
-// tenantKey is where the authenticated tenant is kept in a request's gin context.
-const tenantKey = "veritas.tenant"
-
 // tenantOf is the tenant the request was authenticated as ("" in open mode). A route that was
 // not authenticated has none, and panics here: the recovery middleware answers 500 rather than
 // serve a job to nobody in particular.
-func tenantOf(c *gin.Context) string { return c.MustGet(tenantKey).(string) }
+func tenantOf(c *gin.Context) string { return c.MustGet(TenantKey).(string) }
 
 // Authenticate is the middleware of every /api/v1 route: with keys configured, the request must
 // carry one (Authorization: Bearer <key> or X-API-Key: <key>), and its tenant is the key's. In
@@ -61,7 +58,7 @@ func (h *Handlers) Authenticate(c *gin.Context) {
 	if !ok {
 		return
 	}
-	c.Set(tenantKey, t)
+	c.Set(TenantKey, t)
 	c.Next()
 }
 

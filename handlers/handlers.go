@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/veritas-audit/veritas/agents"
+	"github.com/veritas-audit/veritas/extract"
 	"github.com/veritas-audit/veritas/hub"
 	"github.com/veritas-audit/veritas/internal/loadgen"
 	"github.com/veritas-audit/veritas/runner"
@@ -41,9 +43,15 @@ type Store interface {
 	// handler serves a job's events only after HasJob said the job is the caller's.
 	Events(ctx context.Context, jobID string, after int64, limit int) ([]store.Event, error)
 	JobExists(ctx context.Context, id string) (bool, error)
+	CountQueued(ctx context.Context) (int, error)
+	IdempotentUpload(ctx context.Context, tenant, key string) (store.Replay, error)
+	SetIdempotentResponse(ctx context.Context, tenant, key string, body []byte) error
 }
 
-var _ Store = (*store.SQLite)(nil)
+var (
+	_ Store = (*store.SQLite)(nil)
+	_ Store = (*store.Postgres)(nil)
+)
 
 // Runner runs submitted jobs.
 type Runner interface {
@@ -86,10 +94,10 @@ type Options struct {
 	// WriteWait bounds one write to a WebSocket (default 10 s).
 	WriteWait time.Duration
 	// UploadTimeout bounds reading one upload's body (default 5 minutes), so a client that
-	// trickles bytes cannot hold a worker forever.
+	// trickles bytes cannot hold an upload slot forever.
 	UploadTimeout time.Duration
-	// MaxConcurrentUploads bounds the uploads read and extracted at once (default 8); each may
-	// hold MaxUploadBytes in memory. Others wait for a slot, up to 30 s, then get 503.
+	// MaxConcurrentUploads bounds the uploads read and extracted at once (default 2 per CPU);
+	// each may hold a document of MaxUploadBytes and its extraction in memory.
 	MaxConcurrentUploads int
 	// Keys are the API keys (hashed) that turn on authentication; none is open mode, where
 	// every request is the tenant "".
@@ -101,6 +109,21 @@ type Options struct {
 	// (default 10); then one more per AuthFailureEvery (default 6 s), and until then it gets 429.
 	AuthFailures     int
 	AuthFailureEvery time.Duration
+	// UploadWait is how long an upload waits for a slot before it gets 503 with Retry-After
+	// (default 2 s).
+	UploadWait time.Duration
+	// MaxQueuedJobs refuses uploads with 503 while this many jobs wait for a worker, counted in
+	// the store, so across every instance sharing it (default 1000).
+	MaxQueuedJobs int
+	// MaxStreams bounds the WebSocket connections this process serves (default 10 000); the
+	// next is refused with 503 before the upgrade.
+	MaxStreams int
+	// Limits bound what the extractor reads of one document (zero fields: extract's defaults).
+	Limits extract.Limits
+	// BodyEndWait is how long an upload's body may take to end once its form has ended
+	// (default 2 s): a body whose Content-Length promises more than is sent gets 400 then,
+	// and nothing is stored.
+	BodyEndWait time.Duration
 }
 
 // Handlers holds the dependencies of every route.
@@ -129,7 +152,19 @@ func New(st Store, runner Runner, gen Generator, h *hub.Hub, reg *agents.Registr
 		opt.UploadTimeout = 5 * time.Minute
 	}
 	if opt.MaxConcurrentUploads <= 0 {
-		opt.MaxConcurrentUploads = 8
+		opt.MaxConcurrentUploads = 2 * runtime.GOMAXPROCS(0)
+	}
+	if opt.UploadWait <= 0 {
+		opt.UploadWait = 2 * time.Second
+	}
+	if opt.MaxQueuedJobs <= 0 {
+		opt.MaxQueuedJobs = 1000
+	}
+	if opt.MaxStreams <= 0 {
+		opt.MaxStreams = 10_000
+	}
+	if opt.BodyEndWait <= 0 {
+		opt.BodyEndWait = 2 * time.Second
 	}
 	if opt.TicketTTL == 0 {
 		opt.TicketTTL = 60 * time.Second
@@ -142,7 +177,8 @@ func New(st Store, runner Runner, gen Generator, h *hub.Hub, reg *agents.Registr
 	}
 	conns := hub.ConnOptions{Log: eventLog{st}, PingInterval: opt.PingInterval, PongWait: opt.PongWait, WriteWait: opt.WriteWait}
 	return &Handlers{store: st, runner: runner, gen: gen, hub: h, agents: reg, log: log, opt: opt, conns: conns,
-		uploads: make(chan struct{}, opt.MaxConcurrentUploads), failures: newFailures(opt.AuthFailures, opt.AuthFailureEvery, time.Now)}
+		uploads: make(chan struct{}, opt.MaxConcurrentUploads), streams: streams{max: opt.MaxStreams},
+		failures: newFailures(opt.AuthFailures, opt.AuthFailureEvery, time.Now)}
 }
 
 // WaitStreams blocks until every WebSocket connection has ended (the hub closes them with 1001
@@ -156,19 +192,31 @@ func (h *Handlers) WaitStreams(ctx context.Context) error {
 type streams struct {
 	mu       sync.Mutex
 	open     int
+	max      int // open connections allowed
 	draining bool
 	idle     chan struct{} // closed when draining and open reaches 0
 }
 
-func (s *streams) enter() bool {
+// errStreamsFull is enter's answer when MaxStreams connections are open.
+var errStreamsFull = errors.New("too many streams")
+
+// enter counts a new connection in, unless the process is draining (errDraining) or serves
+// MaxStreams already (errStreamsFull).
+func (s *streams) enter() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.draining {
-		return false
+	switch {
+	case s.draining:
+		return errDraining
+	case s.open >= s.max:
+		return errStreamsFull
 	}
 	s.open++
-	return true
+	return nil
 }
+
+// errDraining is enter's answer once shutdown has begun.
+var errDraining = errors.New("draining")
 
 func (s *streams) leave() {
 	s.mu.Lock()

@@ -2,8 +2,10 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -35,12 +37,17 @@ const ProblemType = "application/problem+json"
 // WriteProblem answers with an RFC 9457 problem body for status and detail. The API's router
 // uses it for unknown routes and panics too.
 func WriteProblem(c *gin.Context, status int, detail string, fields ...schemas.FieldError) {
-	body := schemas.Problem{
+	body, err := json.Marshal(schemas.Problem{
 		Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail, Errors: fields,
+	})
+	if err != nil {
+		body = []byte(`{"type":"about:blank","status":500}`)
 	}
-	// gin's JSON renderer keeps a Content-Type that is already set.
-	c.Header("Content-Type", ProblemType)
-	c.AbortWithStatusJSON(status, body)
+	// A declared length lets the client read the whole answer even when the handler goes on
+	// (reading the rest of a refused upload) before the connection closes.
+	c.Header("Content-Length", strconv.Itoa(len(body)))
+	c.Data(status, ProblemType, body)
+	c.Abort()
 }
 
 // Problem maps err to its status in one place: our *Error as it is, store sentinels to 404 and

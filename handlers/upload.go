@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -34,18 +35,48 @@ const (
 	maxFieldBytes = 64 << 10
 )
 
-// Upload creates an audit job from a multipart form: file, enabled_agents, name. The document
-// is read and extracted before anything is stored, so a rejected upload leaves nothing behind;
-// an accepted one is stored with its job and first event in one transaction and answered 202.
+// Upload creates an audit job from a multipart form: file, enabled_agents, name. The whole
+// request is read and checked, and the document extracted, before anything is stored, so a
+// rejected upload leaves nothing behind; an accepted one is stored with its job and first
+// event in one transaction and answered 202. Admission comes first: a body declared too large
+// is refused before it is read, and the upload waits a moment for one of the
+// MaxConcurrentUploads slots (each may hold a document in memory), else gets 503.
+//
+// With an Idempotency-Key header, a retry of the same upload within 24 hours is answered with
+// the job (and the very 202 body) the first request created, even when both race; the key
+// reused for a different upload is 422.
 func (h *Handlers) Upload(c *gin.Context) {
-	wait := time.NewTimer(30 * time.Second)
+	b := &body{ReadCloser: c.Request.Body}
+	limit := h.opt.MaxUploadBytes + formOverhead
+	refuse := func(reason string, retryAfter time.Duration, err error) {
+		var e *Error
+		if !errors.As(err, &e) {
+			h.Problem(c, err)
+			return
+		}
+		h.refuseUpload(c, b, limit, reason, retryAfter, e)
+	}
+	key, err := idempotencyKey(c)
+	if err != nil {
+		refuse("bad idempotency key", 0, err)
+		return
+	}
+	mediaType, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if err != nil || mediaType != "multipart/form-data" {
+		refuse("not multipart", 0, errorf(http.StatusUnsupportedMediaType, "Send the document as multipart/form-data with the field \"file\"."))
+		return
+	}
+	if c.Request.ContentLength > limit {
+		refuse("body too large", 0, h.tooLarge())
+		return
+	}
+	wait := time.NewTimer(h.opt.UploadWait)
 	defer wait.Stop()
 	select {
 	case h.uploads <- struct{}{}:
 		defer func() { <-h.uploads }()
 	case <-wait.C:
-		c.Header("Retry-After", "5")
-		h.Problem(c, errorf(http.StatusServiceUnavailable, "The server is busy reading other uploads; try again in a few seconds."))
+		refuse("upload slots busy", 5*time.Second, errorf(http.StatusServiceUnavailable, "The server is busy reading other uploads; try again in a few seconds."))
 		return
 	case <-c.Request.Context().Done():
 		c.Abort()
@@ -55,34 +86,57 @@ func (h *Handlers) Upload(c *gin.Context) {
 	if err := http.NewResponseController(c.Writer).SetReadDeadline(time.Now().Add(h.opt.UploadTimeout)); err != nil {
 		h.log.Warn("upload: cannot set a read deadline", "err", err)
 	}
-	form, err := h.readUploadForm(c)
+	c.Request.Body = http.MaxBytesReader(c.Writer, b, limit)
+	form, err := h.readUploadForm(c, b)
 	if err != nil {
-		h.Problem(c, err)
+		refuse("unreadable body", 0, err)
 		return
 	}
 	enabled, err := h.enabledAgents(form.agents, form.hasAgents)
 	if err != nil {
-		h.Problem(c, err)
+		refuse("invalid form", 0, err)
 		return
 	}
 	name, err := jobName(form.name)
 	if err != nil {
-		h.Problem(c, err)
+		refuse("invalid form", 0, err)
 		return
 	}
 	if form.file == nil {
-		h.Problem(c, fieldError(http.StatusUnprocessableEntity, "file", "Attach the statement as the form field \"file\"."))
+		refuse("invalid form", 0, fieldError(http.StatusUnprocessableEntity, "file", "Attach the statement as the form field \"file\"."))
 		return
 	}
-	doc, err := readDocument(form.file)
+	sum := sha256.Sum256(form.file)
+	tenant := tenantOf(c)
+	var idem *store.Idempotency
+	if key != "" {
+		idem = &store.Idempotency{Tenant: tenant, Key: key, Fingerprint: fingerprint(sum[:], enabled, name)}
+		if done, err := h.replay(c, idem); done || err != nil {
+			if err != nil {
+				refuse("idempotency key reused", 0, err)
+			}
+			return
+		}
+	}
+	doc, err := readDocument(form.file, h.opt.Limits)
+	if err != nil {
+		refuse("unreadable document", 0, err)
+		return
+	}
+	ctx := c.Request.Context()
+	queued, err := h.store.CountQueued(ctx)
 	if err != nil {
 		h.Problem(c, err)
 		return
 	}
-	sum := sha256.Sum256(form.file)
+	if queued >= h.opt.MaxQueuedJobs {
+		refuse("queue full", 30*time.Second, errorf(http.StatusServiceUnavailable,
+			"The server has "+strconv.Itoa(queued)+" audits waiting to run, as many as it queues; try again in a minute."))
+		return
+	}
 	nj := store.NewJob{
 		ID:            uuid.Must(uuid.NewV7()).String(),
-		Tenant:        tenantOf(c),
+		Tenant:        tenant,
 		Name:          name,
 		EnabledAgents: enabled,
 		Filename:      cleanFilename(form.filename),
@@ -90,15 +144,108 @@ func (h *Handlers) Upload(c *gin.Context) {
 		Content:       form.file,
 		SHA256:        hex.EncodeToString(sum[:]),
 		Extracted:     doc,
+		Idempotency:   idem,
 	}
-	job, _, err := h.store.CreateJob(c.Request.Context(), nj)
+	job, _, err := h.store.CreateJob(ctx, nj)
+	if errors.Is(err, store.ErrDuplicateKey) {
+		// Another request with the key won the race while this one was extracting.
+		done, rerr := h.replay(c, idem)
+		switch {
+		case rerr != nil:
+			refuse("idempotency key reused", 0, rerr)
+		case !done: // its job was deleted in between
+			refuse("idempotency key race", time.Second, errorf(http.StatusConflict,
+				"Another upload with this Idempotency-Key has just been handled; send the request again."))
+		}
+		return
+	}
 	if err != nil {
 		h.Problem(c, err)
 		return
 	}
 	h.runner.Submitted()
+	resp, err := json.Marshal(job)
+	if err != nil {
+		h.Problem(c, err)
+		return
+	}
+	if idem != nil {
+		// A retry is answered with these bytes; until they are stored it gets the job as it is.
+		if err := h.store.SetIdempotentResponse(ctx, tenant, key, resp); err != nil {
+			h.log.Warn("upload: store the answer for retries", "job_id", job.ID, "err", err)
+		}
+	}
 	c.Header("Location", "/api/v1/jobs/"+job.ID)
-	c.JSON(http.StatusAccepted, job)
+	c.Data(http.StatusAccepted, "application/json; charset=utf-8", resp)
+}
+
+// maxIdempotencyKey is the longest Idempotency-Key taken, in bytes.
+const maxIdempotencyKey = 255
+
+// idempotencyKey reads the Idempotency-Key header: "" when absent; 1 to 255 visible ASCII
+// characters (a UUID, say) otherwise.
+func idempotencyKey(c *gin.Context) (string, error) {
+	vals := c.Request.Header.Values("Idempotency-Key")
+	if len(vals) == 0 {
+		return "", nil
+	}
+	k := vals[0]
+	if len(vals) > 1 || k == "" || len(k) > maxIdempotencyKey || strings.ContainsFunc(k, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
+		return "", fieldError(http.StatusBadRequest, "Idempotency-Key",
+			"The Idempotency-Key header must be one value of 1 to 255 visible ASCII characters, such as a UUID.")
+	}
+	return k, nil
+}
+
+// fingerprint identifies what an upload asks for: the document, the agents and the name. A
+// retry with the same Idempotency-Key must ask for the same.
+func fingerprint(docSum []byte, agents []string, name string) string {
+	h := sha256.New()
+	h.Write(docSum)
+	for _, a := range agents {
+		h.Write([]byte{0})
+		h.Write([]byte(a))
+	}
+	h.Write([]byte{1})
+	h.Write([]byte(name))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// replay answers an upload whose Idempotency-Key was used before: 202 with the first answer
+// when it asked for the same, an error (422) when it asked for something else. done is false
+// when the key is unknown (or expired, or its job was deleted): the upload goes on.
+func (h *Handlers) replay(c *gin.Context, idem *store.Idempotency) (done bool, err error) {
+	ctx := c.Request.Context()
+	r, err := h.store.IdempotentUpload(ctx, idem.Tenant, idem.Key)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, err
+	case r.Fingerprint != idem.Fingerprint:
+		return false, fieldError(http.StatusUnprocessableEntity, "Idempotency-Key",
+			"This Idempotency-Key was used for a different upload (another document, agents or name) in the last 24 hours; use a new key for a new upload.")
+	}
+	resp := r.Response
+	if resp == nil {
+		job, err := h.store.Job(ctx, idem.Tenant, r.JobID, false)
+		if err != nil {
+			return false, err
+		}
+		if resp, err = json.Marshal(job); err != nil {
+			return false, err
+		}
+	}
+	c.Header("Location", "/api/v1/jobs/"+r.JobID)
+	c.Header("Idempotent-Replayed", "true")
+	c.Data(http.StatusAccepted, "application/json; charset=utf-8", resp)
+	return true, nil
+}
+
+// tooLarge is the 413 of an upload over MaxUploadBytes.
+func (h *Handlers) tooLarge() *Error {
+	return errorf(http.StatusRequestEntityTooLarge,
+		fmt.Sprintf("The document is larger than the %s this server accepts.", humanBytes(h.opt.MaxUploadBytes)))
 }
 
 type uploadForm struct {
@@ -110,23 +257,23 @@ type uploadForm struct {
 }
 
 // readUploadForm streams the multipart body, keeping the file in memory up to the limit. The
-// whole body is capped too, so an oversized upload is cut off while it arrives.
-func (h *Handlers) readUploadForm(c *gin.Context) (*uploadForm, error) {
-	tooLarge := errorf(http.StatusRequestEntityTooLarge,
-		fmt.Sprintf("The document is larger than the %s this server accepts.", humanBytes(h.opt.MaxUploadBytes)))
-	mediaType, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
-	if err != nil || mediaType != "multipart/form-data" {
-		return nil, errorf(http.StatusUnsupportedMediaType, "Send the document as multipart/form-data with the field \"file\".")
-	}
-	limit := h.opt.MaxUploadBytes + formOverhead
-	if c.Request.ContentLength > limit {
-		return nil, tooLarge
-	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+// whole body is capped too, so an oversized upload is cut off while it arrives. After the
+// form's closing boundary the body must end: one whose Content-Length promises more than the
+// client sends is refused (after BodyEndWait) rather than answered once the job exists.
+func (h *Handlers) readUploadForm(c *gin.Context, b *body) (*uploadForm, error) {
+	tooLarge := h.tooLarge()
 	mr, err := c.Request.MultipartReader()
 	if err != nil {
 		return nil, errorf(http.StatusBadRequest, "The multipart form could not be read: "+err.Error()+".")
 	}
+	timedOut := func(err error) bool {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			b.stalled = true
+			return true
+		}
+		return false
+	}
+	slow := errorf(http.StatusRequestTimeout, "The upload took longer than "+h.opt.UploadTimeout.String()+"; try again on a faster connection.")
 	form := &uploadForm{}
 	for {
 		part, err := mr.NextPart()
@@ -134,8 +281,11 @@ func (h *Handlers) readUploadForm(c *gin.Context) (*uploadForm, error) {
 			break
 		}
 		if err != nil {
-			if isMaxBytes(err) {
+			switch {
+			case isMaxBytes(err):
 				return nil, tooLarge
+			case timedOut(err):
+				return nil, slow
 			}
 			return nil, errorf(http.StatusBadRequest, "The multipart form is malformed.")
 		}
@@ -144,25 +294,33 @@ func (h *Handlers) readUploadForm(c *gin.Context) (*uploadForm, error) {
 			if form.file != nil {
 				return nil, fieldError(http.StatusUnprocessableEntity, "file", "Send one file per upload.")
 			}
-			data, err := io.ReadAll(io.LimitReader(part, h.opt.MaxUploadBytes+1))
+			// Grow once to the declared size instead of doubling up to it.
+			var buf bytes.Buffer
+			if n := c.Request.ContentLength; n > 0 {
+				buf.Grow(int(min(n, h.opt.MaxUploadBytes+1)))
+			}
+			_, err := buf.ReadFrom(io.LimitReader(part, h.opt.MaxUploadBytes+1))
 			if err != nil {
-				if isMaxBytes(err) {
+				switch {
+				case isMaxBytes(err):
 					return nil, tooLarge
-				}
-				if errors.Is(err, os.ErrDeadlineExceeded) {
-					return nil, errorf(http.StatusRequestTimeout, "The upload took longer than "+h.opt.UploadTimeout.String()+"; try again on a faster connection.")
+				case timedOut(err):
+					return nil, slow
 				}
 				return nil, errorf(http.StatusBadRequest, "The upload was cut off before the file ended.")
 			}
-			if int64(len(data)) > h.opt.MaxUploadBytes {
+			if int64(buf.Len()) > h.opt.MaxUploadBytes {
 				return nil, tooLarge
 			}
-			form.file, form.filename = data, part.FileName()
+			form.file, form.filename = buf.Bytes(), part.FileName()
 		case "enabled_agents", "name":
 			data, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
 			if err != nil {
-				if isMaxBytes(err) {
+				switch {
+				case isMaxBytes(err):
 					return nil, tooLarge
+				case timedOut(err):
+					return nil, slow
 				}
 				return nil, errorf(http.StatusBadRequest, "The upload was cut off.")
 			}
@@ -175,13 +333,38 @@ func (h *Handlers) readUploadForm(c *gin.Context) (*uploadForm, error) {
 				form.agents, form.hasAgents = string(data), true
 			}
 		default:
-			if _, err := io.Copy(io.Discard, part); err != nil && isMaxBytes(err) {
-				return nil, tooLarge
+			if _, err := io.Copy(io.Discard, part); err != nil {
+				switch {
+				case isMaxBytes(err):
+					return nil, tooLarge
+				case timedOut(err):
+					return nil, slow
+				}
+				return nil, errorf(http.StatusBadRequest, "The upload was cut off.")
 			}
+		}
+	}
+	// The form has ended; so must the body, now (a few bytes of epilogue at most).
+	if !b.ended {
+		_ = http.NewResponseController(c.Writer).SetReadDeadline(time.Now().Add(h.opt.BodyEndWait))
+		n, err := io.Copy(io.Discard, io.LimitReader(c.Request.Body, maxEpilogue+1))
+		switch {
+		case timedOut(err):
+			return nil, errorf(http.StatusBadRequest,
+				"The request body ended before the length its Content-Length header declares; nothing was stored. Send the body whole, with its true length.")
+		case isMaxBytes(err):
+			return nil, tooLarge
+		case err != nil:
+			return nil, errorf(http.StatusBadRequest, "The upload was cut off.")
+		case n > maxEpilogue:
+			return nil, errorf(http.StatusBadRequest, "The request body goes on after the end of its multipart form.")
 		}
 	}
 	return form, nil
 }
+
+// maxEpilogue is how much may follow a multipart form's closing boundary.
+const maxEpilogue = 4 << 10
 
 func isMaxBytes(err error) bool {
 	var mbe *http.MaxBytesError
@@ -233,7 +416,7 @@ func jobName(raw string) (string, error) {
 
 // readDocument sniffs and extracts an uploaded file. Formats it cannot read are 415; readable
 // formats that fail (encrypted, corrupt, hostile, empty, no table) are 422.
-func readDocument(data []byte) (*extract.Document, error) {
+func readDocument(data []byte, lim extract.Limits) (*extract.Document, error) {
 	const takes = "Veritas reads Word documents (.docx)"
 	switch f := extract.Sniff(data); f {
 	case extract.FormatDocx:
@@ -243,7 +426,7 @@ func readDocument(data []byte) (*extract.Document, error) {
 	default:
 		return nil, fieldError(http.StatusUnsupportedMediaType, "file", takes+"; this file is "+describeFormat(f)+".")
 	}
-	doc, err := extract.Docx(data, extract.DefaultLimits())
+	doc, err := extract.Docx(data, lim)
 	switch {
 	case errors.Is(err, extract.ErrEncrypted):
 		return nil, fieldError(http.StatusUnprocessableEntity, "file",
@@ -251,7 +434,7 @@ func readDocument(data []byte) (*extract.Document, error) {
 	case errors.Is(err, extract.ErrUnsupported):
 		return nil, fieldError(http.StatusUnsupportedMediaType, "file", takes+"; this file is not one.")
 	case errors.Is(err, extract.ErrTooLarge):
-		return nil, fieldError(http.StatusUnprocessableEntity, "file", "The document expands to more than this server reads: "+err.Error())
+		return nil, fieldError(http.StatusUnprocessableEntity, "file", "The document is larger than this server reads: "+strings.TrimPrefix(err.Error(), extract.ErrTooLarge.Error()+": ")+".")
 	case err != nil:
 		return nil, fieldError(http.StatusUnprocessableEntity, "file", "The document is damaged and cannot be read: "+err.Error())
 	}

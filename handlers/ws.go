@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/gorilla/websocket"
@@ -45,8 +46,13 @@ func (h *Handlers) Stream(c *gin.Context) {
 		h.Problem(c, err)
 		return
 	}
-	if !h.streams.enter() {
-		h.Problem(c, errorf(http.StatusServiceUnavailable, "The server is shutting down; reconnect in a moment."))
+	switch err := h.streams.enter(); err {
+	case errDraining:
+		h.reject(c, "shutting down", 5*time.Second, errorf(http.StatusServiceUnavailable, "The server is shutting down; reconnect in a moment."))
+		return
+	case errStreamsFull:
+		h.reject(c, "stream limit", 5*time.Second, errorf(http.StatusServiceUnavailable,
+			"The server has as many live streams open as it serves; reconnect in a few seconds with ?since= to lose nothing."))
 		return
 	}
 	ws, err := hub.Upgrade(c.Writer, c.Request)

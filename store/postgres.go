@@ -234,6 +234,23 @@ func (p *Postgres) CreateJob(ctx context.Context, nj NewJob) (schemas.Job, Event
 	var ev Event
 	err = p.tx(ctx, func(tx pgx.Tx) error {
 		t := pgNow()
+		if k := nj.Idempotency; k != nil {
+			// The key goes in first: a request racing with one that holds the key waits here for
+			// its commit, then finds the key taken before it has taken a job number.
+			if _, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < now() - $1::interval`,
+				IdempotencyTTL.String()); err != nil {
+				return err
+			}
+			tag, err := tx.Exec(ctx,
+				`INSERT INTO idempotency_keys (tenant, key, job_id, fingerprint, created_at) VALUES ($1, $2, $3, $4, $5)
+				 ON CONFLICT (tenant, key) DO NOTHING`, k.Tenant, k.Key, nj.ID, k.Fingerprint, t)
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() == 0 {
+				return ErrDuplicateKey
+			}
+		}
 		var number int64
 		if err := tx.QueryRow(ctx, `SELECT nextval('job_numbers')`).Scan(&number); err != nil {
 			return err
@@ -278,6 +295,34 @@ func (p *Postgres) CreateJob(ctx context.Context, nj NewJob) (schemas.Job, Event
 	}
 	job, err := p.job(ctx, false, `id = $1`, nj.ID)
 	return job, ev, err
+}
+
+// IdempotentUpload returns what the upload with tenant's Idempotency-Key key made, or
+// ErrNotFound when the key is unknown, older than IdempotencyTTL, or its job was deleted.
+func (p *Postgres) IdempotentUpload(ctx context.Context, tenant, key string) (Replay, error) {
+	var r Replay
+	err := p.pool.QueryRow(ctx,
+		`SELECT job_id, fingerprint, response FROM idempotency_keys
+		 WHERE tenant = $1 AND key = $2 AND created_at >= now() - $3::interval`,
+		tenant, key, IdempotencyTTL.String()).Scan(&r.JobID, &r.Fingerprint, &r.Response)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Replay{}, ErrNotFound
+	}
+	return r, err
+}
+
+// SetIdempotentResponse stores the 202 body the upload with tenant's key was answered with, so
+// a retry gets the same bytes.
+func (p *Postgres) SetIdempotentResponse(ctx context.Context, tenant, key string, body []byte) error {
+	_, err := p.pool.Exec(ctx, `UPDATE idempotency_keys SET response = $1 WHERE tenant = $2 AND key = $3`, body, tenant, key)
+	return err
+}
+
+// CountQueued counts the jobs waiting for a worker, in every instance sharing the store.
+func (p *Postgres) CountQueued(ctx context.Context) (int, error) {
+	var n int
+	err := p.pool.QueryRow(ctx, `SELECT count(*) FROM jobs WHERE status = $1`, schemas.JobQueued).Scan(&n)
+	return n, err
 }
 
 func pgScanJob(row pgx.Row) (schemas.Job, error) {

@@ -71,9 +71,13 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	return &SQLite{w: w, r: r}, nil
 }
 
-// migrateSQLite applies the migrations above the file's user_version in one write transaction.
-// The writer begins IMMEDIATE, so a second process opening the same file waits for the first to
-// finish instead of applying the same files again.
+// migrateSQLite applies the migrations the file has not recorded, in one write transaction.
+// Each applied version is recorded in schema_migrations, as on PostgreSQL, so a file numbered
+// below one already applied (a branch developed in parallel) is still applied once it arrives;
+// PRAGMA user_version keeps the highest version, and a file from before schema_migrations has
+// every version up to its user_version counted as applied. The writer begins IMMEDIATE, so a
+// second process opening the same file waits for the first to finish instead of applying the
+// same files again.
 func migrateSQLite(ctx context.Context, w *sql.DB) error {
 	ms, err := migrations("sqlite")
 	if err != nil {
@@ -88,17 +92,55 @@ func migrateSQLite(ctx context.Context, w *sql.DB) error {
 	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&current); err != nil {
 		return fmt.Errorf("migrate: read version: %w", err)
 	}
-	applied := false
+	var tracked int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&tracked); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	applied := map[int]bool{}
+	if tracked == 0 {
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)`); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		for _, m := range ms {
+			if m.version > current {
+				break
+			}
+			applied[m.version] = true
+			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name) VALUES (?, ?)`, m.version, m.name); err != nil {
+				return fmt.Errorf("migrate: record %s: %w", m.name, err)
+			}
+		}
+	} else {
+		rows, err := tx.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+		if err != nil {
+			return fmt.Errorf("migrate: read versions: %w", err)
+		}
+		for rows.Next() {
+			var v int
+			if err := rows.Scan(&v); err != nil {
+				rows.Close()
+				return fmt.Errorf("migrate: read versions: %w", err)
+			}
+			applied[v] = true
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("migrate: read versions: %w", err)
+		}
+	}
+	changed := tracked == 0
 	for _, m := range ms {
-		if m.version <= current {
+		if applied[m.version] {
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 			return fmt.Errorf("migrate: %s: %w", m.name, err)
 		}
-		current, applied = m.version, true
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name) VALUES (?, ?)`, m.version, m.name); err != nil {
+			return fmt.Errorf("migrate: record %s: %w", m.name, err)
+		}
+		current, changed = max(current, m.version), true
 	}
-	if !applied {
+	if !changed {
 		return nil
 	}
 	// PRAGMA takes no parameters; current is a number this code produced.
@@ -174,6 +216,21 @@ func (s *SQLite) CreateJob(ctx context.Context, nj NewJob) (schemas.Job, Event, 
 	var ev Event
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		t := now()
+		if k := nj.Idempotency; k != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`,
+				t-IdempotencyTTL.Nanoseconds()); err != nil {
+				return err
+			}
+			res, err := tx.ExecContext(ctx,
+				`INSERT INTO idempotency_keys (tenant, key, job_id, fingerprint, created_at) VALUES (?, ?, ?, ?, ?)
+				 ON CONFLICT (tenant, key) DO NOTHING`, k.Tenant, k.Key, nj.ID, k.Fingerprint, t)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil || n == 0 {
+				return errors.Join(ErrDuplicateKey, err)
+			}
+		}
 		var number int64
 		if err := tx.QueryRowContext(ctx, `INSERT INTO job_numbers DEFAULT VALUES RETURNING n`).Scan(&number); err != nil {
 			return err
@@ -221,6 +278,33 @@ func (s *SQLite) CreateJob(ctx context.Context, nj NewJob) (schemas.Job, Event, 
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// IdempotentUpload returns what the upload with tenant's Idempotency-Key key made, or
+// ErrNotFound when the key is unknown, older than IdempotencyTTL, or its job was deleted.
+func (s *SQLite) IdempotentUpload(ctx context.Context, tenant, key string) (Replay, error) {
+	var r Replay
+	err := s.r.QueryRowContext(ctx,
+		`SELECT job_id, fingerprint, response FROM idempotency_keys WHERE tenant = ? AND key = ? AND created_at >= ?`,
+		tenant, key, now()-IdempotencyTTL.Nanoseconds()).Scan(&r.JobID, &r.Fingerprint, &r.Response)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Replay{}, ErrNotFound
+	}
+	return r, err
+}
+
+// SetIdempotentResponse stores the 202 body the upload with tenant's key was answered with, so
+// a retry gets the same bytes.
+func (s *SQLite) SetIdempotentResponse(ctx context.Context, tenant, key string, body []byte) error {
+	_, err := s.w.ExecContext(ctx, `UPDATE idempotency_keys SET response = ? WHERE tenant = ? AND key = ?`, body, tenant, key)
+	return err
+}
+
+// CountQueued counts the jobs waiting for a worker, in every instance sharing the store.
+func (s *SQLite) CountQueued(ctx context.Context) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM jobs WHERE status = ?`, schemas.JobQueued).Scan(&n)
+	return n, err
+}
 
 const jobColumns = `id, name, status, error_message, enabled_agents, last_seq, findings, high, medium, low, errors,
 	created_at, updated_at, finished_at`

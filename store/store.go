@@ -24,7 +24,29 @@ var (
 	// over, or the job is no longer processing (it finished; or it was deleted, and then the
 	// error is also ErrNotFound). The caller stops working on the job.
 	ErrLeaseLost = errors.New("lease lost")
+	// ErrDuplicateKey means an upload's Idempotency-Key was used already, within
+	// IdempotencyTTL: CreateJob created nothing, and IdempotentUpload tells what the key made.
+	ErrDuplicateKey = errors.New("idempotency key already used")
 )
+
+// IdempotencyTTL is how long an upload's Idempotency-Key is remembered; a key older than this
+// is free again, and its row is deleted by the next upload that carries a key.
+const IdempotencyTTL = 24 * time.Hour
+
+// Idempotency is an upload's Idempotency-Key and the fingerprint of what it asked for.
+type Idempotency struct {
+	Tenant      string // "" until uploads carry a tenant
+	Key         string
+	Fingerprint string
+}
+
+// Replay is what the first upload with an Idempotency-Key made: its job, its fingerprint and
+// the 202 body it was answered with (nil until the handler stored it).
+type Replay struct {
+	JobID       string
+	Fingerprint string
+	Response    []byte
+}
 
 // fence decides whether owner may still change a running job whose row says status and
 // claimedBy ("" for none), read under the lock of the write's own transaction. An instance that
@@ -56,6 +78,9 @@ type NewJob struct {
 	Content       []byte
 	SHA256        string
 	Extracted     *extract.Document
+	// Idempotency, when set, records the upload's Idempotency-Key with the job, in the same
+	// transaction; a key already used gives ErrDuplicateKey and stores nothing.
+	Idempotency *Idempotency
 	// Synthetic marks a job made by the admin load generator: it starts processing with its
 	// agents already completed and no lease, so Claim never takes it, no worker runs it and only
 	// generated events fill its log.

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/veritas-audit/veritas/extract"
 	"github.com/veritas-audit/veritas/internal/pgtest"
@@ -48,6 +50,9 @@ type backend interface {
 	Claim(ctx context.Context, owner string, lease, timeout time.Duration) (string, error)
 	RenewLease(ctx context.Context, jobID, owner string, lease time.Duration) (bool, error)
 	ReleaseLease(ctx context.Context, jobID, owner string) error
+	IdempotentUpload(ctx context.Context, tenant, key string) (store.Replay, error)
+	SetIdempotentResponse(ctx context.Context, tenant, key string, body []byte) error
+	CountQueued(ctx context.Context) (int, error)
 }
 
 var (
@@ -60,6 +65,8 @@ var (
 type testStore struct {
 	backend
 	reopen func(t *testing.T) backend
+	// ageKeys moves every stored Idempotency-Key back by d, as if it had been used d earlier.
+	ageKeys func(t *testing.T, d time.Duration)
 }
 
 // another opens a second store on the same database; it is closed when the test ends.
@@ -95,7 +102,18 @@ func openSQLite(t *testing.T) testStore {
 		t.Cleanup(func() { s.Close() })
 		return s
 	}
-	return testStore{open(t), open}
+	age := func(t *testing.T, d time.Duration) {
+		t.Helper()
+		db, err := sql.Open("sqlite", "file:"+path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Exec(`UPDATE idempotency_keys SET created_at = created_at - ?`, d.Nanoseconds()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return testStore{open(t), open, age}
 }
 
 func openPostgres(t *testing.T) testStore {
@@ -110,7 +128,19 @@ func openPostgres(t *testing.T) testStore {
 		t.Cleanup(func() { s.Close() })
 		return s
 	}
-	return testStore{open(t), open}
+	age := func(t *testing.T, d time.Duration) {
+		t.Helper()
+		ctx := context.Background()
+		conn, err := pgx.Connect(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, `UPDATE idempotency_keys SET created_at = created_at - $1::interval`, d.String()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return testStore{open(t), open, age}
 }
 
 func newJob(t *testing.T, s backend, agents ...string) string {
