@@ -56,6 +56,7 @@ type config struct {
 	UploadTimeout        time.Duration
 	MaxQueuedJobs        int
 	MaxStreams           int
+	MaxStreamsPerTenant  int
 	RateLimit            float64 // requests a second per client; 0: off
 	RateBurst            int
 	TrustedProxies       []string
@@ -252,6 +253,7 @@ var admissionSettings = []setting{
 	{"upload-timeout", "VERITAS_UPLOAD_TIMEOUT", "5m", "longest an upload's body may take to arrive (408 after); also the server's read timeout", durationSetting(func(c *config) *time.Duration { return &c.UploadTimeout }, time.Second)},
 	{"max-queued-jobs", "VERITAS_MAX_QUEUED_JOBS", "1000", "uploads get 503 while this many jobs wait for a worker (counted in the store: all instances together)", intSetting(func(c *config) *int { return &c.MaxQueuedJobs }, 1, 10_000_000)},
 	{"max-streams", "VERITAS_MAX_STREAMS", "10000", "WebSocket connections this instance serves at once; the next gets 503", intSetting(func(c *config) *int { return &c.MaxStreams }, 1, 10_000_000)},
+	{"max-streams-per-tenant", "VERITAS_MAX_STREAMS_PER_TENANT", "1000", "WebSocket connections one tenant (API key holder) may hold on this instance; the next gets 429", intSetting(func(c *config) *int { return &c.MaxStreamsPerTenant }, 1, 10_000_000)},
 	{"rate-limit", "VERITAS_RATE_LIMIT", "20", "requests a second each client (IP) may make on average to /api/v1 and the streams (429 beyond); 0 turns the limit off", func(c *config, v string) error {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || f < 0 || f > 1e6 || f != f {

@@ -144,7 +144,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	opt := handlers.Options{
 		MaxUploadBytes: cfg.MaxUploadBytes, AllowedOrigins: cfg.CORSOrigins, Keys: cfg.APIKeys,
 		MaxConcurrentUploads: cfg.MaxConcurrentUploads, UploadWait: cfg.UploadWait, UploadTimeout: cfg.UploadTimeout,
-		MaxQueuedJobs: cfg.MaxQueuedJobs, MaxStreams: cfg.MaxStreams,
+		MaxQueuedJobs: cfg.MaxQueuedJobs, MaxStreams: cfg.MaxStreams, MaxStreamsPerTenant: cfg.MaxStreamsPerTenant,
 		Limits: extract.Limits{MaxCells: cfg.MaxTableCells, MaxRows: cfg.MaxTableRows, MaxTextBytes: cfg.MaxTextBytes},
 	}
 	if instances != nil {

@@ -25,8 +25,8 @@ type Options struct {
 	// RateLimit, when set, limits the requests of each key (RateKey) to /api/v1 and the
 	// streams with 429 and Retry-After; /api/health is never limited.
 	RateLimit *Limiter
-	// RateKey picks a request's key for RateLimit (default ClientIP). Authentication plugs in
-	// here: run it before (it sets handlers.TenantKey) and key by tenant.
+	// RateKey picks a request's key for RateLimit (default TenantOrIP: the tenant once
+	// authentication has run, which it has on /api/v1, else the client's address).
 	RateKey RateKey
 	// TrustedProxies are the addresses or CIDRs of proxies whose X-Forwarded-For names the
 	// client (ClientIP); none by default, so a client cannot pick its own rate-limit key. They
@@ -49,7 +49,7 @@ func New(h *handlers.Handlers, log *slog.Logger, opt Options) *gin.Engine {
 	if opt.RateLimit != nil {
 		key := opt.RateKey
 		if key == nil {
-			key = ClientIP
+			key = TenantOrIP
 		}
 		limited = rateLimit(opt.RateLimit, key, log)
 	}

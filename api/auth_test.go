@@ -418,3 +418,41 @@ func TestCORSWildcardDoesNotEchoOrigins(t *testing.T) {
 		t.Errorf("Access-Control-Allow-Credentials %q, want none", got)
 	}
 }
+
+// TestStreamCapPerTenant: a tenant holding its share of streams gets 429 (with Retry-After) for
+// the next, while another tenant still opens one; once the first closes, its tenant may open
+// another.
+func TestStreamCapPerTenant(t *testing.T) {
+	e := authEnv(t, envOptions{tenantCap: 1})
+	acme, globex := e.submitAs(acmeKey), e.submitAs(globexKey)
+	first, status := e.dialAs("/ws/jobs/"+acme.ID, http.Header{"X-Api-Key": {acmeKey}})
+	if first == nil {
+		t.Fatalf("acme's first stream: %d", status)
+	}
+	ws, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(e.srv.URL, "http")+"/ws/jobs/"+acme.ID, http.Header{"X-Api-Key": {acmeKey}})
+	if err == nil {
+		ws.Close()
+		t.Fatal("acme's second stream was accepted over a cap of one")
+	}
+	if resp == nil || resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("acme's second stream: %v, %+v", err, resp)
+	}
+	other, status := e.dialAs("/ws/jobs/"+globex.ID, http.Header{"X-Api-Key": {globexKey}})
+	if other == nil {
+		t.Fatalf("globex's stream while acme is at its cap: %d", status)
+	}
+	other.Close()
+	first.Close()
+	// The server counts the stream out when it sees it end; until then acme is refused.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		again, status := e.dialAs("/ws/jobs/"+acme.ID, http.Header{"X-Api-Key": {acmeKey}})
+		if again != nil {
+			again.Close()
+			return
+		}
+		if status != http.StatusTooManyRequests || time.Now().After(deadline) {
+			t.Fatalf("acme's stream after closing its first: %d", status)
+		}
+	}
+}

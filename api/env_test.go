@@ -80,6 +80,7 @@ type envOptions struct {
 	uploadWait  time.Duration // UploadWait
 	maxQueued   int           // MaxQueuedJobs
 	maxStreams  int           // MaxStreams
+	tenantCap   int           // MaxStreamsPerTenant
 	limits      extract.Limits
 	rateLimit   *api.Limiter
 	readTimeout time.Duration // the http.Server's ReadTimeout
@@ -129,7 +130,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		PingInterval: o.pingInterval, WriteWait: o.writeWait, Keys: keys, TicketTTL: o.ticketTTL,
 		AuthFailures:         o.authFailures,
 		MaxConcurrentUploads: o.uploads, UploadWait: o.uploadWait, MaxQueuedJobs: o.maxQueued,
-		MaxStreams: o.maxStreams, Limits: o.limits,
+		MaxStreams: o.maxStreams, MaxStreamsPerTenant: o.tenantCap, Limits: o.limits,
 	})
 	srv := httptest.NewUnstartedServer(api.New(h, log, api.Options{CORSOrigins: o.origins, RateLimit: o.rateLimit}))
 	srv.Config.ReadTimeout = o.readTimeout

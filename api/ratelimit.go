@@ -77,6 +77,16 @@ func (l *Limiter) Allow(key string) (bool, time.Duration) {
 // "tenant/ip", and pass it to the same Limiter.
 type RateKey func(c *gin.Context) string
 
+// TenantOrIP keys an authenticated request by its tenant, so that a tenant's requests share one
+// budget whichever addresses they come from, and any other (open mode, a stream before its
+// handler authenticates it) by the client's address. It is the default RateKey.
+func TenantOrIP(c *gin.Context) string {
+	if t := handlers.Tenant(c); t != "" {
+		return "tenant " + t
+	}
+	return "ip " + c.ClientIP()
+}
+
 // ClientIP keys requests by the client's address (gin's ClientIP, which trusts forwarding
 // headers only from the proxies the engine trusts: none unless configured).
 func ClientIP(c *gin.Context) string { return c.ClientIP() }

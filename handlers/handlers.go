@@ -118,6 +118,10 @@ type Options struct {
 	// MaxStreams bounds the WebSocket connections this process serves (default 10 000); the
 	// next is refused with 503 before the upgrade.
 	MaxStreams int
+	// MaxStreamsPerTenant bounds the connections one tenant holds on this process (default
+	// 1 000), so that one tenant cannot take every stream; the next is refused with 429. Open
+	// mode has one tenant, bounded by MaxStreams only.
+	MaxStreamsPerTenant int
 	// Limits bound what the extractor reads of one document (zero fields: extract's defaults).
 	Limits extract.Limits
 	// BodyEndWait is how long an upload's body may take to end once its form has ended
@@ -163,6 +167,9 @@ func New(st Store, runner Runner, gen Generator, h *hub.Hub, reg *agents.Registr
 	if opt.MaxStreams <= 0 {
 		opt.MaxStreams = 10_000
 	}
+	if opt.MaxStreamsPerTenant <= 0 {
+		opt.MaxStreamsPerTenant = 1_000
+	}
 	if opt.BodyEndWait <= 0 {
 		opt.BodyEndWait = 2 * time.Second
 	}
@@ -177,7 +184,7 @@ func New(st Store, runner Runner, gen Generator, h *hub.Hub, reg *agents.Registr
 	}
 	conns := hub.ConnOptions{Log: eventLog{st}, PingInterval: opt.PingInterval, PongWait: opt.PongWait, WriteWait: opt.WriteWait}
 	return &Handlers{store: st, runner: runner, gen: gen, hub: h, agents: reg, log: log, opt: opt, conns: conns,
-		uploads: make(chan struct{}, opt.MaxConcurrentUploads), streams: streams{max: opt.MaxStreams},
+		uploads: make(chan struct{}, opt.MaxConcurrentUploads), streams: streams{max: opt.MaxStreams, perTenant: opt.MaxStreamsPerTenant, byTenant: map[string]int{}},
 		failures: newFailures(opt.AuthFailures, opt.AuthFailureEvery, time.Now)}
 }
 
@@ -188,21 +195,28 @@ func (h *Handlers) WaitStreams(ctx context.Context) error {
 	return h.streams.drain(ctx)
 }
 
-// streams counts open WebSocket connections and, once draining, refuses new ones.
+// streams counts open WebSocket connections, in all and per tenant, and, once draining,
+// refuses new ones.
 type streams struct {
-	mu       sync.Mutex
-	open     int
-	max      int // open connections allowed
-	draining bool
-	idle     chan struct{} // closed when draining and open reaches 0
+	mu        sync.Mutex
+	open      int
+	max       int            // open connections allowed
+	perTenant int            // open connections allowed to one tenant ("" excepted)
+	byTenant  map[string]int // open connections of each tenant that has any
+	draining  bool
+	idle      chan struct{} // closed when draining and open reaches 0
 }
 
-// errStreamsFull is enter's answer when MaxStreams connections are open.
-var errStreamsFull = errors.New("too many streams")
+var (
+	// errStreamsFull is enter's answer when MaxStreams connections are open.
+	errStreamsFull = errors.New("too many streams")
+	// errTenantStreamsFull is enter's answer when the tenant holds MaxStreamsPerTenant.
+	errTenantStreamsFull = errors.New("too many streams for the tenant")
+)
 
-// enter counts a new connection in, unless the process is draining (errDraining) or serves
-// MaxStreams already (errStreamsFull).
-func (s *streams) enter() error {
+// enter counts a new connection of tenant in, unless the process is draining (errDraining),
+// serves MaxStreams already (errStreamsFull), or the tenant holds its share (errTenantStreamsFull).
+func (s *streams) enter(tenant string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
@@ -210,18 +224,28 @@ func (s *streams) enter() error {
 		return errDraining
 	case s.open >= s.max:
 		return errStreamsFull
+	case tenant != "" && s.byTenant[tenant] >= s.perTenant:
+		return errTenantStreamsFull
 	}
 	s.open++
+	if tenant != "" {
+		s.byTenant[tenant]++
+	}
 	return nil
 }
 
 // errDraining is enter's answer once shutdown has begun.
 var errDraining = errors.New("draining")
 
-func (s *streams) leave() {
+func (s *streams) leave(tenant string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.open--
+	if tenant != "" {
+		if s.byTenant[tenant]--; s.byTenant[tenant] == 0 {
+			delete(s.byTenant, tenant)
+		}
+	}
 	if s.draining && s.open == 0 {
 		close(s.idle)
 	}

@@ -46,7 +46,7 @@ func (h *Handlers) Stream(c *gin.Context) {
 		h.Problem(c, err)
 		return
 	}
-	switch err := h.streams.enter(); err {
+	switch err := h.streams.enter(tenant); err {
 	case errDraining:
 		h.reject(c, "shutting down", 5*time.Second, errorf(http.StatusServiceUnavailable, "The server is shutting down; reconnect in a moment."))
 		return
@@ -54,16 +54,20 @@ func (h *Handlers) Stream(c *gin.Context) {
 		h.reject(c, "stream limit", 5*time.Second, errorf(http.StatusServiceUnavailable,
 			"The server has as many live streams open as it serves; reconnect in a few seconds with ?since= to lose nothing."))
 		return
+	case errTenantStreamsFull:
+		h.reject(c, "tenant stream limit", 5*time.Second, errorf(http.StatusTooManyRequests,
+			"Your key has as many live streams open as one tenant may hold; close one, or reconnect in a few seconds with ?since=."))
+		return
 	}
 	ws, err := hub.Upgrade(c.Writer, c.Request)
 	if err != nil {
-		h.streams.leave()
+		h.streams.leave(tenant)
 		return // the upgrader has answered the client already
 	}
 	// The connection outlives this handler, so that the HTTP server's goroutine and buffers for
 	// the request are released now.
 	go func() {
-		defer h.streams.leave()
+		defer h.streams.leave(tenant)
 		h.hub.Serve(ws, id, since, h.conns)
 	}()
 }
