@@ -20,6 +20,16 @@ import (
 type Options struct {
 	// CORSOrigins are the browser origins allowed to call the API (and open streams).
 	CORSOrigins []string
+	// Metrics, if set, is told about every request answered.
+	Metrics Metrics
+	// MetricsHandler, if set, is served at GET /metrics (open, like /api/health). Nil when the
+	// metrics have a listener of their own (VERITAS_METRICS_ADDR).
+	MetricsHandler http.Handler
+}
+
+// Metrics counts answered requests by route template, method and status.
+type Metrics interface {
+	Request(route, method string, status int, took time.Duration)
 }
 
 // New returns the engine serving every route of API.md. Gin's mode is the caller's to set
@@ -29,7 +39,11 @@ func New(h *handlers.Handlers, log *slog.Logger, opt Options) *gin.Engine {
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
-	r.Use(requestID(), recovery(log), accessLog(log), cors(opt.CORSOrigins))
+	r.Use(requestID(), recovery(log), accessLog(log))
+	if opt.Metrics != nil {
+		r.Use(measure(opt.Metrics))
+	}
+	r.Use(cors(opt.CORSOrigins))
 
 	r.NoRoute(func(c *gin.Context) {
 		handlers.WriteProblem(c, http.StatusNotFound, "There is no such route: "+c.Request.Method+" "+c.Request.URL.Path+".")
@@ -39,6 +53,9 @@ func New(h *handlers.Handlers, log *slog.Logger, opt Options) *gin.Engine {
 	})
 
 	r.GET("/api/health", h.Health)
+	if opt.MetricsHandler != nil {
+		r.GET("/metrics", gin.WrapH(opt.MetricsHandler))
+	}
 
 	v1 := r.Group("/api/v1")
 	v1.GET("/agents", h.Agents)
@@ -121,6 +138,20 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 			slog.String("path", c.Request.URL.Path),
 			slog.Int("status", c.Writer.Status()),
 			slog.Duration("duration", time.Since(start)))
+	}
+}
+
+// measure reports each answered request to m. A WebSocket upgrade writes its 101 on the hijacked
+// connection, past gin's writer, which still says 200 (a refused upgrade says its 4xx).
+func measure(m Metrics) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		status := c.Writer.Status()
+		if c.IsWebsocket() && status == http.StatusOK {
+			status = http.StatusSwitchingProtocols
+		}
+		m.Request(c.FullPath(), c.Request.Method, status, time.Since(start))
 	}
 }
 

@@ -92,7 +92,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	if o.wrapHub != nil {
 		b = o.wrapHub(fan)
 	}
-	emitter := fanout.NewLocal(b, log)
+	emitter := fanout.NewLocal(b, log, nil)
 	reg := agents.NewRegistry(o.agents...)
 	jobs := runner.New(st, emitter, reg, log, runner.Options{
 		Workers: 4, JobTimeout: o.jobTimeout, ProgressInterval: time.Nanosecond, Lease: o.lease,
