@@ -38,6 +38,7 @@ type config struct {
 	ShutdownTimeout time.Duration
 	SendQueue       int
 	AdminAddr       string
+	MetricsAddr     string
 	GeminiAPIKey    string
 	GeminiModel     string
 	GeminiTimeout   time.Duration
@@ -205,6 +206,16 @@ var settings = []setting{
 			return errors.New("the admin listener serves profiles and a load generator: it listens on loopback only (127.0.0.1, ::1 or localhost)")
 		}
 		c.AdminAddr = v
+		return nil
+	}},
+	{"metrics-addr", "VERITAS_METRICS_ADDR", "", "address of a listener of its own for GET /metrics (then the API's listener does not serve it); empty: /metrics on the API's listener", func(c *config, v string) error {
+		if v == "" {
+			return nil
+		}
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			return errors.New("want host:port, e.g. 127.0.0.1:9090")
+		}
+		c.MetricsAddr = v
 		return nil
 	}},
 	// The key has no flag: a flag would show it to anyone who can list processes.

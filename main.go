@@ -33,6 +33,7 @@ import (
 	"github.com/veritas-audit/veritas/handlers"
 	"github.com/veritas-audit/veritas/hub"
 	"github.com/veritas-audit/veritas/internal/loadgen"
+	"github.com/veritas-audit/veritas/internal/metrics"
 	"github.com/veritas-audit/veritas/runner"
 )
 
@@ -114,7 +115,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	defer st.Close()
 
-	events := hub.New(log, hub.Options{QueueSize: cfg.SendQueue, Log: handlers.EventLog(st)})
+	meters := metrics.New(st.CountQueued)
+	events := hub.New(log, hub.Options{QueueSize: cfg.SendQueue, Log: handlers.EventLog(st), Observer: meters})
 	registry, err := team(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -125,11 +127,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		emitter interface {
 			runner.Emitter
 			loadgen.Emitter
-		} = fanout.NewLocal(events, log)
+		} = fanout.NewLocal(events, log, meters)
 		instances *fanout.Redis
 	)
 	if cfg.RedisURL != "" {
-		if instances, err = fanout.NewRedis(cfg.RedisURL, events, log); err != nil {
+		if instances, err = fanout.NewRedis(cfg.RedisURL, events, log, meters); err != nil {
 			return err
 		}
 		defer instances.Close()
@@ -137,7 +139,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	jobs := runner.New(st, emitter, registry, log, runner.Options{
 		Workers: cfg.Workers, JobTimeout: cfg.JobTimeout, AgentDelay: cfg.AgentDelay, Lease: cfg.JobLease,
-		Owner: instanceName(),
+		Owner: instanceName(), Observer: meters,
 	})
 	gen := loadgen.New(st, emitter, events, log)
 	defer gen.Stop()
@@ -151,9 +153,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		opt.Instances = instances
 	}
 	h := handlers.New(st, jobs, gen, events, registry, log, opt)
-	apiOpt := api.Options{CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies}
+	apiOpt := api.Options{CORSOrigins: cfg.CORSOrigins, TrustedProxies: cfg.TrustedProxies, Metrics: meters}
 	if cfg.RateLimit > 0 {
 		apiOpt.RateLimit = api.NewLimiter(cfg.RateLimit, cfg.RateBurst)
+	}
+	if cfg.MetricsAddr == "" {
+		apiOpt.MetricsHandler = meters.Handler()
 	}
 	srv := &http.Server{
 		Handler:           api.New(h, log, apiOpt),
@@ -181,7 +186,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	runnerDone := make(chan error, 1)
 	go func() { runnerDone <- jobs.Run(runCtx) }()
-	serveErr := make(chan error, 2)
+	serveErr := make(chan error, 3)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "database", cfg.DatabaseURL, "redis", cfg.RedisURL != "", "workers", cfg.Workers, "instance", jobs.Owner(),
 		"auth", len(cfg.APIKeys) > 0, "tenants", tenants(cfg.APIKeys))
@@ -199,6 +204,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		go func() { serveErr <- admin.Serve(aln) }()
 		defer admin.Close()
 		log.Info("admin listening", "addr", aln.Addr().String())
+	}
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("listen on %s (metrics): %w", cfg.MetricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", meters.Handler())
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { serveErr <- msrv.Serve(mln) }()
+		defer msrv.Close()
+		log.Info("metrics listening", "addr", mln.Addr().String())
 	}
 
 	var failure error

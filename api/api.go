@@ -32,6 +32,16 @@ type Options struct {
 	// client (ClientIP); none by default, so a client cannot pick its own rate-limit key. They
 	// must parse (net.ParseIP or net.ParseCIDR): main's config checks them.
 	TrustedProxies []string
+	// Metrics, if set, is told about every request answered.
+	Metrics Metrics
+	// MetricsHandler, if set, is served at GET /metrics (open, like /api/health). Nil when the
+	// metrics have a listener of their own (VERITAS_METRICS_ADDR).
+	MetricsHandler http.Handler
+}
+
+// Metrics counts answered requests by route template, method and status.
+type Metrics interface {
+	Request(route, method string, status int, took time.Duration)
 }
 
 // New returns the engine serving every route of API.md. Gin's mode is the caller's to set
@@ -44,7 +54,11 @@ func New(h *handlers.Handlers, log *slog.Logger, opt Options) *gin.Engine {
 	if err := r.SetTrustedProxies(opt.TrustedProxies); err != nil {
 		panic(fmt.Sprintf("api: trusted proxies: %v", err)) // main's config checks them at start
 	}
-	r.Use(requestID(), recovery(log), accessLog(log), cors(opt.CORSOrigins))
+	r.Use(requestID(), recovery(log), accessLog(log))
+	if opt.Metrics != nil {
+		r.Use(measure(opt.Metrics))
+	}
+	r.Use(cors(opt.CORSOrigins))
 	limited := func(c *gin.Context) { c.Next() }
 	if opt.RateLimit != nil {
 		key := opt.RateKey
@@ -73,6 +87,9 @@ func New(h *handlers.Handlers, log *slog.Logger, opt Options) *gin.Engine {
 
 	r.GET("/api/health", h.Health)
 	r.GET("/api/openapi.yaml", openAPI)
+	if opt.MetricsHandler != nil {
+		r.GET("/metrics", gin.WrapH(opt.MetricsHandler))
+	}
 
 	// Every /api/v1 route needs a key when keys are configured; /api/health stays open. The
 	// streams authenticate in their handler: a browser brings a ticket instead of a header.
@@ -104,7 +121,9 @@ type Route struct {
 // cover each route (authentication, tenant isolation) see a new route the moment it is added.
 func Routes() []Route {
 	var out []Route
-	for _, ri := range New(nil, slog.New(slog.DiscardHandler), Options{}).Routes() {
+	// With every optional route on: /metrics is served here unless it has a listener of its own.
+	all := Options{MetricsHandler: http.NotFoundHandler()}
+	for _, ri := range New(nil, slog.New(slog.DiscardHandler), all).Routes() {
 		out = append(out, Route{Method: ri.Method, Path: ri.Path})
 	}
 	return out
@@ -192,6 +211,20 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 			slog.String("path", c.Request.URL.Path),
 			slog.Int("status", c.Writer.Status()),
 			slog.Duration("duration", time.Since(start)))
+	}
+}
+
+// measure reports each answered request to m. A WebSocket upgrade writes its 101 on the hijacked
+// connection, past gin's writer, which still says 200 (a refused upgrade says its 4xx).
+func measure(m Metrics) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		status := c.Writer.Status()
+		if c.IsWebsocket() && status == http.StatusOK {
+			status = http.StatusSwitchingProtocols
+		}
+		m.Request(c.FullPath(), c.Request.Method, status, time.Since(start))
 	}
 }
 

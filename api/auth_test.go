@@ -129,6 +129,7 @@ type routeCall struct {
 var routeCalls = map[string]routeCall{
 	"GET /api/health":                              {open: true},
 	"GET /api/openapi.yaml":                        {open: true},
+	"GET /metrics":                                 {open: true},
 	"GET /api/v1/agents":                           {},
 	"POST /api/v1/documents/upload":                {body: uploadBody},
 	"GET /api/v1/jobs":                             {},

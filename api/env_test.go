@@ -29,6 +29,7 @@ import (
 	"github.com/veritas-audit/veritas/handlers"
 	"github.com/veritas-audit/veritas/hub"
 	"github.com/veritas-audit/veritas/internal/loadgen"
+	"github.com/veritas-audit/veritas/internal/metrics"
 	"github.com/veritas-audit/veritas/runner"
 	"github.com/veritas-audit/veritas/schemas"
 	"github.com/veritas-audit/veritas/store"
@@ -106,15 +107,16 @@ func newEnv(t testing.TB, o envOptions) *env {
 	if o.origins == nil {
 		o.origins = []string{"http://localhost:3000"}
 	}
-	fan := hub.New(log, hub.Options{QueueSize: o.queue})
+	meters := metrics.New(st.CountQueued)
+	fan := hub.New(log, hub.Options{QueueSize: o.queue, Observer: meters})
 	var b fanout.Broadcaster = fan
 	if o.wrapHub != nil {
 		b = o.wrapHub(fan)
 	}
-	emitter := fanout.NewLocal(b, log)
+	emitter := fanout.NewLocal(b, log, meters)
 	reg := agents.NewRegistry(o.agents...)
 	jobs := runner.New(st, emitter, reg, log, runner.Options{
-		Workers: 4, JobTimeout: o.jobTimeout, ProgressInterval: time.Nanosecond, Lease: o.lease,
+		Workers: 4, JobTimeout: o.jobTimeout, ProgressInterval: time.Nanosecond, Lease: o.lease, Observer: meters,
 	})
 	gen := loadgen.New(st, emitter, fan, log)
 	var hs handlers.Store = st
@@ -132,7 +134,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		MaxConcurrentUploads: o.uploads, UploadWait: o.uploadWait, MaxQueuedJobs: o.maxQueued,
 		MaxStreams: o.maxStreams, MaxStreamsPerTenant: o.tenantCap, Limits: o.limits,
 	})
-	srv := httptest.NewUnstartedServer(api.New(h, log, api.Options{CORSOrigins: o.origins, RateLimit: o.rateLimit}))
+	srv := httptest.NewUnstartedServer(api.New(h, log, api.Options{CORSOrigins: o.origins, RateLimit: o.rateLimit, Metrics: meters, MetricsHandler: meters.Handler()}))
 	srv.Config.ReadTimeout = o.readTimeout
 	srv.Start()
 

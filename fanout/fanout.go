@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/veritas-audit/veritas/hub"
 	"github.com/veritas-audit/veritas/store"
@@ -18,10 +19,20 @@ type Broadcaster interface {
 	Broadcast(ctx context.Context, m hub.Message) error
 }
 
+// Observer records how long appends to the event log take (metrics).
+type Observer interface {
+	Appended(took time.Duration)
+}
+
+type noObserver struct{}
+
+func (noObserver) Appended(time.Duration) {}
+
 // Local appends and delivers the events of this process's jobs to its hub.
 type Local struct {
 	hub Broadcaster
 	log *slog.Logger
+	obs Observer
 
 	mu    sync.Mutex
 	locks map[string]*jobLock
@@ -33,9 +44,12 @@ type jobLock struct {
 	refs int // guarded by Local.mu
 }
 
-// NewLocal makes an emitter that delivers through h.
-func NewLocal(h Broadcaster, log *slog.Logger) *Local {
-	return &Local{hub: h, log: log, locks: map[string]*jobLock{}}
+// NewLocal makes an emitter that delivers through h; obs, if not nil, times the appends.
+func NewLocal(h Broadcaster, log *slog.Logger, obs Observer) *Local {
+	if obs == nil {
+		obs = noObserver{}
+	}
+	return &Local{hub: h, log: log, obs: obs, locks: map[string]*jobLock{}}
 }
 
 // Emit runs appendEvent and broadcasts the event it stored, with no other emit of jobID in
@@ -48,6 +62,21 @@ func (l *Local) Emit(ctx context.Context, jobID string, appendEvent func(context
 // EmitBatch is Emit for a store call that appends several events of jobID at once: they are
 // broadcast in the order it returns them.
 func (l *Local) EmitBatch(ctx context.Context, jobID string, appendEvents func(context.Context) ([]store.Event, error)) error {
+	return l.emit(ctx, jobID, l.timed(appendEvents))
+}
+
+// timed reports how long each append takes to the observer.
+func (l *Local) timed(appendEvents func(context.Context) ([]store.Event, error)) func(context.Context) ([]store.Event, error) {
+	return func(ctx context.Context) ([]store.Event, error) {
+		start := time.Now()
+		evs, err := appendEvents(ctx)
+		l.obs.Appended(time.Since(start))
+		return evs, err
+	}
+}
+
+// emit runs appendEvents and broadcasts what it stored, with no other emit of jobID in between.
+func (l *Local) emit(ctx context.Context, jobID string, appendEvents func(context.Context) ([]store.Event, error)) error {
 	jl := l.acquire(jobID)
 	defer l.release(jobID, jl)
 	jl.mu.Lock()

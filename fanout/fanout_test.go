@@ -30,7 +30,7 @@ func (r *recorder) Broadcast(_ context.Context, m hub.Message) error {
 // that hands out seqs as it appends: every job's events must reach the hub in seq order, each once.
 func TestEmitKeepsEachJobInSeqOrder(t *testing.T) {
 	rec := &recorder{seqs: map[string][]int64{}}
-	l := NewLocal(rec, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	l := NewLocal(rec, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	var mu sync.Mutex
 	last := map[string]int64{}
 	appendTo := func(job string) func(context.Context) (store.Event, error) {
@@ -73,7 +73,7 @@ func TestEmitKeepsEachJobInSeqOrder(t *testing.T) {
 
 func TestEmitReturnsTheAppendErrorAndDeliversNothing(t *testing.T) {
 	rec := &recorder{seqs: map[string][]int64{}}
-	l := NewLocal(rec, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	l := NewLocal(rec, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	err := l.Emit(context.Background(), "a", func(context.Context) (store.Event, error) {
 		return store.Event{}, store.ErrNotFound
 	})

@@ -53,7 +53,8 @@ type Redis struct {
 }
 
 // NewRedis connects to the Redis at url (redis://host:port/db) for h; Run starts the subscription.
-func NewRedis(url string, h Hub, log *slog.Logger) (*Redis, error) {
+// obs, if not nil, times the appends.
+func NewRedis(url string, h Hub, log *slog.Logger, obs Observer) (*Redis, error) {
 	opt, err := redis.ParseURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("redis url: %w", err)
@@ -65,7 +66,7 @@ func NewRedis(url string, h Hub, log *slog.Logger) (*Redis, error) {
 	var id [8]byte
 	rand.Read(id[:])
 	return &Redis{
-		local: NewLocal(h, log), hub: h, client: redis.NewClient(opt),
+		local: NewLocal(h, log, obs), hub: h, client: redis.NewClient(opt),
 		origin: hex.EncodeToString(id[:]), log: log, owed: map[string]store.Event{},
 	}, nil
 }
@@ -85,7 +86,8 @@ func (r *Redis) Emit(ctx context.Context, jobID string, appendEvent func(context
 // EmitBatch is Emit for several events of jobID appended at once; they are published in one
 // round trip to Redis.
 func (r *Redis) EmitBatch(ctx context.Context, jobID string, appendEvents func(context.Context) ([]store.Event, error)) error {
-	return r.local.EmitBatch(ctx, jobID, func(ctx context.Context) ([]store.Event, error) {
+	appendEvents = r.local.timed(appendEvents)
+	return r.local.emit(ctx, jobID, func(ctx context.Context) ([]store.Event, error) {
 		evs, err := appendEvents(ctx)
 		if err == nil && len(evs) > 0 {
 			r.publishEvents(ctx, evs)

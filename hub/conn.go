@@ -154,6 +154,8 @@ func (h *Hub) Serve(ws *websocket.Conn, jobID string, since int64, opt ConnOptio
 		ws.Close()
 		return
 	}
+	h.obs.Streams(1)
+	defer h.obs.Streams(-1)
 	written := make(chan struct{})
 	go func() {
 		defer close(written)
@@ -335,12 +337,17 @@ func (c *conn) write(ctx context.Context) {
 	c.pinger = time.AfterFunc(c.opt.PingInterval, c.ping)
 	defer c.pinger.Stop()
 	c.out.hold()
+	sent := c.last
 	held, err := c.replay(ctx, toLogEnd)
 	if rerr := c.out.release(); err == nil {
 		err = rerr
 	}
 	for err == nil {
-		if err = c.send(ctx, held); err != nil {
+		err = c.send(ctx, held)
+		// Counted once per batch (one atomic add), not per event.
+		c.hub.obs.Delivered(int(c.last - sent))
+		sent = c.last
+		if err != nil {
 			break
 		}
 		held = nil

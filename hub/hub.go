@@ -153,6 +153,7 @@ type Hub struct {
 	stopped    chan struct{}
 	queueSize  int
 	log        *slog.Logger
+	obs        Observer
 
 	statsMu sync.Mutex
 	stats   map[string]*jobStats
@@ -178,7 +179,27 @@ type Options struct {
 	// published that never arrived) from the store before it delivers anything later, and catch
 	// up after a lost subscription (CatchUp). Without it each connection fills its own gaps.
 	Log Log
+	// Observer, if set, counts streams, deliveries and drops (metrics).
+	Observer Observer
 }
+
+// Observer counts what the hub and its connections do. Its methods must be quick and safe for
+// concurrent use: Delivered is called once per batch a connection writes.
+type Observer interface {
+	// Streams moves the number of open streams by delta.
+	Streams(delta int)
+	// Delivered counts events written to subscribers, replayed ones included.
+	Delivered(n int)
+	// Dropped counts a stream the hub closed, by close code (1013 too slow, 1000 job deleted,
+	// 1001 shutdown).
+	Dropped(code int)
+}
+
+type noObserver struct{}
+
+func (noObserver) Streams(int)   {}
+func (noObserver) Delivered(int) {}
+func (noObserver) Dropped(int)   {}
 
 // New makes a hub; it delivers nothing until Run starts.
 func New(log *slog.Logger, opt Options) *Hub {
@@ -188,6 +209,9 @@ func New(log *slog.Logger, opt Options) *Hub {
 	if opt.BroadcastBuffer <= 0 {
 		opt.BroadcastBuffer = 4096
 	}
+	if opt.Observer == nil {
+		opt.Observer = noObserver{}
+	}
 	return &Hub{
 		register:   make(chan registration),
 		unregister: make(chan *Client, 64),
@@ -196,6 +220,7 @@ func New(log *slog.Logger, opt Options) *Hub {
 		stopped:    make(chan struct{}),
 		queueSize:  opt.QueueSize,
 		log:        log,
+		obs:        opt.Observer,
 		subs:       map[string]map[*Client]struct{}{},
 		stats:      map[string]*jobStats{},
 		events:     opt.Log,
@@ -436,6 +461,8 @@ func (h *Hub) remove(c *Client, code int, reason string) {
 	h.release(c)
 	if code == 0 {
 		code, reason = websocket.CloseNormalClosure, ""
+	} else {
+		h.obs.Dropped(code)
 	}
 	if c.drop(code, reason) {
 		c.notify()

@@ -78,7 +78,25 @@ type Options struct {
 	// The runner renews it every Lease/3; when an instance dies, another takes its jobs over
 	// once their leases have run out.
 	Lease time.Duration
+	// Observer, if set, is told how jobs and agents end (metrics).
+	Observer Observer
 }
+
+// Observer counts what the runner does. Its methods must be quick and safe for concurrent use.
+type Observer interface {
+	// JobFinished counts a job this instance finished, with its final status.
+	JobFinished(status string)
+	// AgentRan records how long an agent ran on a document.
+	AgentRan(agentID string, took time.Duration)
+	// AgentFailed counts an agent run whose error row was stored.
+	AgentFailed(agentID string)
+}
+
+type noObserver struct{}
+
+func (noObserver) JobFinished(string)             {}
+func (noObserver) AgentRan(string, time.Duration) {}
+func (noObserver) AgentFailed(string)             {}
 
 // Runner takes queued jobs from the store and runs their enabled agents, with at most Workers
 // jobs at a time. The job row is the queue: a job is claimed by moving it from queued to
@@ -123,6 +141,9 @@ func New(st Store, em Emitter, reg *agents.Registry, log *slog.Logger, opt Optio
 	}
 	if opt.Lease <= 0 {
 		opt.Lease = 15 * time.Second
+	}
+	if opt.Observer == nil {
+		opt.Observer = noObserver{}
 	}
 	return &Runner{
 		store: st, emitter: em, registry: reg, log: log, opt: opt,
@@ -195,6 +216,7 @@ func (r *Runner) Cancel(ctx context.Context, id string) error {
 	})
 	switch {
 	case err == nil:
+		r.opt.Observer.JobFinished(schemas.JobCancelled)
 	case errors.Is(err, store.ErrConflict):
 		// Claimed by a worker meanwhile: it has seen or will see the flag.
 		r.cancelRunning(id, errCancelled)
@@ -411,7 +433,9 @@ func (r *Runner) finish(ctx context.Context, id, status, msg string) {
 		return r.store.FinishJob(ctx, id, r.opt.Owner, status, msg)
 	})
 	switch {
-	case err == nil, errors.Is(err, store.ErrNotFound):
+	case err == nil:
+		r.opt.Observer.JobFinished(status)
+	case errors.Is(err, store.ErrNotFound):
 	case errors.Is(err, store.ErrLeaseLost):
 		r.log.Warn("job left to the instance that took over its lease", "job_id", id)
 	default:
@@ -480,7 +504,9 @@ func (r *Runner) runAgent(ctx context.Context, jobID, agentID string, doc *extra
 		err      = ctx.Err()
 	)
 	if err == nil {
+		start := time.Now()
 		findings, err = safeRun(ctx, agent, doc, progress)
+		r.opt.Observer.AgentRan(agentID, time.Since(start))
 	}
 	if pe := (*panicError)(nil); errors.As(err, &pe) {
 		log.Error("agent panicked", "panic", pe.value, "stack", string(pe.stack))
@@ -547,6 +573,9 @@ func (r *Runner) agentDone(ctx context.Context, jobID, agentID string, findings 
 		r.leaseLost(jobID)
 		return endInterrupted
 	case err == nil || errors.Is(err, store.ErrNotFound):
+		if err == nil && out.Status == schemas.AgentFailed {
+			r.opt.Observer.AgentFailed(agentID)
+		}
 		return end
 	}
 	r.log.Error("store agent outcome", "job_id", jobID, "agent_id", agentID, "err", err)
@@ -560,6 +589,7 @@ func (r *Runner) agentDone(ctx context.Context, jobID, agentID string, findings 
 		r.log.Error("store agent failure", "job_id", jobID, "agent_id", agentID, "err", err)
 		return endLost
 	}
+	r.opt.Observer.AgentFailed(agentID)
 	return end
 }
 
