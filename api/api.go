@@ -29,7 +29,8 @@ func New(h *handlers.Handlers, log *slog.Logger, opt Options) *gin.Engine {
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
-	r.Use(requestID(), recovery(log), accessLog(log), cors(opt.CORSOrigins))
+	// LogProblems first: every refusal, a panic's or CORS's included, is logged by WriteProblem.
+	r.Use(requestID(), handlers.LogProblems(log), recovery(log), accessLog(log), cors(opt.CORSOrigins))
 
 	r.NoRoute(func(c *gin.Context) {
 		handlers.WriteProblem(c, http.StatusNotFound, "There is no such route: "+c.Request.Method+" "+c.Request.URL.Path+".")
@@ -62,7 +63,7 @@ func New(h *handlers.Handlers, log *slog.Logger, opt Options) *gin.Engine {
 // generator and process stats. It is meant for loopback only; main refuses other addresses.
 func NewAdmin(h *handlers.Handlers, log *slog.Logger) *gin.Engine {
 	r := gin.New()
-	r.Use(requestID(), recovery(log))
+	r.Use(requestID(), handlers.LogProblems(log), recovery(log))
 	r.NoRoute(func(c *gin.Context) {
 		handlers.WriteProblem(c, http.StatusNotFound, "There is no such admin route: "+c.Request.URL.Path+".")
 	})

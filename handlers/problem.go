@@ -3,7 +3,9 @@ package handlers
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -32,15 +34,68 @@ func fieldError(status int, field, message string) *Error {
 // ProblemType is the media type of every error body.
 const ProblemType = "application/problem+json"
 
-// WriteProblem answers with an RFC 9457 problem body for status and detail. The API's router
-// uses it for unknown routes and panics too.
+// TenantKey is the gin context key under which authentication leaves the tenant a request acts
+// for; the line logged for a refused request carries it, empty when it is not known.
+const TenantKey = "tenant"
+
+// problemLogKey is the gin context key of the logger LogProblems installs.
+const problemLogKey = "veritas.problem_log"
+
+// maxLoggedDetail bounds the detail written to the log; a detail can quote what the client sent
+// (unknown agent ids), and the log must not grow with it.
+const maxLoggedDetail = 256
+
+// LogProblems makes WriteProblem log every request it refuses on log. The engine installs it
+// before any middleware or route that may refuse one.
+func LogProblems(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Set(problemLogKey, log)
+		c.Next()
+	}
+}
+
+// WriteProblem answers with an RFC 9457 problem body for status and detail, and logs the refusal:
+// it is the one place every refused request passes (routes, unknown routes, CORS, panics). The
+// line has stable keys: status, detail, method, path (without the query), remote_addr (the peer
+// as the socket sees it: the client can forge a forwarding header), tenant and request_id. It
+// never carries a header, a query, a key or a document's content. A server error, a refused
+// origin or credential and a rate limit are warnings; other client errors are info.
 func WriteProblem(c *gin.Context, status int, detail string, fields ...schemas.FieldError) {
 	body := schemas.Problem{
 		Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail, Errors: fields,
 	}
+	logProblem(c, status, detail)
 	// gin's JSON renderer keeps a Content-Type that is already set.
 	c.Header("Content-Type", ProblemType)
 	c.AbortWithStatusJSON(status, body)
+}
+
+func logProblem(c *gin.Context, status int, detail string) {
+	v, _ := c.Get(problemLogKey)
+	log, _ := v.(*slog.Logger)
+	if log == nil {
+		return
+	}
+	level := slog.LevelInfo
+	switch {
+	case status >= 500, status == http.StatusUnauthorized, status == http.StatusForbidden, status == http.StatusTooManyRequests:
+		level = slog.LevelWarn
+	}
+	if len(detail) > maxLoggedDetail {
+		cut := maxLoggedDetail
+		for cut > 0 && !utf8.RuneStart(detail[cut]) {
+			cut--
+		}
+		detail = detail[:cut] + "…"
+	}
+	log.LogAttrs(c.Request.Context(), level, "request refused",
+		slog.Int("status", status),
+		slog.String("detail", detail),
+		slog.String("method", c.Request.Method),
+		slog.String("path", c.Request.URL.Path),
+		slog.String("remote_addr", c.Request.RemoteAddr),
+		slog.String("tenant", c.GetString(TenantKey)),
+		slog.String("request_id", c.GetString("request_id")))
 }
 
 // Problem maps err to its status in one place: our *Error as it is, store sentinels to 404 and

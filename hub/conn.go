@@ -204,7 +204,8 @@ func (h *Hub) Serve(ws *websocket.Conn, jobID string, since int64, opt ConnOptio
 // logClosed writes the one line an operator reads about a connection that ended: the close
 // code it got (1006 when no close frame went out: a dead socket, a write past WriteWait, no
 // pong within PongWait), why, who began it, and how many events were waiting in its queue. A
-// client closed for its own doing or for being too slow is a warning; a normal end is info.
+// client the server closed for being too slow or breaking a limit is a warning; any other end
+// (the client's close, a job deleted, a shutdown, a lost network) is info.
 func (c *conn) logClosed() {
 	c.mu.Lock()
 	code, reason, byClient := c.sentCode, c.closeReason, c.byClient
@@ -236,8 +237,8 @@ func (c *conn) logClosed() {
 	level := slog.LevelInfo
 	switch code {
 	case websocket.CloseTryAgainLater, websocket.ClosePolicyViolation, websocket.CloseMessageTooBig,
-		websocket.CloseUnsupportedData, websocket.CloseInvalidFramePayloadData, websocket.CloseAbnormalClosure:
-		if by != "client" {
+		websocket.CloseUnsupportedData, websocket.CloseInvalidFramePayloadData:
+		if by == "server" {
 			level = slog.LevelWarn
 		}
 	}
