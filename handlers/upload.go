@@ -55,25 +55,12 @@ func (h *Handlers) Upload(c *gin.Context) {
 	if err := http.NewResponseController(c.Writer).SetReadDeadline(time.Now().Add(h.opt.UploadTimeout)); err != nil {
 		h.log.Warn("upload: cannot set a read deadline", "err", err)
 	}
-	form, err := h.readUploadForm(c)
+	up, err := h.readUpload(c)
 	if err != nil {
 		h.Problem(c, err)
 		return
 	}
-	enabled, err := h.enabledAgents(form.agents, form.hasAgents)
-	if err != nil {
-		h.Problem(c, err)
-		return
-	}
-	name, err := jobName(form.name)
-	if err != nil {
-		h.Problem(c, err)
-		return
-	}
-	if form.file == nil {
-		h.Problem(c, fieldError(http.StatusUnprocessableEntity, "file", "Attach the statement as the form field \"file\"."))
-		return
-	}
+	form := up.form
 	doc, err := readDocument(form.file)
 	if err != nil {
 		h.Problem(c, err)
@@ -82,8 +69,8 @@ func (h *Handlers) Upload(c *gin.Context) {
 	sum := sha256.Sum256(form.file)
 	nj := store.NewJob{
 		ID:            uuid.Must(uuid.NewV7()).String(),
-		Name:          name,
-		EnabledAgents: enabled,
+		Name:          up.name,
+		EnabledAgents: up.enabled,
 		Filename:      cleanFilename(form.filename),
 		ContentType:   docxContentType,
 		Content:       form.file,
@@ -98,6 +85,34 @@ func (h *Handlers) Upload(c *gin.Context) {
 	h.runner.Submitted()
 	c.Header("Location", "/api/v1/jobs/"+job.ID)
 	c.JSON(http.StatusAccepted, job)
+}
+
+// upload is an upload's form, read and checked: everything but the document in the file.
+type upload struct {
+	form    *uploadForm
+	enabled []string
+	name    string
+}
+
+// readUpload reads the upload form and checks its fields: the agents, the name, and that a file
+// came. FuzzUploadForm runs it on arbitrary bodies.
+func (h *Handlers) readUpload(c *gin.Context) (*upload, error) {
+	form, err := h.readUploadForm(c)
+	if err != nil {
+		return nil, err
+	}
+	enabled, err := h.enabledAgents(form.agents, form.hasAgents)
+	if err != nil {
+		return nil, err
+	}
+	name, err := jobName(form.name)
+	if err != nil {
+		return nil, err
+	}
+	if form.file == nil {
+		return nil, fieldError(http.StatusUnprocessableEntity, "file", "Attach the statement as the form field \"file\".")
+	}
+	return &upload{form: form, enabled: enabled, name: name}, nil
 }
 
 type uploadForm struct {
