@@ -28,10 +28,10 @@ const fuzzMaxUpload = 4 << 10
 
 // Form shapes FuzzUploadForm builds from its flags.
 const (
-	withAgents = 1 << iota // an enabled_agents field
-	withName               // a name field
-	withoutFile            // no file field
-	rawBody                // the file's bytes are the whole multipart body
+	withAgents  = 1 << iota // an enabled_agents field
+	withName                // a name field
+	withoutFile             // no file field
+	rawBody                 // the file's bytes are the whole multipart body
 )
 
 // FuzzUploadForm runs readUpload, the upload handler's reading of the form, on arbitrary forms:
