@@ -154,10 +154,9 @@ func FuzzUploadForm(f *testing.F) {
 // contractAnswer is what API.md says a well-formed upload form gets before its document is
 // read: the status (0: accepted) and the field it names, or the agents that will run.
 func contractAnswer(h *Handlers, file []byte, agentsField, name string, shape uint8) (status int, field string, enabled []string) {
-	// Reading the form: the file within the limit, the small fields UTF-8 and within 64 KiB.
-	if shape&withoutFile == 0 && len(file) > fuzzMaxUpload {
-		return http.StatusRequestEntityTooLarge, "", nil
-	}
+	// Reading the form, part by part in the order sent (enabled_agents, name, file): the small
+	// fields UTF-8 and within 64 KiB, the file within the limit. The first part that fails is
+	// the answer.
 	for _, fld := range []struct {
 		on          bool
 		name, value string
@@ -165,6 +164,9 @@ func contractAnswer(h *Handlers, file []byte, agentsField, name string, shape ui
 		if fld.on && (!utf8.ValidString(fld.value) || len(fld.value) > 64<<10) {
 			return http.StatusUnprocessableEntity, fld.name, nil
 		}
+	}
+	if shape&withoutFile == 0 && len(file) > fuzzMaxUpload {
+		return http.StatusRequestEntityTooLarge, "", nil
 	}
 	// enabled_agents: missing or blank is every agent; otherwise a JSON array of known ids.
 	all := h.agents.IDs()
