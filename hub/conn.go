@@ -122,6 +122,7 @@ type conn struct {
 	log        *slog.Logger
 	wake       chan struct{} // something to send: frames, a drop, the reader's work, a ping, its end
 	readerDone chan struct{} // closed when the reader has returned
+	started    time.Time     // when Serve began, for the log line at the end
 
 	mu          sync.Mutex // guards the fields below
 	state       connState
@@ -132,7 +133,6 @@ type conn struct {
 	pingDue     bool
 	sentCode    int  // the close frame sent (0: none)
 	byClient    bool // the close began with the client's close frame
-	started     time.Time
 
 	readErr  error // why the reader ended; owned by the reader until readerDone
 	writeErr error // why the writer ended, if not with a close; owned by the writer
