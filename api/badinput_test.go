@@ -241,6 +241,19 @@ func restBadInputs(e *env) []badInput {
 			return r
 		}}
 	}
+	// A handshake gorilla's dialer would not send: refused with 400 before the upgrade.
+	handshake := func(name, version, key string) badInput {
+		return badInput{name: name, status: 400, req: func(ref string) *http.Request {
+			r := e.request(http.MethodGet, "/ws/jobs/"+ref, "", nil)
+			r.Header.Set("Connection", "Upgrade")
+			r.Header.Set("Upgrade", "websocket")
+			r.Header.Set("Sec-WebSocket-Version", version)
+			if key != "" {
+				r.Header.Set("Sec-WebSocket-Key", key)
+			}
+			return r
+		}}
+	}
 	return []badInput{
 		get("job: malformed id", "/api/v1/jobs/123", 422, "id"),
 		get("job: id without dashes", "/api/v1/jobs/0195f0c87d2a70008000000000000000", 422, "id"),
@@ -297,6 +310,9 @@ func restBadInputs(e *env) []badInput {
 		send("method: GET cancel", http.MethodGet, "/api/v1/jobs/{ref}/cancel", "", "", 405),
 		send("method: POST a stream", http.MethodPost, "/ws/jobs/{ref}", "", "", 405),
 		get("stream: plain GET without an upgrade", "/ws/jobs/{ref}", 400, ""),
+		handshake("stream: WebSocket version 8", "8", "dGhlIHNhbXBsZSBub25jZQ=="),
+		handshake("stream: no Sec-WebSocket-Key", "13", ""),
+		handshake("stream: a key of 4 bytes", "13", "AAAAAA=="),
 	}
 }
 
