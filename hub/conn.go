@@ -253,10 +253,11 @@ func (c *conn) kick() {
 	}
 }
 
-// read handles the client's frames until the connection ends: a text {"type":"ping"} is
-// answered with pong, any other text with an error message, and the connection stays up; a
-// binary frame closes it with 1003, a message over 4 KiB with 1009 (gorilla's own close). Every
-// frame, a pong included, gives the client another PongWait.
+// read handles the client's frames until the connection ends: each message is answered as
+// answer says (a pong, an error message, or a close: 1003, 1007), up to MessageBurst at once and
+// MessageRate a second, and the first over that closes with 1008; a message over 4 KiB closes
+// with 1009 (gorilla's own close). Every frame, a pong included, gives the client another
+// PongWait.
 func (c *conn) read() {
 	c.ws.SetReadLimit(maxClientMessage)
 	c.extendRead()
