@@ -336,7 +336,7 @@ func TestUploadSlotsAndQueueCap(t *testing.T) {
 		t.Fatalf("%d jobs, want the one accepted", n)
 	}
 	for _, reason := range []string{"upload slots busy", "queue full"} {
-		if !strings.Contains(logs.String(), `msg="request rejected" status=503 reason="`+reason+`"`) {
+		if !strings.Contains(logs.String(), `msg="request refused" status=503 reason="`+reason+`"`) {
 			t.Fatalf("no rejection logged for %q:\n%s", reason, logs.String())
 		}
 	}
@@ -391,8 +391,8 @@ func TestRateLimit(t *testing.T) {
 	if health.StatusCode != http.StatusOK {
 		t.Fatalf("health: %d", health.StatusCode)
 	}
-	if !strings.Contains(logs.String(), `msg="request rejected" status=429 reason="rate limit" remote_addr=127.0.0.1:`) ||
-		!strings.Contains(logs.String(), `tenant=""`) {
+	if !strings.Contains(logs.String(), `msg="request refused" status=429 reason="rate limit" `) ||
+		!strings.Contains(logs.String(), `remote_addr=127.0.0.1:`) || !strings.Contains(logs.String(), `tenant=""`) {
 		t.Fatalf("rejection not logged:\n%s", logs.String())
 	}
 

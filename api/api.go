@@ -54,7 +54,8 @@ func New(h *handlers.Handlers, log *slog.Logger, opt Options) *gin.Engine {
 	if err := r.SetTrustedProxies(opt.TrustedProxies); err != nil {
 		panic(fmt.Sprintf("api: trusted proxies: %v", err)) // main's config checks them at start
 	}
-	r.Use(requestID(), recovery(log), accessLog(log))
+	// LogProblems first: every refusal, a panic's or CORS's included, is logged by WriteProblem.
+	r.Use(requestID(), handlers.LogProblems(log), recovery(log), accessLog(log))
 	if opt.Metrics != nil {
 		r.Use(measure(opt.Metrics))
 	}
@@ -146,7 +147,7 @@ func clientPath(r *http.Request) bool {
 // generator and process stats. It is meant for loopback only; main refuses other addresses.
 func NewAdmin(h *handlers.Handlers, log *slog.Logger) *gin.Engine {
 	r := gin.New()
-	r.Use(requestID(), recovery(log))
+	r.Use(requestID(), handlers.LogProblems(log), recovery(log))
 	r.NoRoute(func(c *gin.Context) {
 		handlers.WriteProblem(c, http.StatusNotFound, "There is no such admin route: "+c.Request.URL.Path+".")
 	})

@@ -70,7 +70,8 @@ type envOptions struct {
 	pingInterval time.Duration
 	writeWait    time.Duration
 	origins      []string
-	logTo        io.Writer
+	logTo        io.Writer // text lines at warning level and above
+	jsonLogTo    io.Writer // instead: JSON lines at info level and above
 	dbPath       string
 	lease        time.Duration     // the runner's lease (default: the runner's)
 	keys         map[string]string // tenant → key; turns on authentication
@@ -94,6 +95,9 @@ func newEnv(t testing.TB, o envOptions) *env {
 		o.logTo = io.Discard
 	}
 	log := slog.New(slog.NewTextHandler(o.logTo, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if o.jsonLogTo != nil {
+		log = slog.New(slog.NewJSONHandler(o.jsonLogTo, nil))
+	}
 	if o.dbPath == "" {
 		o.dbPath = filepath.Join(t.TempDir(), "veritas.db")
 	}

@@ -100,7 +100,7 @@ func rateLimit(l *Limiter, key RateKey, log *slog.Logger) gin.HandlerFunc {
 			c.Next()
 			return
 		}
-		handlers.LogRejection(log, c, http.StatusTooManyRequests, "rate limit")
+		handlers.Refusing(c, "rate limit")
 		c.Header("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
 		handlers.WriteProblem(c, http.StatusTooManyRequests, "Too many requests from this client; wait as long as Retry-After says, then try again.")
 	}

@@ -5,6 +5,9 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -109,7 +112,37 @@ func checkResult(t *testing.T, doc *extract.Document, err error) {
 	}
 }
 
+// fixtures are the statements committed in the repository's testdata: real documents with every
+// construct the agents read (headings, notes, numbered lists, multi-period tables).
+func fixtures(t testing.TB) [][]byte {
+	paths, err := filepath.Glob("../testdata/statements/*.docx")
+	if err != nil || len(paths) < 10 {
+		t.Fatalf("the committed statements: %d found, %v", len(paths), err)
+	}
+	var out [][]byte // the smallest, acme-fy2024.docx, last
+	for _, p := range append(paths, "../testdata/acme-fy2024.docx") {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// FuzzExtractDocx feeds arbitrary bytes to the extractor, starting from the committed
+// statements (as they are, and one re-packed uncompressed so that mutations reach its XML) and
+// generated documents. Besides checkResult: the upload sniffs a file before it extracts it, so
+// a file the extractor reads must sniff as a .docx; and extracting the same bytes twice gives
+// the same document.
 func FuzzExtractDocx(f *testing.F) {
+	all := fixtures(f)
+	for _, data := range all {
+		f.Add(data)
+	}
+	// The smallest one uncompressed too: a re-packed statement is ~150 KB, which slows every
+	// execution and minimisation; the generated documents below are uncompressed as well.
+	f.Add(stored(f, all[len(all)-1]))
 	for _, d := range seedDocs() {
 		data := d.Bytes()
 		f.Add(data)
@@ -124,9 +157,19 @@ func FuzzExtractDocx(f *testing.F) {
 	f.Add([]byte("%PDF-1.7"))
 	f.Add([]byte("PK\x05\x06" + string(make([]byte, 18))))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		_ = extract.Sniff(data)
+		format := extract.Sniff(data)
 		doc, err := extract.Docx(data, fuzzLimits())
 		checkResult(t, doc, err)
+		if err != nil {
+			return
+		}
+		if format != extract.FormatDocx {
+			t.Fatalf("extracted a document the upload would refuse: it sniffs as %v", format)
+		}
+		again, err := extract.Docx(data, fuzzLimits())
+		if err != nil || !reflect.DeepEqual(again, doc) {
+			t.Fatalf("a second extraction differs: %v", err)
+		}
 	})
 }
 

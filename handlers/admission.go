@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"strconv"
@@ -20,24 +19,17 @@ const TenantKey = "tenant"
 // Tenant is the request's tenant ("" without authentication).
 func Tenant(c *gin.Context) string { return c.GetString(TenantKey) }
 
-// LogRejection writes the one log line of a refused request: its status, why (a short stable
-// reason such as "rate limit" or "upload slots busy"), the client's address and tenant. Every
-// admission refusal logs through it, here and in the API's rate limiter.
-func LogRejection(log *slog.Logger, c *gin.Context, status int, reason string) {
-	log.LogAttrs(c.Request.Context(), slog.LevelWarn, "request rejected",
-		slog.Int("status", status),
-		slog.String("reason", reason),
-		slog.String("remote_addr", c.Request.RemoteAddr),
-		slog.String("tenant", Tenant(c)),
-		slog.String("method", c.Request.Method),
-		slog.String("path", c.Request.URL.Path),
-		slog.String("request_id", c.GetString("request_id")))
-}
+// Refusing names why the request is being refused (a short stable reason such as "rate limit"
+// or "upload slots busy") for the one line WriteProblem logs when it answers the refusal.
+func Refusing(c *gin.Context, reason string) { c.Set(reasonKey, reason) }
 
-// reject logs the refusal (LogRejection) and answers it as problem+json; retryAfter, when
-// set, becomes the Retry-After header.
+// reasonKey is where Refusing keeps the reason in the request's gin context.
+const reasonKey = "veritas.refusal_reason"
+
+// reject answers a refusal as problem+json, logged with its reason; retryAfter, when set,
+// becomes the Retry-After header.
 func (h *Handlers) reject(c *gin.Context, reason string, retryAfter time.Duration, e *Error) {
-	LogRejection(h.log, c, e.Status, reason)
+	Refusing(c, reason)
 	if retryAfter > 0 {
 		c.Header("Retry-After", strconv.Itoa(int((retryAfter+time.Second-1)/time.Second)))
 	}

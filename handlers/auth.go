@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"log/slog"
 	"math"
 	"net"
 	"net/http"
@@ -72,13 +71,13 @@ func (h *Handlers) caller(c *gin.Context, streamJob string) (string, bool) {
 	addr := remoteAddr(c.Request)
 	if wait := h.failures.retryAfter(addr); wait > 0 {
 		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		h.rejected(c, http.StatusTooManyRequests, "too many failures", "", addr)
+		h.rejected(c, "too many failures", "")
 		WriteProblem(c, http.StatusTooManyRequests, "Too many failed attempts to authenticate from this address; try again later.")
 		return "", false
 	}
 	fail := func(reason, tenant, detail string) (string, bool) {
 		h.failures.add(addr)
-		h.rejected(c, http.StatusUnauthorized, reason, tenant, addr)
+		h.rejected(c, reason, tenant)
 		c.Header("WWW-Authenticate", `Bearer realm="veritas"`)
 		WriteProblem(c, http.StatusUnauthorized, detail)
 		return "", false
@@ -120,18 +119,18 @@ func (h *Handlers) caller(c *gin.Context, streamJob string) (string, bool) {
 	return tk.Tenant, true
 }
 
-// rejected logs one refused request: never its key or ticket, and not its query string.
-func (h *Handlers) rejected(c *gin.Context, status int, reason, tenant, addr string) {
-	attrs := []slog.Attr{
-		slog.Int("status", status), slog.String("reason", reason), slog.String("remote_addr", addr),
-		slog.String("method", c.Request.Method), slog.String("path", c.Request.URL.Path),
-		slog.String("request_id", c.GetString("request_id")),
-	}
+// rejected names why authentication refuses the request, and the tenant a ticket named, for
+// the one line WriteProblem logs: never the key or the ticket, and not the query string.
+func (h *Handlers) rejected(c *gin.Context, reason, tenant string) {
+	Refusing(c, reason)
 	if tenant != "" {
-		attrs = append(attrs, slog.String("tenant", tenant))
+		c.Set(refusedTenantKey, tenant)
 	}
-	h.log.LogAttrs(c.Request.Context(), slog.LevelWarn, "auth rejected", attrs...)
 }
+
+// refusedTenantKey keeps the tenant a refused request claimed (its ticket's), for the log only:
+// the request is not that tenant's.
+const refusedTenantKey = "veritas.refused_tenant"
 
 // requestKey reads the key from Authorization: Bearer <key> or X-API-Key: <key> ("" when the
 // request has neither); ok is false for an Authorization header of another form.

@@ -6,9 +6,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"mime"
 	"net/http"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -367,12 +369,20 @@ func (h *Handlers) GetJob(c *gin.Context) {
 	c.JSON(http.StatusOK, job)
 }
 
-// RenameJob sets a job's name from {"name": "..."}.
+// RenameJob sets a job's name from {"name": "..."}. A body sent as another media type than JSON
+// is 415; one sent without a Content-Type is read as JSON.
 func (h *Handlers) RenameJob(c *gin.Context) {
 	id, err := jobID(c)
 	if err != nil {
 		h.Problem(c, err)
 		return
+	}
+	if ct := c.GetHeader("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			h.Problem(c, errorf(http.StatusUnsupportedMediaType, "Send the body as application/json, like {\"name\":\"Q3 review\"}."))
+			return
+		}
 	}
 	var body struct {
 		Name *string `json:"name"`

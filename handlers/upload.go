@@ -87,25 +87,12 @@ func (h *Handlers) Upload(c *gin.Context) {
 		h.log.Warn("upload: cannot set a read deadline", "err", err)
 	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, b, limit)
-	form, err := h.readUploadForm(c, b)
-	if err != nil {
-		refuse("unreadable body", 0, err)
-		return
-	}
-	enabled, err := h.enabledAgents(form.agents, form.hasAgents)
+	up, err := h.readUpload(c, b)
 	if err != nil {
 		refuse("invalid form", 0, err)
 		return
 	}
-	name, err := jobName(form.name)
-	if err != nil {
-		refuse("invalid form", 0, err)
-		return
-	}
-	if form.file == nil {
-		refuse("invalid form", 0, fieldError(http.StatusUnprocessableEntity, "file", "Attach the statement as the form field \"file\"."))
-		return
-	}
+	form, enabled, name := up.form, up.enabled, up.name
 	sum := sha256.Sum256(form.file)
 	tenant := tenantOf(c)
 	var idem *store.Idempotency
@@ -246,6 +233,34 @@ func (h *Handlers) replay(c *gin.Context, idem *store.Idempotency) (done bool, e
 func (h *Handlers) tooLarge() *Error {
 	return errorf(http.StatusRequestEntityTooLarge,
 		fmt.Sprintf("The document is larger than the %s this server accepts.", humanBytes(h.opt.MaxUploadBytes)))
+}
+
+// upload is an upload's form, read and checked: everything but the document in the file.
+type upload struct {
+	form    *uploadForm
+	enabled []string
+	name    string
+}
+
+// readUpload reads the upload form from b and checks its fields: the agents, the name, and that
+// a file came. FuzzUploadForm runs it on arbitrary bodies.
+func (h *Handlers) readUpload(c *gin.Context, b *body) (*upload, error) {
+	form, err := h.readUploadForm(c, b)
+	if err != nil {
+		return nil, err
+	}
+	enabled, err := h.enabledAgents(form.agents, form.hasAgents)
+	if err != nil {
+		return nil, err
+	}
+	name, err := jobName(form.name)
+	if err != nil {
+		return nil, err
+	}
+	if form.file == nil {
+		return nil, fieldError(http.StatusUnprocessableEntity, "file", "Attach the statement as the form field \"file\".")
+	}
+	return &upload{form: form, enabled: enabled, name: name}, nil
 }
 
 type uploadForm struct {

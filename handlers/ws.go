@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/base64"
 	"net"
 	"net/http"
 	"strings"
@@ -21,6 +22,17 @@ import (
 func (h *Handlers) Stream(c *gin.Context) {
 	if !websocket.IsWebSocketUpgrade(c.Request) {
 		h.Problem(c, errorf(http.StatusBadRequest, "This route is a WebSocket: connect with a WebSocket client."))
+		return
+	}
+	// The handshake's other headers, checked here as the upgrader would, so that a bad one gets
+	// a problem+json answer (and its log line) instead of the upgrader's plain text.
+	if c.GetHeader("Sec-WebSocket-Version") != "13" {
+		c.Header("Sec-WebSocket-Version", "13")
+		h.Problem(c, errorf(http.StatusBadRequest, "This server speaks WebSocket version 13 (RFC 6455)."))
+		return
+	}
+	if key, err := base64.StdEncoding.DecodeString(c.GetHeader("Sec-WebSocket-Key")); err != nil || len(key) != 16 {
+		h.Problem(c, errorf(http.StatusBadRequest, "The WebSocket handshake needs a Sec-WebSocket-Key of 16 bytes in base64."))
 		return
 	}
 	if !h.originAllowed(c.Request) {

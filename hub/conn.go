@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -36,15 +37,24 @@ type ConnOptions struct {
 	PongWait time.Duration
 	// WriteWait bounds one write to the socket (default 10 s).
 	WriteWait time.Duration
+	// MessageBurst and MessageRate bound the messages a client may send: MessageBurst at once,
+	// then MessageRate a second on average (a token bucket; defaults 60 and 10). Each is
+	// answered; the first over the limit closes the connection with 1008.
+	MessageBurst int
+	MessageRate  float64
 }
 
 const (
 	// maxClientMessage is the largest message a client may send; gorilla closes a connection
 	// that sends a larger one with 1009.
 	maxClientMessage = 4 << 10
-	// maxReplies bounds the replies (pong, error) waiting to go out; a client that asks for
-	// more than that without reading is closed with 1008.
-	maxReplies = 8
+	// DefaultMessageBurst and DefaultMessageRate are ConnOptions' defaults (README, WebSocket
+	// limits): a client may send 60 messages at once, then 10 a second.
+	DefaultMessageBurst = 60
+	DefaultMessageRate  = 10
+	// maxReplies bounds the replies (pong, error) waiting to go out: a client that keeps
+	// sending while it reads nothing is closed with 1008 and ReasonRepliesUnread.
+	maxReplies = 64
 	// replayPage is how many stored events one read of the log (and one batch) takes.
 	replayPage = 256
 	// closeGrace is how long a connection waits for the client's answer to its close frame.
@@ -58,9 +68,17 @@ const (
 	socketSendBuffer = 8 << 10
 )
 
+// ReasonRepliesUnread is the reason of the 1008 close for a client that sends more messages
+// while it has not read the replies to the last 64. A client over MessageBurst and MessageRate
+// gets the reason "too many messages: at most <burst> at once, then <rate> a second".
+const ReasonRepliesUnread = "too many messages whose replies were not read"
+
 var (
 	pongMessage = []byte(`{"type":"pong"}`)
-	connIDs     atomic.Int64
+	// The error messages a client's message may get; the connection stays up after them.
+	errNotJSON     = errorMessage(`messages must be JSON objects like {"type":"ping"}`)
+	errUnknownType = errorMessage(`unknown message type; the server accepts only {"type":"ping"}`)
+	connIDs        atomic.Int64
 	// writeBuffers serves gorilla's message buffers (the replay's and the replies' writes;
 	// live events go out as prepared frames): shared, so idle connections hold none.
 	writeBuffers sync.Pool
@@ -104,6 +122,7 @@ type conn struct {
 	log        *slog.Logger
 	wake       chan struct{} // something to send: frames, a drop, the reader's work, a ping, its end
 	readerDone chan struct{} // closed when the reader has returned
+	started    time.Time     // when Serve began, for the log line at the end
 
 	mu          sync.Mutex // guards the fields below
 	state       connState
@@ -112,6 +131,11 @@ type conn struct {
 	replies     [][]byte // text messages for the client (pong, error), oldest first
 	pong        []byte   // payload of the client's last ping, to answer; nil when none is due
 	pingDue     bool
+	sentCode    int  // the close frame sent (0: none)
+	byClient    bool // the close began with the client's close frame
+
+	readErr  error // why the reader ended; owned by the reader until readerDone
+	writeErr error // why the writer ended, if not with a close; owned by the writer
 
 	// owned by the writer
 	last   int64 // the highest seq sent
@@ -134,11 +158,18 @@ func (h *Hub) Serve(ws *websocket.Conn, jobID string, since int64, opt ConnOptio
 	if opt.WriteWait <= 0 {
 		opt.WriteWait = 10 * time.Second
 	}
+	if opt.MessageBurst <= 0 {
+		opt.MessageBurst = DefaultMessageBurst
+	}
+	if opt.MessageRate <= 0 {
+		opt.MessageRate = DefaultMessageRate
+	}
 	c := &conn{
 		hub: h, ws: ws, jobID: jobID, opt: opt, last: since,
 		log:        h.log.With("job_id", jobID, "conn_id", connIDs.Add(1)),
 		wake:       make(chan struct{}, 1),
 		readerDone: make(chan struct{}),
+		started:    time.Now(),
 	}
 	out, ok := ws.NetConn().(*batchConn)
 	if !ok {
@@ -152,6 +183,7 @@ func (h *Hub) Serve(ws *websocket.Conn, jobID string, since int64, opt ConnOptio
 		// Only a stopped hub refuses: the server is shutting down.
 		c.close(websocket.CloseGoingAway, "server shutting down")
 		ws.Close()
+		c.logClosed()
 		return
 	}
 	h.obs.Streams(1)
@@ -168,6 +200,51 @@ func (h *Hub) Serve(ws *websocket.Conn, jobID string, since int64, opt ConnOptio
 	<-written
 	h.Unregister(c.client)
 	ws.Close()
+	c.logClosed()
+}
+
+// logClosed writes the one line an operator reads about a connection that ended: the close
+// code it got (1006 when no close frame went out: a dead socket, a write past WriteWait, no
+// pong within PongWait), why, who began it, and how many events were waiting in its queue. A
+// client the server closed for being too slow or breaking a limit is a warning; any other end
+// (the client's close, a job deleted, a shutdown, a lost network) is info.
+func (c *conn) logClosed() {
+	c.mu.Lock()
+	code, reason, byClient := c.sentCode, c.closeReason, c.byClient
+	c.mu.Unlock()
+	by := "server"
+	switch {
+	case code == 0:
+		code, by = websocket.CloseAbnormalClosure, "network"
+	case byClient:
+		by = "client"
+	}
+	attrs := []slog.Attr{
+		slog.Int("close_code", code),
+		slog.String("reason", reason),
+		slog.String("closed_by", by),
+		slog.Int("queue_len", c.client.queueLen()),
+		slog.Int64("last_seq", c.last),
+		slog.Duration("duration", time.Since(c.started)),
+	}
+	if by == "network" {
+		err := c.writeErr
+		if err == nil {
+			err = c.readErr
+		}
+		if err != nil {
+			attrs = append(attrs, slog.String("err", err.Error()))
+		}
+	}
+	level := slog.LevelInfo
+	switch code {
+	case websocket.CloseTryAgainLater, websocket.ClosePolicyViolation, websocket.CloseMessageTooBig,
+		websocket.CloseUnsupportedData, websocket.CloseInvalidFramePayloadData:
+		if by == "server" {
+			level = slog.LevelWarn
+		}
+	}
+	c.log.LogAttrs(context.Background(), level, "stream closed", attrs...)
 }
 
 // kick wakes the writer; it never blocks (the hub calls it from its own goroutine).
@@ -178,10 +255,11 @@ func (c *conn) kick() {
 	}
 }
 
-// read handles the client's frames until the connection ends: a text {"type":"ping"} is
-// answered with pong, any other text with an error message, and the connection stays up; a
-// binary frame closes it with 1003, a message over 4 KiB with 1009 (gorilla's own close). Every
-// frame, a pong included, gives the client another PongWait.
+// read handles the client's frames until the connection ends: each message is answered as
+// answer says (a pong, an error message, or a close: 1003, 1007), up to MessageBurst at once and
+// MessageRate a second, and the first over that closes with 1008; a message over 4 KiB closes
+// with 1009 (gorilla's own close). Every frame, a pong included, gives the client another
+// PongWait.
 func (c *conn) read() {
 	c.ws.SetReadLimit(maxClientMessage)
 	c.extendRead()
@@ -202,9 +280,15 @@ func (c *conn) read() {
 		if code == websocket.CloseNoStatusReceived {
 			code = websocket.CloseNormalClosure
 		}
-		c.startClose(code, "")
+		if c.startClose(code, "") {
+			c.mu.Lock()
+			c.byClient = true
+			c.mu.Unlock()
+		}
 		return nil
 	})
+	limit := bucket{burst: float64(c.opt.MessageBurst), rate: c.opt.MessageRate}
+	tooMany := fmt.Sprintf("too many messages: at most %d at once, then %g a second", c.opt.MessageBurst, c.opt.MessageRate)
 	for {
 		kind, data, err := c.ws.ReadMessage()
 		if errors.Is(err, websocket.ErrReadLimit) {
@@ -213,33 +297,70 @@ func (c *conn) read() {
 			c.startClose(websocket.CloseMessageTooBig, "")
 		}
 		if err != nil {
-			if !websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway, websocket.CloseNoStatusReceived) {
-				c.log.Debug("stream read ended", "err", err)
-			}
+			c.readErr = err
 			return
 		}
 		c.extendRead()
-		if kind != websocket.TextMessage {
-			c.startClose(websocket.CloseUnsupportedData, "binary frames are not accepted")
+		if !limit.take(time.Now()) {
+			c.startClose(websocket.ClosePolicyViolation, tooMany)
 			continue
 		}
-		if !utf8.Valid(data) { // RFC 6455 §8.1: a text frame that is not UTF-8 fails the connection
-			c.startClose(websocket.CloseInvalidFramePayloadData, "text frames must be UTF-8")
+		reply, code, reason := answer(kind, data)
+		if code != 0 {
+			c.startClose(code, reason)
 			continue
-		}
-		var msg struct {
-			Type string `json:"type"`
-		}
-		reply := pongMessage
-		if err := json.Unmarshal(data, &msg); err != nil {
-			reply = errorMessage("messages must be JSON objects like {\"type\":\"ping\"}")
-		} else if msg.Type != "ping" {
-			reply = errorMessage("unknown message type; the server accepts only {\"type\":\"ping\"}")
 		}
 		if !c.reply(reply) {
-			c.startClose(websocket.ClosePolicyViolation, "too many messages")
+			c.startClose(websocket.ClosePolicyViolation, ReasonRepliesUnread)
 		}
 	}
+}
+
+// answer decides what one message from a client gets: a reply for the writer to send, or the
+// code (and reason) of the close that ends the connection. It is the one place a client's
+// frames are read. A text {"type":"ping"} is answered with pong and any other text with an
+// error message; a binary frame closes with 1003, a text frame that is not UTF-8 with 1007
+// (RFC 6455 §8.1).
+func answer(kind int, data []byte) (reply []byte, code int, reason string) {
+	if kind != websocket.TextMessage {
+		return nil, websocket.CloseUnsupportedData, "binary frames are not accepted"
+	}
+	if !utf8.Valid(data) {
+		return nil, websocket.CloseInvalidFramePayloadData, "text frames must be UTF-8"
+	}
+	// Keys match exactly ("Type" is not "type"), unlike a decode into a struct.
+	var msg map[string]json.RawMessage
+	if err := json.Unmarshal(data, &msg); err != nil {
+		return errNotJSON, 0, ""
+	}
+	var typ string
+	if json.Unmarshal(msg["type"], &typ) != nil || typ != "ping" {
+		return errUnknownType, 0, ""
+	}
+	return pongMessage, 0, ""
+}
+
+// bucket is the token bucket behind MessageBurst and MessageRate: it holds up to burst tokens
+// and gains rate a second. Only the reader uses it.
+type bucket struct {
+	burst, rate float64
+	tokens      float64
+	last        time.Time // zero until the first message: the bucket starts full
+}
+
+// take spends a token for a message that arrived at now; false means none was left.
+func (b *bucket) take(now time.Time) bool {
+	if b.last.IsZero() {
+		b.tokens = b.burst
+	} else if d := now.Sub(b.last); d > 0 {
+		b.tokens = min(b.burst, b.tokens+d.Seconds()*b.rate)
+	}
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
 }
 
 // extendRead gives the client another PongWait, unless the connection is closing.
@@ -276,15 +397,16 @@ func errorMessage(text string) []byte {
 }
 
 // startClose makes code the close frame the writer sends next, unless the connection is closing
-// already, and wakes the writer.
-func (c *conn) startClose(code int, reason string) {
+// already, and wakes the writer. It reports whether this call began the close.
+func (c *conn) startClose(code int, reason string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.state != open {
-		return
+		return false
 	}
 	c.state, c.closeCode, c.closeReason = closeDue, code, reason
 	c.kick()
+	return true
 }
 
 // close sends a close frame with code, unless one is due or sent already (then that one).
@@ -304,6 +426,7 @@ func (c *conn) sendClose() {
 	}
 	c.state = closeSent
 	code, reason := c.closeCode, c.closeReason
+	c.sentCode = code
 	c.ws.SetReadDeadline(time.Now().Add(closeGrace))
 	c.mu.Unlock()
 	// Outside a batch: it goes out at once, under its own deadline.
@@ -386,7 +509,7 @@ func (c *conn) end(err error) {
 	case errors.Is(err, errCloseDue), errors.Is(err, context.Canceled):
 		c.sendClose() // the reader asked for a close, or ended
 	default:
-		c.log.Debug("stream write ended", "err", err)
+		c.writeErr = err
 		c.ws.Close()
 	}
 	<-c.readerDone
@@ -397,13 +520,13 @@ func (c *conn) end(err error) {
 // replies and a ping if due.
 func (c *conn) send(ctx context.Context, held []*Frame) (err error) {
 	c.mu.Lock()
-	if c.state != open {
-		c.mu.Unlock()
-		return errCloseDue
-	}
+	state := c.state
 	replies, pong, ping := c.replies, c.pong, c.pingDue
 	c.replies, c.pong, c.pingDue = nil, nil, false
 	c.mu.Unlock()
+	if state != open {
+		return c.sendLastReplies(replies)
+	}
 
 	frames, dropped, code, reason := c.client.Take(c.spare)
 	if dropped {
@@ -446,6 +569,28 @@ func (c *conn) send(ctx context.Context, held []*Frame) (err error) {
 		c.pinger.Reset(c.opt.PingInterval)
 	}
 	return nil
+}
+
+// sendLastReplies answers the client's messages that came before the one that made the reader
+// ask for a close (a message over the rate, say): each is answered, then the close goes out.
+func (c *conn) sendLastReplies(replies [][]byte) error {
+	if len(replies) == 0 {
+		return errCloseDue
+	}
+	c.out.hold()
+	var err error
+	for _, r := range replies {
+		if err = c.ws.WriteMessage(websocket.TextMessage, r); err != nil {
+			break
+		}
+	}
+	if rerr := c.out.release(); err == nil {
+		err = rerr
+	}
+	if err != nil && !errors.Is(err, websocket.ErrCloseSent) { // gorilla's own close (1009) is out
+		return err
+	}
+	return errCloseDue
 }
 
 // sendFrames writes the live frames after c.last, in seq order, reading any missing seq from

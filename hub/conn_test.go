@@ -193,10 +193,11 @@ func TestSilentClientIsClosedAfterPongWait(t *testing.T) {
 	}
 }
 
-// A client that sends more than maxReplies messages while its replies cannot go out is closed
-// with 1008, after what was being written, and gets none of the replies.
+// A client that sends more than 64 messages while their replies cannot go out is closed with
+// 1008, after what was being written and the replies to those 64. (The burst is raised so that
+// the rate limit does not close it first.)
 func TestTooManyUnansweredMessagesCloseWith1008(t *testing.T) {
-	f := newFixture(t, hub.Options{}, hub.ConnOptions{})
+	f := newFixture(t, hub.Options{}, hub.ConnOptions{MessageBurst: 1000})
 	f.emit("j", 0)
 	ws := f.dial("j", 0, 64<<10)
 	defer ws.Close()
@@ -212,7 +213,7 @@ func TestTooManyUnansweredMessagesCloseWith1008(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The server's writer is inside the 1 MiB frame, its socket full: it cannot reply now.
-	for range 12 {
+	for range 70 {
 		if err := ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"ping"}`)); err != nil {
 			t.Fatal(err)
 		}
@@ -221,8 +222,129 @@ func TestTooManyUnansweredMessagesCloseWith1008(t *testing.T) {
 	if err != nil || len(head)+len(rest) != len(huge.Data) {
 		t.Fatalf("the event being written: %d bytes, %v; want %d", len(head)+len(rest), err, len(huge.Data))
 	}
-	if ce := readClose(t, ws); ce.Code != websocket.ClosePolicyViolation {
-		t.Fatalf("got %v, want close 1008", ce)
+	// The 64 messages before the one over the bound are answered, then the close comes.
+	pongs := 0
+	for {
+		ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			if ce, ok := err.(*websocket.CloseError); !ok || ce.Code != websocket.ClosePolicyViolation || ce.Text != hub.ReasonRepliesUnread {
+				t.Fatalf("got %v, want close 1008 %q", err, hub.ReasonRepliesUnread)
+			}
+			break
+		}
+		if string(data) != `{"type":"pong"}` {
+			t.Fatalf("got %.100s, want a pong", data)
+		}
+		pongs++
+	}
+	if pongs != 64 {
+		t.Fatalf("%d pongs before the close, want 64", pongs)
+	}
+}
+
+// Fifty pings sent back to back, and then the burst's sixty, are each answered, and the
+// connection stays up; its end is logged with the code the client closed with.
+func TestABurstOfPingsIsAnsweredInFull(t *testing.T) {
+	f := newFixture(t, hub.Options{}, hub.ConnOptions{})
+	f.emit("j", 0)
+	for _, n := range []int{50, hub.DefaultMessageBurst} {
+		ws := f.dial("j", 0, 0)
+		readSeqs(t, ws, 1, 1)
+		for range n {
+			if err := ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"ping"}`)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range n {
+			ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+			if _, data, err := ws.ReadMessage(); err != nil || string(data) != `{"type":"pong"}` {
+				t.Fatalf("burst of %d: reply %d: %q, %v; want a pong", n, i+1, data, err)
+			}
+		}
+		ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
+		if ce := readClose(t, ws); ce.Code != websocket.CloseNormalClosure {
+			t.Fatalf("burst of %d: the answer to the client's close: %v", n, ce)
+		}
+		ws.Close()
+		rec := f.closedLine()
+		if rec["level"] != "INFO" || rec["close_code"] != 1000.0 || rec["closed_by"] != "client" ||
+			rec["job_id"] != "j" || rec["conn_id"] == nil || rec["queue_len"] != 0.0 || rec["last_seq"] != 1.0 {
+			t.Fatalf("burst of %d: logged %v", n, rec)
+		}
+		f.logs.mu.Lock()
+		f.logs.b.Reset()
+		f.logs.mu.Unlock()
+	}
+}
+
+// A client that sends faster than the documented rate is answered up to the burst, then closed
+// with 1008 and a reason that names the limit; the close is logged as a warning.
+func TestPingFloodClosesWith1008(t *testing.T) {
+	const sent = 300 // at 10 a second after the burst, 24 s of sending would be allowed
+	f := newFixture(t, hub.Options{}, hub.ConnOptions{})
+	f.emit("j", 0)
+	ws := f.dial("j", 0, 0)
+	defer ws.Close()
+	readSeqs(t, ws, 1, 1)
+	start := time.Now()
+	for range sent {
+		if err := ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"ping"}`)); err != nil {
+			break // closed already
+		}
+	}
+	allowed := hub.DefaultMessageBurst + int(time.Since(start).Seconds()*hub.DefaultMessageRate) + 1
+	pongs := 0
+	var ce *websocket.CloseError
+	for ce == nil {
+		ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, data, err := ws.ReadMessage()
+		switch {
+		case err == nil && string(data) == `{"type":"pong"}`:
+			pongs++
+		case errors.As(err, &ce):
+		default:
+			t.Fatalf("after %d pongs: %q, %v", pongs, data, err)
+		}
+	}
+	want := "too many messages: at most 60 at once, then 10 a second"
+	if ce.Code != websocket.ClosePolicyViolation || ce.Text != want {
+		t.Fatalf("got %v, want close 1008 %q", ce, want)
+	}
+	if pongs < hub.DefaultMessageBurst || pongs > allowed {
+		t.Fatalf("%d pongs; want the burst (%d) and at most %d", pongs, hub.DefaultMessageBurst, allowed)
+	}
+	rec := f.closedLine()
+	if rec["level"] != "WARN" || rec["close_code"] != 1008.0 || rec["reason"] != want || rec["closed_by"] != "server" {
+		t.Fatalf("logged %v", rec)
+	}
+}
+
+// A client whose queue fills is closed with 1013; the one line logged for it says so, with the
+// connection's id and the queue's length.
+func TestEvictedSubscriberIsLogged(t *testing.T) {
+	const queue = 4
+	f := newFixture(t, hub.Options{QueueSize: queue}, hub.ConnOptions{})
+	f.emit("j", 0)
+	ws := f.dial("j", 0, 8<<10)
+	defer ws.Close()
+	readSeqs(t, ws, 1, 1)
+	for range 200 {
+		f.emit("j", 16<<10) // not read: 3.2 MB against a queue of 4 and small socket buffers
+	}
+	f.settle() // fanned out: the client is dropped
+	var err error
+	for err == nil {
+		ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, _, err = ws.ReadMessage()
+	}
+	if !websocket.IsCloseError(err, websocket.CloseTryAgainLater) {
+		t.Fatalf("got %v, want close 1013", err)
+	}
+	rec := f.closedLine()
+	if rec["level"] != "WARN" || rec["close_code"] != 1013.0 || rec["closed_by"] != "server" || rec["job_id"] != "j" ||
+		rec["conn_id"] == nil || rec["queue_len"] != float64(queue) || !strings.HasPrefix(rec["reason"].(string), "too slow") {
+		t.Fatalf("logged %v", rec)
 	}
 }
 

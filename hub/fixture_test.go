@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha1"
@@ -68,6 +69,7 @@ type fixture struct {
 	t      testing.TB
 	hub    *hub.Hub
 	log    *memLog
+	logs   *logBuffer // what the hub and its connections logged
 	srv    *httptest.Server
 	stop   context.CancelFunc // stops the hub, which closes every connection with 1001
 	served chan struct{}      // receives when a Serve returns, if the test reads it
@@ -79,10 +81,12 @@ type fixture struct {
 
 func newFixture(t testing.TB, hopt hub.Options, copt hub.ConnOptions) *fixture {
 	t.Helper()
+	logs := &logBuffer{}
 	f := &fixture{
 		t:      t,
-		hub:    hub.New(slog.New(slog.NewTextHandler(io.Discard, nil)), hopt),
+		hub:    hub.New(slog.New(slog.NewJSONHandler(logs, nil)), hopt),
 		log:    &memLog{events: map[string][]hub.Message{}, gone: map[string]bool{}},
+		logs:   logs,
 		served: make(chan struct{}, 100),
 	}
 	copt.Log = f.log
@@ -350,4 +354,50 @@ func writeAndRead(t testing.TB, msg *websocket.PreparedMessage) (kind int, data 
 		t.Fatal(err)
 	}
 	return kind, data
+}
+
+// logBuffer holds the JSON lines a logger writes; any goroutine may write.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// records returns the lines logged with message msg, decoded.
+func (l *logBuffer) records(t testing.TB, msg string) []map[string]any {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []map[string]any
+	for line := range bytes.Lines(l.b.Bytes()) {
+		var rec map[string]any
+		if err := json.Unmarshal(line, &rec); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if rec["msg"] == msg {
+			out = append(out, rec)
+		}
+	}
+	return out
+}
+
+// closedLine waits for a connection's Serve to return and returns the one "stream closed" line
+// logged so far; there must be exactly one.
+func (f *fixture) closedLine() map[string]any {
+	f.t.Helper()
+	select {
+	case <-f.served:
+	case <-time.After(10 * time.Second):
+		f.t.Fatal("the connection did not end within 10 s")
+	}
+	recs := f.logs.records(f.t, "stream closed")
+	if len(recs) != 1 {
+		f.t.Fatalf("%d stream closed lines, want 1: %v", len(recs), recs)
+	}
+	return recs[0]
 }

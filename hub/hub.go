@@ -53,6 +53,17 @@ type Client struct {
 	dropped bool
 	code    int
 	reason  string
+	dropLen int // the queue's length when the hub dropped the client
+}
+
+// queueLen is the number of frames waiting in the queue, or waiting when the client was dropped.
+func (c *Client) queueLen() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.dropped {
+		return c.dropLen
+	}
+	return len(c.queue)
 }
 
 // Take returns the queued frames, oldest first, and empties the queue, reusing spare's storage
@@ -93,7 +104,7 @@ func (c *Client) drop(code int, reason string) bool {
 	if c.dropped {
 		return false
 	}
-	c.dropped, c.code, c.reason = true, code, reason
+	c.dropped, c.code, c.reason, c.dropLen = true, code, reason, len(c.queue)
 	c.stats.queued.Add(-int64(len(c.queue)))
 	c.stats.progressed()
 	clear(c.queue)
@@ -434,7 +445,7 @@ func (h *Hub) deliver(m *Frame) {
 	for c := range h.subs[m.JobID] {
 		ok, wake := c.push(m)
 		if !ok {
-			h.log.Warn("subscriber too slow, closing", "job_id", m.JobID, "seq", m.Seq)
+			// The connection logs its close, with its id and the queue's length.
 			h.remove(c, websocket.CloseTryAgainLater, "too slow: reconnect with since=<last seq>")
 			continue
 		}

@@ -169,6 +169,20 @@ func FuzzParse(f *testing.F) {
 		if math.IsNaN(n.Value) || math.IsInf(n.Value, 0) || n.Decimals < 0 || n.Decimals > len(s) {
 			t.Fatalf("Parse(%q) = %+v", s, n)
 		}
+		// What the figure says is printed in the cell: a percent sign, its currency, a sign.
+		if n.Percent && !strings.Contains(s, "%") {
+			t.Fatalf("Parse(%q) = %+v: a percentage without a %% sign", s, n)
+		}
+		if n.Currency != "" && !strings.Contains(strings.ToLower(s), strings.ToLower(n.Currency)) {
+			t.Fatalf("Parse(%q) = %+v: a currency the cell does not print", s, n)
+		}
+		if n.Value < 0 && !strings.ContainsAny(s, "("+minusRunes) {
+			t.Fatalf("Parse(%q) = %+v: negative without a minus or parentheses", s, n)
+		}
+		// Spacing does not change a figure: the parser normalises it first, and only once.
+		if again, ok := Parse(NormalizeSpaces(s)); !ok || again != n {
+			t.Fatalf("Parse(%q) = %+v, but with its spaces normalised %+v, %v", s, n, again, ok)
+		}
 		if n.Dash {
 			if n.Value != 0 {
 				t.Fatalf("dash with a value: Parse(%q) = %+v", s, n)
