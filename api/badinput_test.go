@@ -428,12 +428,18 @@ type snapshot struct {
 
 func (e *env) snapshot(t *testing.T, ref string) snapshot {
 	t.Helper()
+	return e.snapshotAs(t, "", ref)
+}
+
+// snapshotAs is snapshot of a job that belongs to tenant.
+func (e *env) snapshotAs(t *testing.T, tenant, ref string) snapshot {
+	t.Helper()
 	ctx := context.Background()
 	n, err := e.store.CountJobs(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	j, err := e.store.Job(ctx, "", ref, true)
+	j, err := e.store.Job(ctx, tenant, ref, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -441,7 +447,7 @@ func (e *env) snapshot(t *testing.T, ref string) snapshot {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := e.store.Results(ctx, "", ref, "")
+	rows, err := e.store.Results(ctx, tenant, ref, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -557,6 +563,12 @@ func (l *logLines) waitFor(t *testing.T, mark int, match func(map[string]any) bo
 // filters on: a warning for 401, 403, 429 and 5xx, info otherwise.
 func (l *logLines) expectRefusal(t *testing.T, mark, status int, method, path string) {
 	t.Helper()
+	l.expectRefusalAs(t, mark, status, method, path, "")
+}
+
+// expectRefusalAs is expectRefusal of a request the log names tenant for.
+func (l *logLines) expectRefusalAs(t *testing.T, mark, status int, method, path, tenant string) {
+	t.Helper()
 	var found []map[string]any
 	for _, rec := range l.since(t, mark) {
 		if rec["msg"] == "request refused" {
@@ -571,7 +583,7 @@ func (l *logLines) expectRefusal(t *testing.T, mark, status int, method, path st
 	if status >= 500 || status == 401 || status == 403 || status == 429 {
 		level = "WARN"
 	}
-	want := map[string]any{"status": float64(status), "method": method, "path": path, "tenant": "", "level": level}
+	want := map[string]any{"status": float64(status), "method": method, "path": path, "tenant": tenant, "level": level}
 	for k, v := range want {
 		if !reflect.DeepEqual(rec[k], v) {
 			t.Fatalf("logged %s=%v, want %v: %v", k, rec[k], v, rec)

@@ -49,6 +49,7 @@ func (h *Handlers) Stream(c *gin.Context) {
 	if !ok {
 		return
 	}
+	c.Set(TenantKey, tenant) // for the rate of what follows and the log of a refusal
 	since, err := seqParam(c, "since")
 	if err != nil {
 		h.Problem(c, err)
