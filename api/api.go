@@ -202,16 +202,24 @@ func recovery(log *slog.Logger) gin.HandlerFunc {
 	}
 }
 
+// accessLog writes one line per request, once it is answered: its id (as in X-Request-ID and
+// any problem body), route template, method, path (never the query, which may hold a ticket),
+// status, duration, bytes written, remote address and tenant. A stream's line comes at the
+// upgrade; its own lines (hub) carry conn_id and job_id.
 func accessLog(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
-		log.LogAttrs(c.Request.Context(), slog.LevelDebug, "request",
+		log.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
 			slog.String("request_id", c.GetString("request_id")),
+			slog.String("route", c.FullPath()),
 			slog.String("method", c.Request.Method),
 			slog.String("path", c.Request.URL.Path),
 			slog.Int("status", c.Writer.Status()),
-			slog.Duration("duration", time.Since(start)))
+			slog.Duration("duration", time.Since(start)),
+			slog.Int("bytes", max(c.Writer.Size(), 0)),
+			slog.String("remote_addr", c.Request.RemoteAddr),
+			slog.String("tenant", handlers.Tenant(c)))
 	}
 }
 

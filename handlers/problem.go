@@ -61,7 +61,8 @@ func LogProblems(log *slog.Logger) gin.HandlerFunc {
 // origin or credential and a rate limit are warnings; other client errors are info.
 func WriteProblem(c *gin.Context, status int, detail string, fields ...schemas.FieldError) {
 	body, err := json.Marshal(schemas.Problem{
-		Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail, Errors: fields,
+		Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail,
+		RequestID: c.GetString("request_id"), Errors: fields,
 	})
 	if err != nil {
 		body = []byte(`{"type":"about:blank","status":500}`)

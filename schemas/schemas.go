@@ -172,11 +172,14 @@ type Event struct {
 
 // Problem is an RFC 9457 problem detail, the body of every error answer.
 type Problem struct {
-	Type   string       `json:"type"`
-	Title  string       `json:"title"`
-	Status int          `json:"status"`
-	Detail string       `json:"detail"`
-	Errors []FieldError `json:"errors,omitempty"`
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
+	// RequestID is the request's id, as its X-Request-ID header and the log lines give it, so
+	// that a user's report of an error finds its log.
+	RequestID string       `json:"request_id,omitempty"`
+	Errors    []FieldError `json:"errors,omitempty"`
 }
 
 // FieldError names one invalid input field of a request.
