@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gorilla/websocket"
-
 	"github.com/veritas-audit/veritas/extract"
 	"github.com/veritas-audit/veritas/extract/docxgen"
 )
@@ -131,15 +129,7 @@ func TestBadInputWithKeysIsRefusedAndStoresNothing(t *testing.T) {
 				logs.expectRefusalAs(t, mark, tc.status, req.Method, req.URL.Path, tc.tenant)
 			} else {
 				path, h := tc.dial(ref.ID)
-				ws, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(e.srv.URL, "http")+path, h)
-				if err == nil {
-					ws.Close()
-					t.Fatal("the upgrade succeeded")
-				}
-				if resp == nil {
-					t.Fatalf("no answer: %v", err)
-				}
-				checkProblem(t, resp, tc.status)
+				e.refusedDial(t, path, h, tc.status)
 				logs.expectRefusalAs(t, mark, tc.status, http.MethodGet, strings.SplitN(path, "?", 2)[0], tc.tenant)
 			}
 			if after := e.snapshotAs(t, "acme", ref.ID); after != before {

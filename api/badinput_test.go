@@ -100,15 +100,7 @@ func TestBadInputIsRefusedAndStoresNothing(t *testing.T) {
 					h = http.Header{}
 				}
 				authorize(h)
-				ws, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(e.srv.URL, "http")+path, h)
-				if err == nil {
-					ws.Close()
-					t.Fatal("the upgrade succeeded")
-				}
-				if resp == nil {
-					t.Fatalf("no answer: %v", err)
-				}
-				checkProblem(t, resp, tc.status)
+				e.refusedDial(t, path, h, tc.status)
 				logs.expectRefusal(t, mark, tc.status, http.MethodGet, strings.SplitN(path, "?", 2)[0])
 			default:
 				e.sendFrames(t, ref.ID, before.lastSeq, tc, logs, mark)
@@ -424,6 +416,22 @@ type snapshot struct {
 	name, status, updated string
 	lastSeq               int64
 	events, results, docs int
+}
+
+// refusedDial opens a stream's handshake with header h and checks that it is refused before the
+// upgrade with status, as problem+json.
+func (e *env) refusedDial(t *testing.T, path string, h http.Header, status int) *http.Response {
+	t.Helper()
+	ws, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(e.srv.URL, "http")+path, h)
+	if err == nil {
+		ws.Close()
+		t.Fatal("the upgrade succeeded")
+	}
+	if resp == nil {
+		t.Fatalf("no answer: %v", err)
+	}
+	checkProblem(t, resp, status)
+	return resp
 }
 
 func (e *env) snapshot(t *testing.T, ref string) snapshot {

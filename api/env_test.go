@@ -1,13 +1,11 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -203,23 +201,7 @@ type form struct {
 
 func (e *env) upload(f form) *http.Response {
 	e.t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	for k, v := range f.fields {
-		mw.WriteField(k, v)
-	}
-	if !f.noFile {
-		name := f.filename
-		if name == "" {
-			name = "FY2024.docx"
-		}
-		w, _ := mw.CreateFormFile("file", name)
-		w.Write(f.file)
-	}
-	mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/v1/documents/upload", &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := e.client.Do(req)
+	resp, err := e.client.Do(e.uploadRequest(f))
 	if err != nil {
 		e.t.Fatal(err)
 	}
