@@ -1071,3 +1071,30 @@ func mutateBeyond(rng *rand.Rand, cell string, bound float64) (string, bool) {
 	}
 	return "", false
 }
+
+// The sign-flip plant prints the negated figure the way the table prints negatives, and reads
+// back as exactly that.
+func TestFlipSign(t *testing.T) {
+	for _, c := range []struct {
+		cell   string
+		parens bool
+		want   string
+		ok     bool
+	}{
+		{"1,234", true, "(1,234)", true},
+		{"1,234", false, "-1,234", true},
+		{"$ 1,452.4", true, "$ (1,452.4)", true},
+		{"12.5%", false, "-12.5%", true},
+		{"(346)", true, "346", true},
+		{"$(0.5)", false, "$0.5", true},
+		{"−136", false, "136", true},
+		{"—", true, "", false},
+		{"0", true, "", false},
+		{"n/a", false, "", false},
+	} {
+		got, ok := flipSign(c.cell, c.parens)
+		if got != c.want || ok != c.ok {
+			t.Errorf("flipSign(%q, %v) = %q, %v; want %q, %v", c.cell, c.parens, got, ok, c.want, c.ok)
+		}
+	}
+}
