@@ -13,6 +13,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/veritas-audit/veritas/extract/docxgen"
 	"github.com/veritas-audit/veritas/schemas"
 )
 
@@ -66,6 +67,37 @@ func TestUploadDropsDuplicateAgentsAndTrimsTheName(t *testing.T) {
 	job := e.submit(statement(1, false), map[string]string{"enabled_agents": `["numeric_validation","numeric_validation"]`, "name": "  Q4 review  "})
 	if job.Name != "Q4 review" || len(job.EnabledAgents) != 1 || job.EnabledAgents[0] != schemas.AgentNumeric {
 		t.Fatalf("accepted job %+v", job)
+	}
+}
+
+// A statement of any length is audited: one short casting, well under 200 characters, is
+// accepted and its planted error found.
+func TestUploadAuditsAShortOneTableDocument(t *testing.T) {
+	doc := docxgen.New().Table([][]string{
+		{"", "2024"},
+		{"Products", "1,200"},
+		{"Services", "300"},
+		{"Total revenue", "1,600"},
+	}).Bytes()
+	e := newEnv(t, envOptions{})
+	job := e.submit(doc, nil)
+	ws := e.dial(job.ID, 0)
+	defer ws.Close()
+	evs := readAll(t, ws, 1)
+	last := evs[len(evs)-1]
+	if last.Status != schemas.JobCompleted || last.Summary == nil || last.Summary.Findings < 1 {
+		t.Fatalf("audit_complete %+v %+v", last, last.Summary)
+	}
+	var rows []schemas.Result
+	decode(t, e.do(http.MethodGet, "/api/v1/jobs/"+job.ID+"/results/agent/"+schemas.AgentNumeric, nil), 200, &rows)
+	named := false
+	for _, r := range rows {
+		if strings.Contains(string(r.RawData), "Total revenue") {
+			named = true
+		}
+	}
+	if !named {
+		t.Fatalf("no finding names the total row: %+v", rows)
 	}
 }
 

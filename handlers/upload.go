@@ -27,8 +27,6 @@ import (
 
 const (
 	docxContentType = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-	// minTextChars is the least text (tables included) a statement must have to be audited.
-	minTextChars = 200
 	// formOverhead is what a multipart body may hold beyond the file: boundaries, headers and
 	// the small fields.
 	formOverhead  = 1 << 20
@@ -453,18 +451,14 @@ func readDocument(data []byte, lim extract.Limits) (*extract.Document, error) {
 	case err != nil:
 		return nil, fieldError(http.StatusUnprocessableEntity, "file", "The document is damaged and cannot be read: "+err.Error())
 	}
-	text := 0
-	for _, r := range doc.Markdown {
-		if !unicode.IsSpace(r) && r != '|' && r != '-' && r != '#' {
-			text++
-		}
-	}
+	// Any length of text is audited; only a document with nothing to read, or no table to check,
+	// is refused. Table rules and heading marks are not text.
+	hasText := strings.ContainsFunc(doc.Markdown, func(r rune) bool {
+		return !unicode.IsSpace(r) && r != '|' && r != '-' && r != '#'
+	})
 	switch {
-	case text == 0:
+	case !hasText:
 		return nil, fieldError(http.StatusUnprocessableEntity, "file", "The document is empty.")
-	case text < minTextChars:
-		return nil, fieldError(http.StatusUnprocessableEntity, "file",
-			"The document is too short to audit: it has "+strconv.Itoa(text)+" characters of text, and an audit needs at least "+strconv.Itoa(minTextChars)+".")
 	case len(doc.Tables) == 0:
 		return nil, fieldError(http.StatusUnprocessableEntity, "file",
 			"The document has no table. Veritas audits financial statements, whose figures are in tables.")

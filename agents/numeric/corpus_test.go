@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,7 +22,9 @@ import (
 
 // TestCorpus measures the numeric_validation agent on the TAT-QA dev split: 278 real
 // annual-report tables. Every table goes through the whole pipeline a user's upload takes
-// (docxgen builds a .docx, extract.Docx reads it, the agent checks it).
+// (docxgen builds a .docx, extract.Docx reads it, the agent checks it). The tables are split in
+// two fixed halves by their id (tatqa.HalfOf): the rules are developed on the develop half, and
+// the held-out half is reported beside it so the gap between the two stays in view.
 //
 //   - False alarms: the share of the untouched tables the agent flags at all.
 //   - Recall: for every table with a verified total (a row labelled "Total…" equal, in every
@@ -30,34 +33,42 @@ import (
 //     changed, two digits transposed, a digit dropped or doubled), several times per table over
 //     different cells; the agent must report that table's total row, or the changed row, in the
 //     changed column.
+//   - Errors the rules were not tuned to (newKinds), planted apart with their own seed stream and
+//     reported kind by kind: a component's sign flipped, a component's figure moved to the
+//     adjacent row, the total itself mistyped, a digit changed in the decimals of a figure
+//     printed with decimals.
 //
-// It fails when recall is under 99 % or more than 2 % of the clean tables are flagged. The plants
-// are seeded; VERITAS_CORPUS_SEED and VERITAS_CORPUS_PLANTS (per table) vary them to check that
-// the figures do not hang on one draw.
+// It fails when, on the develop half, recall of the four typing errors is under 99 % or more
+// than 2 % of the clean tables are flagged. The held-out half and the new kinds are measured and
+// reported, not held to a threshold; the test fails only if they get too few plants to measure.
+// The plants are seeded; VERITAS_CORPUS_SEED and VERITAS_CORPUS_PLANTS (per table and kind) vary
+// them to check that the figures do not hang on one draw.
 func TestCorpus(t *testing.T) {
 	entries := tatqa.Load(t)
 	agent := New()
 	ctx := context.Background()
 
 	// 1. Clean tables.
-	flagged := 0
+	tables, flagged := map[tatqa.Half]int{}, map[tatqa.Half]int{}
 	var alarms []string
 	for i, e := range entries {
+		tables[e.Half()]++
 		doc := corpusDocument(t, corpusTitle(e), e.Table.Table)
 		fs, err := agent.Run(ctx, doc, nil)
 		if err != nil {
 			t.Fatalf("corpus table %d: %v", i, err)
 		}
 		if len(fs) > 0 {
-			flagged++
+			flagged[e.Half()]++
 			for _, f := range fs {
-				alarms = append(alarms, fmt.Sprintf("corpus table %d: %s [%s]", i, f.Description, f.RawData["formula"]))
+				alarms = append(alarms, fmt.Sprintf("corpus table %d (%s): %s [%s]", i, e.Half(), f.Description, f.RawData["formula"]))
 			}
 		}
 	}
-	cleanRate := float64(flagged) / float64(len(entries))
 
-	// 2. Planted casting errors in the tables with a verified total.
+	// 2. Planted casting errors in the tables with a verified total, and 3. the kinds the rules
+	// were not tuned to, from a seed stream of their own so that adding them left the casting
+	// plants as they were.
 	seed, perTable := uint64(20260101), plantsPerTable
 	if v, err := strconv.ParseUint(os.Getenv("VERITAS_CORPUS_SEED"), 10, 64); err == nil {
 		seed = v
@@ -66,11 +77,12 @@ func TestCorpus(t *testing.T) {
 		perTable = v
 	}
 	rng := rand.New(rand.NewPCG(seed, 42))
+	rngNew := rand.New(rand.NewPCG(seed, 44))
 	var (
-		verifiedTables, totals, plants, found int
-		misses                                []string
-		foundBy                               = map[string]int{}
-		byKind, foundKind                     = map[string]int{}, map[string]int{}
+		verifiedTables, totals int
+		misses                 []string
+		foundBy                = map[string]int{}
+		score                  = tally{}
 	)
 	for i, e := range entries {
 		rows := e.Table.Table
@@ -80,32 +92,32 @@ func TestCorpus(t *testing.T) {
 		}
 		verifiedTables++
 		totals += len(vts)
-		for _, p := range choosePlants(rng, rows, vts, perTable) {
-			plants++
-			byKind[p.kind]++
+		plants := choosePlants(rng, rows, vts, perTable)
+		plants = append(plants, chooseNewPlants(rngNew, rows, vts, perTable)...)
+		for _, p := range plants {
 			doc := corpusDocument(t, corpusTitle(e), p.rows)
 			fs, err := agent.Run(ctx, doc, nil)
 			if err != nil {
 				t.Fatalf("corpus table %d planted: %v", i, err)
 			}
-			if how := plantFound(doc, p, fs); how != "" {
-				found++
-				foundKind[p.kind]++
+			how := plantFound(doc, p, fs)
+			score.add(e.Half(), p.kind, how != "")
+			if how != "" {
 				foundBy[how]++
 				continue
 			}
-			misses = append(misses, fmt.Sprintf("corpus table %d: row %q column %d %s %q -> %q (total %q); findings: %s",
-				i, p.rows[p.row][0], p.col, p.kind, rows[p.row][p.col], p.rows[p.row][p.col], rows[p.total][0], describe(fs)))
+			misses = append(misses, fmt.Sprintf("corpus table %d (%s): row %q column %d %s %q -> %q (total %q); findings: %s",
+				i, e.Half(), rows[p.row][0], p.col, p.kind, rows[p.row][p.col], p.rows[p.row][p.col], rows[p.total][0], describe(fs)))
 		}
 	}
-	recall := float64(found) / float64(max(plants, 1))
 
-	t.Logf("clean tables: %d, flagged: %d (%.1f %%)", len(entries), flagged, 100*cleanRate)
-	t.Logf("tables with a verified total: %d (%d verified totals); planted errors: %d; found: %d; recall %.1f %%",
-		verifiedTables, totals, plants, found, 100*recall)
-	t.Logf("found by: %v", foundBy)
-	for _, k := range mutations {
-		t.Logf("%s: %d of %d found", k, foundKind[k], byKind[k])
+	t.Logf("tables with a verified total: %d (%d verified totals); found by: %v", verifiedTables, totals, foundBy)
+	for _, h := range tatqa.Halves {
+		t.Logf("%s half: clean tables %d, flagged %d (%.1f %%)", h, tables[h], flagged[h], 100*rate(flagged[h], tables[h]))
+		t.Logf("%s half: typing errors in components: %s", h, score.sum(h, mutations...))
+		for _, k := range append(append([]string(nil), mutations...), newKinds...) {
+			t.Logf("%s half: %s: %s", h, k, score.sum(h, k))
+		}
 	}
 	if testing.Verbose() {
 		for _, a := range alarms {
@@ -115,15 +127,75 @@ func TestCorpus(t *testing.T) {
 			t.Logf("miss: %s", m)
 		}
 	}
-	if plants < 100 {
-		t.Errorf("only %d planted errors: the corpus or the verified-total rule changed", plants)
+	if n := score.sum(tatqa.Develop, mutations...).plants + score.sum(tatqa.HeldOut, mutations...).plants; n < 100 {
+		t.Errorf("only %d planted typing errors: the corpus or the verified-total rule changed", n)
 	}
-	if recall < 0.99 {
-		t.Errorf("recall %.1f %% is under 99 %%", 100*recall)
+	for _, h := range tatqa.Halves {
+		for _, k := range newKinds {
+			if c := score.sum(h, k); c.plants < 10 {
+				t.Errorf("%s half: only %d plants of %q, too few to measure", h, c.plants, k)
+			}
+		}
 	}
-	if cleanRate > 0.02 {
-		t.Errorf("%.1f %% of clean tables flagged, more than 2 %%", 100*cleanRate)
+	// The thresholds hold on the develop half; the held-out half is reported against them.
+	for _, h := range tatqa.Halves {
+		var over []string
+		if c := score.sum(h, mutations...); c.recall() < 0.99 {
+			over = append(over, fmt.Sprintf("recall of typing errors %.1f %% is under 99 %%", 100*c.recall()))
+		}
+		if r := rate(flagged[h], tables[h]); r > 0.02 {
+			over = append(over, fmt.Sprintf("%.1f %% of clean tables flagged, more than 2 %%", 100*r))
+		}
+		for _, o := range over {
+			if h == tatqa.Develop {
+				t.Errorf("%s half: %s", h, o)
+			} else {
+				t.Logf("%s half (reported, not a failure): %s", h, o)
+			}
+		}
 	}
+}
+
+// rate is n of total as a fraction, 0 for no total.
+func rate(n, total int) float64 { return float64(n) / float64(max(total, 1)) }
+
+// tally counts planted errors, and those the agent found, by half of the split and kind.
+type tally map[tatqa.Half]map[string]*count
+
+// count is the plants of one kind in one half, and how many were found.
+type count struct{ plants, found int }
+
+func (t tally) add(h tatqa.Half, kind string, found bool) {
+	if t[h] == nil {
+		t[h] = map[string]*count{}
+	}
+	c := t[h][kind]
+	if c == nil {
+		c = &count{}
+		t[h][kind] = c
+	}
+	c.plants++
+	if found {
+		c.found++
+	}
+}
+
+// sum adds up the counts of the given kinds in one half.
+func (t tally) sum(h tatqa.Half, kinds ...string) count {
+	var s count
+	for _, k := range kinds {
+		if c := t[h][k]; c != nil {
+			s.plants += c.plants
+			s.found += c.found
+		}
+	}
+	return s
+}
+
+func (c count) recall() float64 { return rate(c.found, c.plants) }
+
+func (c count) String() string {
+	return fmt.Sprintf("%d of %d found (recall %.1f %%)", c.found, c.plants, 100*c.recall())
 }
 
 // plantsPerTable is how many separate errors are planted in each table with a verified total.
@@ -279,6 +351,7 @@ type plant struct {
 	total         int
 	kind          string // which mutation
 	before, after float64
+	moved         int // for a figure moved to the adjacent row, that row; 0 otherwise
 }
 
 // choosePlants picks up to n distinct component cells of the verified totals, spread over the
@@ -352,16 +425,7 @@ func digitCount(s string) int {
 func mutate(rng *rand.Rand, rows [][]string, v verifiedTotal, row, col int) (plant, bool) {
 	orig := rows[row][col]
 	before, _ := amount.Parse(orig)
-	tot, _ := amount.Parse(rows[v.row][col])
-	sum, decimals, figures := 0.0, tot.Decimals, 0
-	for _, bi := range v.block {
-		if n, ok := amount.Parse(rows[bi][col]); ok && !n.Dash {
-			sum += n.Value
-			figures++
-			decimals = max(decimals, n.Decimals)
-		}
-	}
-	bound := 0.5*math.Pow10(-decimals)*float64(figures+1) + math.Abs(tot.Value-sum)
+	bound := castingBound(rows, v, col)
 	for try := 0; try < 40; try++ {
 		changed, kind, ok := mutateDigits(rng, orig)
 		if !ok {
@@ -371,15 +435,224 @@ func mutate(rng *rand.Rand, rows [][]string, v verifiedTotal, row, col int) (pla
 		if !ok || after.Dash || math.Abs(after.Value-before.Value) <= bound {
 			continue
 		}
-		cp := make([][]string, len(rows))
-		for i := range rows {
-			cp[i] = append([]string(nil), rows[i]...)
-		}
+		cp := copyRows(rows)
 		cp[row][col] = changed
 		return plant{rows: cp, row: row, col: col, total: v.row, kind: kind, before: before.Value, after: after.Value}, true
 	}
 	return plant{}, false
 }
+
+// castingBound is the largest difference a verified total may show in a column without an
+// error: the rounding of every printed figure plus the difference the table itself prints. A
+// change must be larger than it to be detectable in principle.
+func castingBound(rows [][]string, v verifiedTotal, col int) float64 {
+	tot, _ := amount.Parse(rows[v.row][col])
+	sum, decimals, figures := 0.0, tot.Decimals, 0
+	for _, bi := range v.block {
+		if n, ok := amount.Parse(rows[bi][col]); ok && !n.Dash {
+			sum += n.Value
+			figures++
+			decimals = max(decimals, n.Decimals)
+		}
+	}
+	return 0.5*math.Pow10(-decimals)*float64(figures+1) + math.Abs(tot.Value-sum)
+}
+
+// copyRows is a deep copy of a table, for a plant to change.
+func copyRows(rows [][]string) [][]string {
+	cp := make([][]string, len(rows))
+	for i := range rows {
+		cp[i] = append([]string(nil), rows[i]...)
+	}
+	return cp
+}
+
+// The errors the rules were not tuned to, each reported on its own.
+const (
+	kindSignFlip      = "sign flipped"
+	kindMovedRow      = "moved to the adjacent row"
+	kindTotalMistyped = "total mistyped"
+	kindDecimalDigit  = "decimal digit changed"
+)
+
+// newKinds lists them in report order.
+var newKinds = []string{kindSignFlip, kindMovedRow, kindTotalMistyped, kindDecimalDigit}
+
+// chooseNewPlants plants up to n errors of each new kind in a table with verified totals, each
+// in its own copy of the table and each larger than the total's casting bound:
+//
+//   - sign flipped: a component printed positive becomes negative, in parentheses when the
+//     table prints negatives that way and with a minus sign otherwise; a negative one loses its
+//     sign;
+//   - moved to the adjacent row: a component's figure is typed one row up or down onto the
+//     neighbouring component of the same block, its own cell left blank and the neighbour's
+//     figure overwritten; planted only where the total no longer verifies (verifiedTotals)
+//     afterwards (a figure moved onto a heading row above the block would join the block and
+//     still add up, so that move is not planted);
+//   - total mistyped: one of the typing errors of mutateDigits in the total instead of a
+//     component;
+//   - decimal digit changed: one digit after the decimal point of a component printed with
+//     decimals changed to another.
+func chooseNewPlants(rng *rand.Rand, rows [][]string, vts []verifiedTotal, n int) []plant {
+	type spot struct {
+		v        verifiedTotal
+		row, col int
+	}
+	var components, totalCells []spot
+	for _, v := range vts {
+		for _, c := range v.cols {
+			if digitCount(rows[v.row][c]) > 0 {
+				totalCells = append(totalCells, spot{v, v.row, c})
+			}
+			for _, r := range v.block {
+				if num, ok := amount.Parse(rows[r][c]); ok && !num.Dash && digitCount(rows[r][c]) > 0 {
+					components = append(components, spot{v, r, c})
+				}
+			}
+		}
+	}
+	shuffle := func(s []spot) {
+		rng.Shuffle(len(s), func(i, j int) { s[i], s[j] = s[j], s[i] })
+	}
+	shuffle(components)
+	shuffle(totalCells)
+	parens := false
+	for _, r := range rows {
+		for _, c := range r[1:] {
+			if strings.Contains(c, "(") && digitCount(c) > 0 {
+				parens = true
+			}
+		}
+	}
+	var out []plant
+	take := func(kind string, spots []spot, change func(s spot, bound float64) ([][]string, int, bool)) {
+		k := 0
+		for _, s := range spots {
+			if k == n {
+				return
+			}
+			cp, moved, ok := change(s, castingBound(rows, s.v, s.col))
+			if !ok {
+				continue
+			}
+			k++
+			out = append(out, plant{rows: cp, row: s.row, col: s.col, total: s.v.row, moved: moved, kind: kind})
+		}
+	}
+	take(kindSignFlip, components, func(s spot, bound float64) ([][]string, int, bool) {
+		flipped, ok := flipSign(rows[s.row][s.col], parens)
+		before, _ := amount.Parse(rows[s.row][s.col])
+		if !ok || 2*math.Abs(before.Value) <= bound {
+			return nil, 0, false
+		}
+		cp := copyRows(rows)
+		cp[s.row][s.col] = flipped
+		return cp, 0, true
+	})
+	take(kindMovedRow, components, func(s spot, bound float64) ([][]string, int, bool) {
+		for _, d := range rng.Perm(2) {
+			to := s.row - 1 + 2*d
+			if !slices.Contains(s.v.block, to) {
+				continue
+			}
+			// The block's sum loses the overwritten figure.
+			lost, _ := amount.Parse(rows[to][s.col]) // a blank or text cell is the zero value
+			if math.Abs(lost.Value) <= bound || rows[to][s.col] == rows[s.row][s.col] {
+				continue
+			}
+			cp := copyRows(rows)
+			cp[to][s.col], cp[s.row][s.col] = rows[s.row][s.col], ""
+			if slices.ContainsFunc(verifiedTotals(cp), func(x verifiedTotal) bool { return x.row == s.v.row }) {
+				continue
+			}
+			return cp, to, true
+		}
+		return nil, 0, false
+	})
+	take(kindTotalMistyped, totalCells, func(s spot, bound float64) ([][]string, int, bool) {
+		before, _ := amount.Parse(rows[s.row][s.col])
+		for range 40 {
+			changed, _, ok := mutateDigits(rng, rows[s.row][s.col])
+			if !ok {
+				continue
+			}
+			after, ok := amount.Parse(changed)
+			if !ok || after.Dash || math.Abs(after.Value-before.Value) <= bound {
+				continue
+			}
+			cp := copyRows(rows)
+			cp[s.row][s.col] = changed
+			return cp, 0, true
+		}
+		return nil, 0, false
+	})
+	take(kindDecimalDigit, components, func(s spot, bound float64) ([][]string, int, bool) {
+		cell := rows[s.row][s.col]
+		before, _ := amount.Parse(cell)
+		point := strings.LastIndexByte(cell, '.')
+		if before.Decimals == 0 || point < 0 {
+			return nil, 0, false
+		}
+		var places []int
+		for i := point + 1; i < len(cell) && cell[i] >= '0' && cell[i] <= '9'; i++ {
+			places = append(places, i)
+		}
+		if len(places) == 0 {
+			return nil, 0, false
+		}
+		for range 40 {
+			i, d := places[rng.IntN(len(places))], byte('0'+rng.IntN(10))
+			if d == cell[i] {
+				continue
+			}
+			changed := cell[:i] + string(d) + cell[i+1:]
+			after, ok := amount.Parse(changed)
+			if !ok || math.Abs(after.Value-before.Value) <= bound {
+				continue
+			}
+			cp := copyRows(rows)
+			cp[s.row][s.col] = changed
+			return cp, 0, true
+		}
+		return nil, 0, false
+	})
+	return out
+}
+
+// flipSign prints a figure with the opposite sign: a negative one without its parentheses or
+// minus sign, a positive one in parentheses (parens) or after a minus sign, keeping its currency
+// and percent sign. It reports false when the result does not read back as the negated figure.
+func flipSign(cell string, parens bool) (string, bool) {
+	before, ok := amount.Parse(cell)
+	if !ok || before.Dash || before.Value == 0 {
+		return "", false
+	}
+	var out string
+	if before.Value < 0 {
+		out = strings.TrimSpace(strings.Map(func(r rune) rune {
+			if r == '(' || r == ')' || strings.ContainsRune(amountMinus, r) {
+				return -1
+			}
+			return r
+		}, cell))
+	} else {
+		start := strings.IndexAny(cell, "0123456789")
+		end := strings.LastIndexAny(cell, "0123456789") + 1
+		if parens {
+			out = cell[:start] + "(" + cell[start:end] + ")" + cell[end:]
+		} else {
+			out = cell[:start] + "-" + cell[start:]
+		}
+	}
+	after, ok := amount.Parse(out)
+	if !ok || after.Dash || math.Abs(after.Value+before.Value) > 1e-9 {
+		return "", false
+	}
+	return out, true
+}
+
+// amountMinus are the runes a statement prints as a minus sign.
+const amountMinus = "-‐‑‒–−"
 
 // mutateDigits applies one random typing error to the digits of a printed figure.
 func mutateDigits(rng *rand.Rand, s string) (string, string, bool) {
@@ -465,6 +738,9 @@ func group(digits string) string {
 func plantFound(doc *extract.Document, p plant, fs []schemas.Finding) string {
 	m := readTable(doc.Tables[0])
 	want := map[string]bool{rowName(m.rows[p.total]): true, rowName(m.rows[p.row]): true}
+	if p.moved > 0 {
+		want[rowName(m.rows[p.moved])] = true
+	}
 	var colNames []string
 	for _, b := range m.bands {
 		for _, r := range b.rows {
@@ -527,8 +803,8 @@ func describe(fs []schemas.Finding) string {
 //     column, the relative change) of the two year columns to its left; one of its cells is
 //     changed, and the agent must name that row and column.
 //
-// It fails when recall is under 99 %. The clean tables are the same as TestCorpus's, which
-// checks them.
+// It fails when recall on the develop half of the split is under 99 %; the held-out half is
+// reported beside it. The clean tables are the same as TestCorpus's, which checks them.
 func TestCorpusDerivedFigures(t *testing.T) {
 	entries := tatqa.Load(t)
 	agent := New()
@@ -542,18 +818,19 @@ func TestCorpusDerivedFigures(t *testing.T) {
 		perTable = v
 	}
 	rng := rand.New(rand.NewPCG(seed, 43))
-	type counts struct{ tables, plants, found int }
-	byKind := map[string]*counts{"roll-forward": {}, "change column": {}}
+	derivedKinds := []string{"roll-forward", "change column"}
+	tables := map[tatqa.Half]map[string]int{tatqa.Develop: {}, tatqa.HeldOut: {}}
+	score := tally{}
 	var misses []string
 	for i, e := range entries {
 		rows := e.Table.Table
 		var spots []derivedSpot
 		if rf := verifiedRollForwards(rows); len(rf) > 0 {
-			byKind["roll-forward"].tables++
+			tables[e.Half()]["roll-forward"]++
 			spots = append(spots, rf...)
 		}
 		if ch := verifiedChanges(rows); len(ch) > 0 {
-			byKind["change column"].tables++
+			tables[e.Half()]["change column"]++
 			spots = append(spots, ch...)
 		}
 		rng.Shuffle(len(spots), func(a, b int) { spots[a], spots[b] = spots[b], spots[a] })
@@ -567,45 +844,41 @@ func TestCorpusDerivedFigures(t *testing.T) {
 				continue
 			}
 			perKind[s.kind]++
-			c := byKind[s.kind]
-			c.plants++
-			cp := make([][]string, len(rows))
-			for r := range rows {
-				cp[r] = append([]string(nil), rows[r]...)
-			}
+			cp := copyRows(rows)
 			cp[s.row][s.col] = changed
 			doc := corpusDocument(t, corpusTitle(e), cp)
 			fs, err := agent.Run(ctx, doc, nil)
 			if err != nil {
 				t.Fatalf("corpus table %d: %v", i, err)
 			}
-			if plantFound(doc, plant{rows: cp, row: s.row, col: s.col, total: s.target}, fs) != "" {
-				c.found++
-				continue
+			found := plantFound(doc, plant{rows: cp, row: s.row, col: s.col, total: s.target}, fs) != ""
+			score.add(e.Half(), s.kind, found)
+			if !found {
+				misses = append(misses, fmt.Sprintf("corpus table %d (%s): %s row %q column %d %q -> %q; findings: %s",
+					i, e.Half(), s.kind, rows[s.row][0], s.col, rows[s.row][s.col], changed, describe(fs)))
 			}
-			misses = append(misses, fmt.Sprintf("corpus table %d: %s row %q column %d %q -> %q; findings: %s",
-				i, s.kind, rows[s.row][0], s.col, rows[s.row][s.col], changed, describe(fs)))
 		}
 	}
-	plants, found := 0, 0
-	for _, k := range []string{"roll-forward", "change column"} {
-		c := byKind[k]
-		plants += c.plants
-		found += c.found
-		t.Logf("%s: %d tables, %d planted errors, %d found", k, c.tables, c.plants, c.found)
+	for _, h := range tatqa.Halves {
+		for _, k := range derivedKinds {
+			t.Logf("%s half: %s: %d tables, %s", h, k, tables[h][k], score.sum(h, k))
+		}
+		t.Logf("%s half: derived figures: %s", h, score.sum(h, derivedKinds...))
 	}
-	recall := float64(found) / float64(max(plants, 1))
-	t.Logf("derived figures: %d planted errors, %d found, recall %.1f %%", plants, found, 100*recall)
 	if testing.Verbose() {
 		for _, m := range misses {
 			t.Logf("miss: %s", m)
 		}
 	}
-	if plants < 40 {
-		t.Errorf("only %d planted errors: the corpus or the ground-truth rules changed", plants)
+	if n := score.sum(tatqa.Develop, derivedKinds...).plants + score.sum(tatqa.HeldOut, derivedKinds...).plants; n < 40 {
+		t.Errorf("only %d planted errors: the corpus or the ground-truth rules changed", n)
 	}
-	if recall < 0.99 {
-		t.Errorf("recall %.1f %% is under 99 %%", 100*recall)
+	// The threshold holds on the develop half; the held-out half is reported against it.
+	if c := score.sum(tatqa.Develop, derivedKinds...); c.recall() < 0.99 {
+		t.Errorf("develop half: recall %.1f %% is under 99 %%", 100*c.recall())
+	}
+	if c := score.sum(tatqa.HeldOut, derivedKinds...); c.recall() < 0.99 {
+		t.Logf("held-out half (reported, not a failure): recall %.1f %% is under 99 %%", 100*c.recall())
 	}
 }
 
@@ -797,4 +1070,31 @@ func mutateBeyond(rng *rand.Rand, cell string, bound float64) (string, bool) {
 		return changed, true
 	}
 	return "", false
+}
+
+// The sign-flip plant prints the negated figure the way the table prints negatives, and reads
+// back as exactly that.
+func TestFlipSign(t *testing.T) {
+	for _, c := range []struct {
+		cell   string
+		parens bool
+		want   string
+		ok     bool
+	}{
+		{"1,234", true, "(1,234)", true},
+		{"1,234", false, "-1,234", true},
+		{"$ 1,452.4", true, "$ (1,452.4)", true},
+		{"12.5%", false, "-12.5%", true},
+		{"(346)", true, "346", true},
+		{"$(0.5)", false, "$0.5", true},
+		{"−136", false, "136", true},
+		{"—", true, "", false},
+		{"0", true, "", false},
+		{"n/a", false, "", false},
+	} {
+		got, ok := flipSign(c.cell, c.parens)
+		if got != c.want || ok != c.ok {
+			t.Errorf("flipSign(%q, %v) = %q, %v; want %q, %v", c.cell, c.parens, got, ok, c.want, c.ok)
+		}
+	}
 }

@@ -5,6 +5,7 @@ package tatqa
 import (
 	"encoding/json"
 	"errors"
+	"hash/fnv"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,6 +14,7 @@ import (
 // Entry is one TAT-QA context: a table and the paragraphs around it.
 type Entry struct {
 	Table struct {
+		UID   string     `json:"uid"`
 		Table [][]string `json:"table"`
 	} `json:"table"`
 	Paragraphs []Paragraph `json:"paragraphs"`
@@ -32,6 +34,39 @@ func (e Entry) Texts() []string {
 	}
 	return out
 }
+
+// Half is one of the two fixed halves of the split. The agents' rules are developed on Develop
+// only; HeldOut is measured and reported, never used to tune, so the gap between the two stays
+// visible.
+type Half int
+
+// The two halves, in the order they are reported.
+const (
+	Develop Half = iota
+	HeldOut
+)
+
+// Halves lists both halves in report order.
+var Halves = []Half{Develop, HeldOut}
+
+func (h Half) String() string {
+	if h == HeldOut {
+		return "held-out"
+	}
+	return "develop"
+}
+
+// HalfOf places a table by the 32-bit FNV-1a hash of its TAT-QA uid: even is Develop, odd is
+// HeldOut. It depends on nothing but the id, so a table stays in its half when the corpus file is
+// reordered or grows.
+func HalfOf(uid string) Half {
+	h := fnv.New32a()
+	h.Write([]byte(uid))
+	return Half(h.Sum32() % 2)
+}
+
+// Half is the half of the split the entry's table belongs to.
+func (e Entry) Half() Half { return HalfOf(e.Table.UID) }
 
 // Load reads the split from VERITAS_CORPUS, or from shared/corpus beside the checkout (the
 // folder that holds go.mod). Without it a test is skipped, saying where it looked; with
@@ -60,6 +95,11 @@ func Load(t testing.TB) []Entry {
 	}
 	if len(entries) == 0 {
 		t.Fatalf("corpus %s holds no contexts", path)
+	}
+	for i, e := range entries {
+		if e.Table.UID == "" {
+			t.Fatalf("corpus %s: context %d has no table uid, so it cannot be placed in a half", path, i)
+		}
 	}
 	return entries
 }
