@@ -287,6 +287,17 @@ func (h *Handlers) readUploadForm(c *gin.Context, b *body) (*uploadForm, error) 
 		return false
 	}
 	slow := errorf(http.StatusRequestTimeout, "The upload took longer than "+h.opt.UploadTimeout.String()+"; try again on a faster connection.")
+	// readFailed is the answer to a failed read of the body: over the cap, too slow, or else
+	// cut off (what says how).
+	readFailed := func(err error, what string) error {
+		switch {
+		case isMaxBytes(err):
+			return tooLarge
+		case timedOut(err):
+			return slow
+		}
+		return errorf(http.StatusBadRequest, what)
+	}
 	form := &uploadForm{}
 	for {
 		part, err := mr.NextPart()
@@ -294,13 +305,7 @@ func (h *Handlers) readUploadForm(c *gin.Context, b *body) (*uploadForm, error) 
 			break
 		}
 		if err != nil {
-			switch {
-			case isMaxBytes(err):
-				return nil, tooLarge
-			case timedOut(err):
-				return nil, slow
-			}
-			return nil, errorf(http.StatusBadRequest, "The multipart form is malformed.")
+			return nil, readFailed(err, "The multipart form is malformed.")
 		}
 		switch part.FormName() {
 		case "file":
@@ -314,13 +319,7 @@ func (h *Handlers) readUploadForm(c *gin.Context, b *body) (*uploadForm, error) 
 			}
 			_, err := buf.ReadFrom(io.LimitReader(part, h.opt.MaxUploadBytes+1))
 			if err != nil {
-				switch {
-				case isMaxBytes(err):
-					return nil, tooLarge
-				case timedOut(err):
-					return nil, slow
-				}
-				return nil, errorf(http.StatusBadRequest, "The upload was cut off before the file ended.")
+				return nil, readFailed(err, "The upload was cut off before the file ended.")
 			}
 			if int64(buf.Len()) > h.opt.MaxUploadBytes {
 				return nil, tooLarge
@@ -329,13 +328,7 @@ func (h *Handlers) readUploadForm(c *gin.Context, b *body) (*uploadForm, error) 
 		case "enabled_agents", "name":
 			data, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
 			if err != nil {
-				switch {
-				case isMaxBytes(err):
-					return nil, tooLarge
-				case timedOut(err):
-					return nil, slow
-				}
-				return nil, errorf(http.StatusBadRequest, "The upload was cut off.")
+				return nil, readFailed(err, "The upload was cut off.")
 			}
 			if len(data) > maxFieldBytes || !utf8.Valid(data) {
 				return nil, fieldError(http.StatusUnprocessableEntity, part.FormName(), part.FormName()+" must be UTF-8 text of at most 64 KiB.")
@@ -347,13 +340,7 @@ func (h *Handlers) readUploadForm(c *gin.Context, b *body) (*uploadForm, error) 
 			}
 		default:
 			if _, err := io.Copy(io.Discard, part); err != nil {
-				switch {
-				case isMaxBytes(err):
-					return nil, tooLarge
-				case timedOut(err):
-					return nil, slow
-				}
-				return nil, errorf(http.StatusBadRequest, "The upload was cut off.")
+				return nil, readFailed(err, "The upload was cut off.")
 			}
 		}
 	}
