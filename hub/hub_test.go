@@ -205,9 +205,8 @@ func TestBacklog(t *testing.T) {
 	for range 4 {
 		a.next(t)
 	}
-	if got := h.Backlog("j"); got != 2 {
-		t.Errorf("one subscriber took its 4: backlog %v, want 2", got)
-	}
+	// a has its 4; b's last may still be on its way from the same delivery.
+	waitFor(t, func() bool { return h.Backlog("j") == 2 }, "one subscriber took its 4, the other holds its 4")
 	h.Unregister(b.c)
 	waitFor(t, func() bool { return h.Backlog("j") == 0 }, "the other left with its queue")
 	if got := h.Backlog("other"); got != 0 {
