@@ -296,7 +296,7 @@ func TestIdempotencyKey(t *testing.T) {
 // upload gets 503 with Retry-After after the short wait; with the queue full, an upload gets
 // 503 and creates nothing.
 func TestUploadSlotsAndQueueCap(t *testing.T) {
-	var logs syncBuffer
+	var logs logBuffer
 	e := newEnv(t, envOptions{uploads: 1, uploadWait: 100 * time.Millisecond, maxQueued: 1, noRunner: true, logTo: &logs})
 	body, ct := multipartBody(t, statement(1, false))
 
@@ -342,24 +342,6 @@ func TestUploadSlotsAndQueueCap(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer the server's goroutines may log to while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestDocumentOverACapIs422 names the cap the document passed.
 func TestDocumentOverACapIs422(t *testing.T) {
 	e := newEnv(t, envOptions{limits: extract.Limits{MaxRows: 3}})
@@ -372,7 +354,7 @@ func TestDocumentOverACapIs422(t *testing.T) {
 // TestRateLimit: past its burst a client gets 429 with Retry-After and a logged rejection;
 // health is never limited; another key has its own bucket.
 func TestRateLimit(t *testing.T) {
-	var logs syncBuffer
+	var logs logBuffer
 	e := newEnv(t, envOptions{rateLimit: api.NewLimiter(0.01, 2), logTo: &logs})
 	for i := range 2 {
 		resp := e.do(http.MethodGet, "/api/v1/agents", nil)

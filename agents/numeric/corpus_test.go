@@ -424,22 +424,31 @@ func digitCount(s string) int {
 // detectable in principle; otherwise another mutation is tried.
 func mutate(rng *rand.Rand, rows [][]string, v verifiedTotal, row, col int) (plant, bool) {
 	orig := rows[row][col]
-	before, _ := amount.Parse(orig)
-	bound := castingBound(rows, v, col)
-	for try := 0; try < 40; try++ {
-		changed, kind, ok := mutateDigits(rng, orig)
+	changed, kind, before, after, ok := mistype(rng, orig, castingBound(rows, v, col))
+	if !ok {
+		return plant{}, false
+	}
+	cp := copyRows(rows)
+	cp[row][col] = changed
+	return plant{rows: cp, row: row, col: col, total: v.row, kind: kind, before: before, after: after}, true
+}
+
+// mistype changes digits of the figure orig (mutateDigits) until it differs by more than bound,
+// up to 40 tries; ok is false when no try did.
+func mistype(rng *rand.Rand, orig string, bound float64) (changed, kind string, before, after float64, ok bool) {
+	b, _ := amount.Parse(orig)
+	for range 40 {
+		c, k, ok := mutateDigits(rng, orig)
 		if !ok {
 			continue
 		}
-		after, ok := amount.Parse(changed)
-		if !ok || after.Dash || math.Abs(after.Value-before.Value) <= bound {
+		a, ok := amount.Parse(c)
+		if !ok || a.Dash || math.Abs(a.Value-b.Value) <= bound {
 			continue
 		}
-		cp := copyRows(rows)
-		cp[row][col] = changed
-		return plant{rows: cp, row: row, col: col, total: v.row, kind: kind, before: before.Value, after: after.Value}, true
+		return c, k, b.Value, a.Value, true
 	}
-	return plant{}, false
+	return "", "", 0, 0, false
 }
 
 // castingBound is the largest difference a verified total may show in a column without an
@@ -570,21 +579,13 @@ func chooseNewPlants(rng *rand.Rand, rows [][]string, vts []verifiedTotal, n int
 		return nil, 0, false
 	})
 	take(kindTotalMistyped, totalCells, func(s spot, bound float64) ([][]string, int, bool) {
-		before, _ := amount.Parse(rows[s.row][s.col])
-		for range 40 {
-			changed, _, ok := mutateDigits(rng, rows[s.row][s.col])
-			if !ok {
-				continue
-			}
-			after, ok := amount.Parse(changed)
-			if !ok || after.Dash || math.Abs(after.Value-before.Value) <= bound {
-				continue
-			}
-			cp := copyRows(rows)
-			cp[s.row][s.col] = changed
-			return cp, 0, true
+		changed, _, _, _, ok := mistype(rng, rows[s.row][s.col], bound)
+		if !ok {
+			return nil, 0, false
 		}
-		return nil, 0, false
+		cp := copyRows(rows)
+		cp[s.row][s.col] = changed
+		return cp, 0, true
 	})
 	take(kindDecimalDigit, components, func(s spot, bound float64) ([][]string, int, bool) {
 		cell := rows[s.row][s.col]
