@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 )
@@ -24,9 +25,20 @@ type batchConn struct {
 
 	mu       sync.Mutex
 	held     bool
+	quick    bool      // the batch runs on a shared writer: it is sent whole by releaseQuick
+	draining bool      // drain is sending without the lock: writes are collected
 	buf      *[]byte   // the frames collected while held, from batchBuffers
 	deadline time.Time // gorilla's write deadline, for the writes it makes outside a batch
 }
+
+// quickWait is how long a batch on a shared writer may wait for the socket before the rest of it
+// is left to the connection's own goroutine (errBlocked): a client that reads slowly holds a
+// shared writer for at most this long.
+const quickWait = time.Millisecond
+
+// errBlocked reports a batch that the socket did not take within quickWait: the rest of it is
+// still held, for drain to send.
+var errBlocked = errors.New("socket full")
 
 // maxBatch is how many collected bytes go out at once: a larger batch is sent in parts of
 // about this size, so a batch buffer stays small.
@@ -38,14 +50,67 @@ var batchBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); ret
 // hold starts collecting writes.
 func (c *batchConn) hold() {
 	c.mu.Lock()
-	c.held = true
+	c.held, c.quick = true, false
 	c.mu.Unlock()
+}
+
+// holdQuick starts collecting the writes of a batch that releaseQuick ends.
+func (c *batchConn) holdQuick() {
+	c.mu.Lock()
+	c.held, c.quick = true, true
+	c.mu.Unlock()
+}
+
+// releaseQuick sends what has been collected if the socket takes it within quickWait, and
+// stops collecting. When it does not, the rest stays held and releaseQuick returns errBlocked:
+// the caller hands the connection to its own goroutine, which calls drain.
+func (c *batchConn) releaseQuick() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.buf != nil && len(*c.buf) > 0 {
+		c.Conn.SetWriteDeadline(time.Now().Add(quickWait))
+		n, err := c.Conn.Write(*c.buf)
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				*c.buf = (*c.buf)[:copy(*c.buf, (*c.buf)[n:])]
+				return errBlocked
+			}
+			return err
+		}
+	}
+	c.end()
+	return nil
+}
+
+// drain sends the rest of a batch that releaseQuick left, within writeWait, and stops
+// collecting. It waits for the socket without the lock: a write gorilla makes meanwhile (its own
+// close for a frame over the limit) is collected, and goes out after the rest, not inside it.
+func (c *batchConn) drain() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.draining = true
+	var err error
+	for err == nil && c.buf != nil && len(*c.buf) > 0 {
+		buf := c.buf
+		c.buf = nil
+		c.mu.Unlock()
+		c.Conn.SetWriteDeadline(time.Now().Add(c.writeWait))
+		_, err = c.Conn.Write(*buf)
+		c.mu.Lock()
+		putBuffer(buf)
+	}
+	c.draining = false
+	c.end()
+	return err
 }
 
 // flush sends what has been collected and goes on collecting.
 func (c *batchConn) flush() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.quick {
+		return nil // releaseQuick sends it all
+	}
 	return c.send()
 }
 
@@ -55,12 +120,17 @@ func (c *batchConn) release() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	err := c.send()
-	c.held = false
+	c.end()
+	return err
+}
+
+// end stops collecting and gives the batch buffer back. The caller holds c.mu.
+func (c *batchConn) end() {
+	c.held, c.quick = false, false
 	if c.buf != nil {
-		batchBuffers.Put(c.buf)
+		putBuffer(c.buf)
 		c.buf = nil
 	}
-	return err
 }
 
 // send writes the collected bytes, within writeWait. The caller holds c.mu.
@@ -94,7 +164,8 @@ func (c *batchConn) Write(p []byte) (int, error) {
 	if c.buf == nil {
 		c.buf = batchBuffers.Get().(*[]byte)
 	}
-	if len(*c.buf)+len(p) > maxBatch {
+	// A batch on a shared writer is sent whole by releaseQuick: sending a part here would wait.
+	if !c.quick && !c.draining && len(*c.buf)+len(p) > maxBatch {
 		if err := c.send(); err != nil {
 			return 0, err
 		}
@@ -140,4 +211,12 @@ func (h hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		tc.SetWriteBuffer(socketSendBuffer)
 	}
 	return &batchConn{Conn: c}, rw, nil
+}
+
+// putBuffer gives a batch buffer back, unless a large batch grew it.
+func putBuffer(buf *[]byte) {
+	if cap(*buf) <= 2*maxBatch {
+		*buf = (*buf)[:0]
+		batchBuffers.Put(buf)
+	}
 }

@@ -108,10 +108,12 @@ const (
 )
 
 // conn is one WebSocket following one job, with two goroutines: the reader and the writer.
-// Only the writer writes. The reader leaves it what to send (a pong, a reply, a close) in the
-// fields under mu and wakes it; the one write the reader makes is gorilla's own close for a
-// frame it refuses to read (1009, a protocol error), which gorilla serialises with the
-// writer's.
+// The writer replays the log, then leaves the live batches to the shared writers (writers.go)
+// and waits for what only it does: finishing a batch the socket did not take at once, and the
+// close. One batch runs at a time (sched). The reader leaves the writer what to send (a pong, a
+// reply, a close) in the fields under mu and kicks it; the one write the reader makes is
+// gorilla's own close for a frame it refuses to read (1009, a protocol error), which gorilla
+// serialises with the batches.
 type conn struct {
 	hub        *Hub
 	ws         *websocket.Conn
@@ -120,7 +122,10 @@ type conn struct {
 	jobID      string
 	opt        ConnOptions
 	log        *slog.Logger
-	wake       chan struct{} // something to send: frames, a drop, the reader's work, a ping, its end
+	ctx        context.Context // ends with the reader
+	writers    *writers
+	sched      atomic.Int32  // idle, queued, running or again
+	handed     chan error    // why a batch stopped, to the writer: errBlocked or the end
 	readerDone chan struct{} // closed when the reader has returned
 	started    time.Time     // when Serve began, for the log line at the end
 
@@ -137,7 +142,7 @@ type conn struct {
 	readErr  error // why the reader ended; owned by the reader until readerDone
 	writeErr error // why the writer ended, if not with a close; owned by the writer
 
-	// owned by the writer
+	// owned by the goroutine that runs the batch (sched)
 	last   int64 // the highest seq sent
 	spare  []*Frame
 	pinger *time.Timer // asks for the next ping; the writer rearms it when it sends one
@@ -167,7 +172,8 @@ func (h *Hub) Serve(ws *websocket.Conn, jobID string, since int64, opt ConnOptio
 	c := &conn{
 		hub: h, ws: ws, jobID: jobID, opt: opt, last: since,
 		log:        h.log.With("job_id", jobID, "conn_id", connIDs.Add(1)),
-		wake:       make(chan struct{}, 1),
+		writers:    shared(),
+		handed:     make(chan error, 1),
 		readerDone: make(chan struct{}),
 		started:    time.Now(),
 	}
@@ -179,6 +185,8 @@ func (h *Hub) Serve(ws *websocket.Conn, jobID string, since int64, opt ConnOptio
 	c.client = h.NewClient(jobID, c.kick)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	c.ctx = ctx
+	c.sched.Store(running) // the writer's replay runs first
 	if err := h.Register(ctx, c.client); err != nil {
 		// Only a stopped hub refuses: the server is shutting down.
 		c.close(websocket.CloseGoingAway, "server shutting down")
@@ -191,7 +199,7 @@ func (h *Hub) Serve(ws *websocket.Conn, jobID string, since int64, opt ConnOptio
 	written := make(chan struct{})
 	go func() {
 		defer close(written)
-		c.write(ctx)
+		c.write()
 	}()
 	c.read()
 	close(c.readerDone)
@@ -247,12 +255,70 @@ func (c *conn) logClosed() {
 	c.log.LogAttrs(context.Background(), level, "stream closed", attrs...)
 }
 
-// kick wakes the writer; it never blocks (the hub calls it from its own goroutine).
+// The states of a connection's batches (conn.sched).
+const (
+	idle    int32 = iota // nothing to send
+	queued               // waiting for a shared writer
+	running              // a batch is going out, or the writer holds the connection
+	again                // running, and kicked meanwhile: another batch follows
+)
+
+// kick asks for a batch: there is something to send (frames, a drop, the reader's work, a
+// ping, its end). It never blocks (the hub calls it from its own goroutine).
 func (c *conn) kick() {
+	for {
+		switch c.sched.Load() {
+		case idle:
+			if c.sched.CompareAndSwap(idle, queued) {
+				c.writers.submit(c)
+				return
+			}
+		case running:
+			if c.sched.CompareAndSwap(running, again) {
+				return
+			}
+		default: // queued or again: a batch will run
+			return
+		}
+	}
+}
+
+// idle ends a batch: the connection waits for the next kick, or, kicked meanwhile, for a
+// shared writer.
+func (c *conn) idle() {
+	if c.sched.CompareAndSwap(running, idle) {
+		return
+	}
+	c.sched.Store(queued)
+	c.writers.submit(c)
+}
+
+// run sends a batch on a shared writer. A batch that ends the connection, or that the socket
+// did not take at once, goes to the writer, and no other runs until it says so.
+func (c *conn) run() {
+	c.sched.Store(running)
+	if err := c.batch(nil); err != nil {
+		c.handed <- err
+		return
+	}
+	c.idle()
+}
+
+// errReaderDone ends a connection whose reader has returned.
+var errReaderDone = errors.New("reader ended")
+
+// batch sends what is due, after the frames held from the replay.
+func (c *conn) batch(held []*Frame) error {
 	select {
-	case c.wake <- struct{}{}:
+	case <-c.readerDone:
+		return errReaderDone
 	default:
 	}
+	sent := c.last
+	err := c.send(c.ctx, held)
+	// Counted once per batch (one atomic add), not per event.
+	c.hub.obs.Delivered(int(c.last - sent))
+	return err
 }
 
 // read handles the client's frames until the connection ends: each message is answered as
@@ -447,40 +513,38 @@ type droppedError struct {
 
 func (e *droppedError) Error() string { return "dropped by the hub: " + e.reason }
 
-// write is the connection's only writer: it replays the log after since, then sends what the
-// hub queues, with the replies and pings that are due, a batch at a time, until the connection
-// closes or the reader ends.
-//
-// Everything the writer waits for comes through wake, pings included (from a timer), so that it
-// parks on one channel. A select that also took a ticker's channel did timer-heap work on every
-// wake (Go puts a timer channel in the heap while a goroutine waits on it): at 10 000
-// subscribers × 10 events/s it cost 13.9–15.3 µs of server CPU per delivery and a p99 of
-// 353–1166 ms, against 13.3–13.6 µs and 336–420 ms parked on one channel (BENCHMARKS.md).
-func (c *conn) write(ctx context.Context) {
+// write is the connection's writer: it replays the log after since and sends the first batch;
+// then the shared writers send what the hub queues, with the replies and pings that are due, a
+// batch at a time, and the writer waits on handed. It finishes each batch the socket did not
+// take at once, and ends the connection when a batch reports its end or the reader returns.
+// Pings come from a timer that kicks, like everything else a batch sends.
+func (c *conn) write() {
 	c.pinger = time.AfterFunc(c.opt.PingInterval, c.ping)
 	defer c.pinger.Stop()
 	c.out.hold()
 	sent := c.last
-	held, err := c.replay(ctx, toLogEnd)
+	held, err := c.replay(c.ctx, toLogEnd)
 	if rerr := c.out.release(); err == nil {
 		err = rerr
 	}
-	for err == nil {
-		err = c.send(ctx, held)
-		// Counted once per batch (one atomic add), not per event.
-		c.hub.obs.Delivered(int(c.last - sent))
-		sent = c.last
+	c.hub.obs.Delivered(int(c.last - sent))
+	if err == nil {
+		err = c.batch(held)
+	}
+	for err == nil || errors.Is(err, errBlocked) {
 		if err != nil {
-			break
+			if err = c.out.drain(); err != nil {
+				break
+			}
+			c.kick() // the next batch, which may have been waiting for this one (a close due)
 		}
-		held = nil
-		<-c.wake
-		select {
-		case <-c.readerDone:
-			c.sendClose() // the answer to the client's close, if it sent one
-			return
-		default:
-		}
+		c.idle()
+		err = <-c.handed
+	}
+	c.out.drain() // what a batch that ended on an error left, so the close frame follows it
+	if errors.Is(err, errReaderDone) {
+		c.sendClose() // the answer to the client's close, if it sent one
+		return
 	}
 	c.end(err)
 }
@@ -535,9 +599,9 @@ func (c *conn) send(ctx context.Context, held []*Frame) (err error) {
 	if len(held) > 0 {
 		frames = append(held, frames...)
 	}
-	c.out.hold()
+	c.out.holdQuick()
 	defer func() {
-		if rerr := c.out.release(); err == nil {
+		if rerr := c.out.releaseQuick(); err == nil {
 			err = rerr
 		}
 	}()
@@ -577,14 +641,14 @@ func (c *conn) sendLastReplies(replies [][]byte) error {
 	if len(replies) == 0 {
 		return errCloseDue
 	}
-	c.out.hold()
+	c.out.holdQuick()
 	var err error
 	for _, r := range replies {
 		if err = c.ws.WriteMessage(websocket.TextMessage, r); err != nil {
 			break
 		}
 	}
-	if rerr := c.out.release(); err == nil {
+	if rerr := c.out.releaseQuick(); err == nil {
 		err = rerr
 	}
 	if err != nil && !errors.Is(err, websocket.ErrCloseSent) { // gorilla's own close (1009) is out
