@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -422,15 +423,19 @@ func TestCloseNeverLandsInsideACutFrame(t *testing.T) {
 	}
 }
 
-// A subscriber that stops reading until its socket is full gets every event once it reads
-// again, and the others are served meanwhile.
+// Subscribers that stop reading until their sockets are full get every event once they read
+// again, and the others are served meanwhile: more of them than there are shared writers
+// (writers.go) hold none of those, though a write may wait 30 s here and readSeq waits 10 s.
 func TestSubscriberThatStopsReadingGetsEverythingLater(t *testing.T) {
 	const events = 120 // 4 KiB each: far more than the socket buffers, less than the queue
-	f := newFixture(t, hub.Options{}, hub.ConnOptions{})
+	f := newFixture(t, hub.Options{}, hub.ConnOptions{WriteWait: 30 * time.Second})
 	f.emit("j", 0)
-	lagging := f.dial("j", 0, 64<<10)
-	defer lagging.Close()
-	readSeqs(t, lagging, 1, 1)
+	lagging := make([]*websocket.Conn, runtime.GOMAXPROCS(0)+1)
+	for i := range lagging {
+		lagging[i] = f.dial("j", 0, 64<<10)
+		defer lagging[i].Close()
+		readSeqs(t, lagging[i], 1, 1)
+	}
 	fast := f.dial("j", 0, 0)
 	defer fast.Close()
 	readSeqs(t, fast, 1, 1)
@@ -438,5 +443,7 @@ func TestSubscriberThatStopsReadingGetsEverythingLater(t *testing.T) {
 		f.emit("j", 4<<10)
 	}
 	readSeqs(t, fast, 2, events+1)
-	readSeqs(t, lagging, 2, events+1)
+	for _, ws := range lagging {
+		readSeqs(t, ws, 2, events+1)
+	}
 }
