@@ -60,6 +60,9 @@ func TestCorpus(t *testing.T) {
 		}
 		if len(fs) > 0 {
 			flagged[e.Half()]++
+			if e.Half() != tatqa.Develop {
+				continue // counted, never listed: the held-out half is not looked at
+			}
 			for _, f := range fs {
 				alarms = append(alarms, fmt.Sprintf("corpus table %d (%s): %s [%s]", i, e.Half(), f.Description, f.RawData["formula"]))
 			}
@@ -105,6 +108,9 @@ func TestCorpus(t *testing.T) {
 			if how != "" {
 				foundBy[how]++
 				continue
+			}
+			if e.Half() != tatqa.Develop {
+				continue // counted, never listed: the held-out half is not looked at
 			}
 			misses = append(misses, fmt.Sprintf("corpus table %d (%s): row %q column %d %s %q -> %q (total %q); findings: %s",
 				i, e.Half(), rows[p.row][0], p.col, p.kind, rows[p.row][p.col], p.rows[p.row][p.col], rows[p.total][0], describe(fs)))
@@ -854,7 +860,7 @@ func TestCorpusDerivedFigures(t *testing.T) {
 			}
 			found := plantFound(doc, plant{rows: cp, row: s.row, col: s.col, total: s.target}, fs) != ""
 			score.add(e.Half(), s.kind, found)
-			if !found {
+			if !found && e.Half() == tatqa.Develop { // held-out misses are counted, never listed
 				misses = append(misses, fmt.Sprintf("corpus table %d (%s): %s row %q column %d %q -> %q; findings: %s",
 					i, e.Half(), s.kind, rows[s.row][0], s.col, rows[s.row][s.col], changed, describe(fs)))
 			}
