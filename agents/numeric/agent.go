@@ -219,8 +219,13 @@ func (is issue) finding() schemas.Finding {
 		fmt.Fprintf(&rs, "Scale: %s\n", m.scale)
 	}
 	fmt.Fprintf(&rs, "Evidence: %s", is.evidence)
+	sev := severity(diff, res.actual, res.expected)
+	if is.doubt != "" {
+		fmt.Fprintf(&rs, "\nDoubt: %s", is.doubt)
+		sev = "low"
+	}
 	return schemas.Finding{
-		Severity:    severity(diff, res.actual, res.expected),
+		Severity:    sev,
 		Description: desc,
 		Reasoning:   rs.String(),
 		SourceRefs:  []string{fmt.Sprintf("%s, row '%s', column '%s'", tableRef(m), clip(row, 300), clip(column, 200))},

@@ -1,6 +1,7 @@
 package numeric
 
 import (
+	"fmt"
 	"math"
 	"strings"
 )
@@ -97,6 +98,7 @@ type issue struct {
 	signs    []float64
 	result   cellResult
 	evidence string
+	doubt    string // why the reading is uncertain; a finding with a doubt is low severity
 }
 
 // tolerance is the rounding allowance for a sum of n printed figures shown to the given number
@@ -350,8 +352,11 @@ func scoreCandidate(b *band, cols []int, target *tableRow, sums []runSum, c *can
 
 // better reports whether candidate a should be preferred to b: the one that holds in more
 // columns, then fails in fewer, then stays within the row's section (boundary is where the
-// section's items begin), then spans the whole section, then is nearer to holding, then uses
-// plainer signs and fewer rows.
+// section's items begin), then spans the whole section, then uses plainer signs, then is nearer
+// to holding, then uses fewer rows. Signs come before nearness: when the signs as printed hold
+// in one column and a rewritten pattern ("first less the rest") in another, one printed sign is
+// wrong in one of them, and the printed signs are the table's own statement of how its rows
+// combine. How near a failing column comes to holding says nothing about which one it is.
 func better(a, b *candidate, boundary int) bool {
 	if b == nil {
 		return true
@@ -368,11 +373,11 @@ func better(a, b *candidate, boundary int) bool {
 	if atA, atB := a.start == boundary, b.start == boundary; atA != atB {
 		return atA // the whole section: the block a reader sees above the total
 	}
-	if a.relDiff != b.relDiff {
-		return a.relDiff < b.relDiff
-	}
 	if a.pattern != b.pattern {
 		return a.pattern < b.pattern
+	}
+	if a.relDiff != b.relDiff {
+		return a.relDiff < b.relDiff
 	}
 	return a.start > b.start // fewer components
 }
@@ -463,8 +468,7 @@ func checkBand(m *tableModel, b *band) []issue {
 			}
 			n := len(items) - start
 			for p := range patCount {
-				if (p == patLess && !anyLess) || (p == patFirstMinus && (n < 2 || !aggregate)) ||
-					(p == patDecrease && (!roll || !anyFlow)) || (p == patDisposals && (!roll || !anyDecrease)) {
+				if !patternApplies(p, n, aggregate, roll, anyLess, anyFlow, anyDecrease) {
 					continue
 				}
 				work.start, work.pattern = start, p
@@ -502,14 +506,18 @@ func checkBand(m *tableModel, b *band) []issue {
 				// between, as the labels say.
 				(roll && multi.start == rollStart(items, boundary))):
 			comps := append([]*tableRow(nil), items[multi.start:]...)
+			doubt := ""
 			for _, res := range multi.results {
 				if res.state != stateMismatch || !supported(b, multi, res) {
 					continue
 				}
+				if doubt == "" {
+					doubt = rivalReading(b, cols, r, items, first, aggregate, roll, multi)
+				}
 				issues = append(issues, issue{
 					check: relationCheck(r, comps), table: m, band: b, target: r, col: res.col,
 					comps: comps, signs: signsFor(comps, multi.pattern, res.col), result: res,
-					evidence: holdingEvidence(b, multi),
+					evidence: holdingEvidence(b, multi), doubt: doubt,
 				})
 			}
 			closeInto(multi.start)
@@ -531,6 +539,77 @@ func checkBand(m *tableModel, b *band) []issue {
 		}
 	}
 	return issues
+}
+
+// rivalReading looks, for a relation that holds in some columns and fails in others, for another
+// reading of the rows above the target (other components or other signs) that holds in as many
+// columns and fails in no more, but in other columns. Then the table does not say which column
+// is wrong, and the finding says so. It returns that doubt, or "" when the chosen reading is
+// the only one that fits this well. It runs only for a relation about to be reported.
+func rivalReading(b *band, cols []int, target *tableRow, items []*tableRow, first int, aggregate, roll bool, chosen *candidate) string {
+	sums := make([]runSum, len(cols))
+	c := &candidate{}
+	anyLess, anyFlow, anyDecrease := false, false, false
+	for start := len(items) - 1; start >= first && start >= len(items)-maxRun; start-- {
+		it := items[start]
+		anyLess = anyLess || it.less
+		anyFlow = anyFlow || it.flow != flowNone
+		anyDecrease = anyDecrease || it.flow == flowDecrease
+		for i, col := range cols {
+			sums[i].add(it.cells[col], it, b.kinds[col] == colPercent)
+		}
+		n := len(items) - start
+		if n < 2 {
+			continue
+		}
+		for p := range patCount {
+			if !patternApplies(p, n, aggregate, roll, anyLess, anyFlow, anyDecrease) ||
+				(start == chosen.start && p == chosen.pattern) {
+				continue
+			}
+			c.start, c.pattern = start, p
+			scoreCandidate(b, cols, target, sums, c)
+			if c.match < chosen.match || c.miss > chosen.miss || c.strong == 0 {
+				continue
+			}
+			for i, res := range c.results {
+				if res.state == stateMatch && chosen.results[i].state == stateMismatch {
+					rows := len(items) - start
+					return fmt.Sprintf("another reading of the rows above (%d rows, %s) holds in column '%s', where this one fails, "+
+						"and fails where this one holds; the finding takes the signs and block as printed", rows, patternName(p), b.names[res.col])
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// patternApplies reports whether a sign pattern is tried for a run of n items.
+func patternApplies(p, n int, aggregate, roll, anyLess, anyFlow, anyDecrease bool) bool {
+	switch p {
+	case patLess:
+		return anyLess
+	case patFirstMinus:
+		return n >= 2 && aggregate
+	case patDecrease:
+		return roll && anyFlow
+	case patDisposals:
+		return roll && anyDecrease
+	}
+	return true
+}
+
+// patternName says in words how a sign pattern combines the rows.
+func patternName(p int) string {
+	switch p {
+	case patLess:
+		return `"Less" rows subtracted`
+	case patFirstMinus:
+		return "the first row less the others"
+	case patDecrease, patDisposals:
+		return "decreasing movements subtracted"
+	}
+	return "added as printed"
 }
 
 // holdingEvidence says in which columns the relation holds.
