@@ -113,11 +113,17 @@ func tolerance(n, decimals int) float64 {
 	return k * unit
 }
 
-// additiveColumns lists the columns a band's in-table relations are checked in.
+// additiveColumns lists the columns a band's in-table relations are checked in: amounts, and
+// percentages that can be shares of one whole. A percentage headed as a change ("Change in %",
+// "Variance in percent") or as a rate or margin is a ratio of two figures of its row, and
+// ratios do not add, even where a block's happen to.
 func additiveColumns(b *band) []int {
 	var cols []int
 	for j, k := range b.kinds {
-		if k == colAmount || k == colPercent {
+		switch {
+		case k == colAmount:
+			cols = append(cols, j)
+		case k == colPercent && (b.shareOf[j] || !(changeHeaded(b, j) || perUnitColumn(b.names[j]))):
 			cols = append(cols, j)
 		}
 	}

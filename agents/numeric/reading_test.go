@@ -56,3 +56,133 @@ func TestSignFlipNamesTheColumnWherePrintedSignsFail(t *testing.T) {
 		t.Errorf("severity %q with a doubt, want a confident finding:\n%s", f.Severity, f.Reasoning)
 	}
 }
+
+// varianceTable is a sales table with an amount variance and a variance in percent. The
+// percentages of the components do not add to the total's: a change in percent is a ratio.
+var varianceTable = [][]string{
+	{"(in $ thousands)", "2024", "2023", "Variance", "Variance in percent"},
+	{"Hardware", "1,240", "1,010", "230", "23%"},
+	{"Software", "815", "905", "(90)", "(10%)"},
+	{"Maintenance", "390", "412", "(22)", "(5%)"},
+	{"Total", "2,445", "2,327", "118", "5%"},
+}
+
+// A percentage or ratio column is never cast as if it held amounts, even when a second
+// percentage column stands beside it and one of them happens to add up in a block.
+func TestPercentColumnsAreNotCast(t *testing.T) {
+	if fs := runTables(t, extract.Table{Title: "Net sales", Rows: varianceTable}); len(fs) != 0 {
+		t.Fatalf("clean table flagged: %s", describe(fs))
+	}
+	// Two change columns in percent: as reported and at constant currency, where the
+	// components' percentages add up to the total's in one of them by chance (10 − 2 + 4 = 12),
+	// and not in the other (7 + 3 − 25 ≠ 0), as changes in percent do not.
+	twoPercent := [][]string{
+		{"(in € millions)", "2024", "2023", "Change in %", "Change in % at constant currency"},
+		{"Europe", "640", "600", "7%", "10%"},
+		{"Americas", "410", "400", "3%", "-2%"},
+		{"Asia", "150", "200", "(25%)", "4%"},
+		{"Total", "1,200", "1,200", "0%", "12%"},
+	}
+	if fs := runTables(t, extract.Table{Title: "Revenue by region", Rows: twoPercent}); len(fs) != 0 {
+		t.Fatalf("clean table flagged: %s", describe(fs))
+	}
+	// A planted error in an amount is found in its amount column, and nowhere in percent.
+	fs := runTables(t, extract.Table{Title: "Net sales", Rows: withCell(varianceTable, 1, 1, "1,340")})
+	for _, f := range fs {
+		if c, _ := f.RawData["column"].(string); strings.Contains(c, "percent") && f.RawData["check_type"] == "in_table" {
+			t.Errorf("percent column cast: %s", f.Description)
+		}
+	}
+	if findingAt(fs, "in_table", "Total", "2024") == nil {
+		t.Errorf("planted error in Hardware 2024 not found at Total 2024: %s", describe(fs))
+	}
+}
+
+// A change column is checked only against the pair of columns its heading names, or a pair it
+// fits on every other row; a change on a base the table does not print (constant currency,
+// organic) is not checked at all.
+func TestChangeColumnsTiedToTheirPair(t *testing.T) {
+	// Three years; the change column names 2024 and 2023, not the two nearest to its left.
+	named := [][]string{
+		{"", "2024", "2023", "2022", "% change 2024 vs 2023"},
+		{"Product revenue", "900", "800", "640", "12.5"},
+		{"Service revenue", "300", "250", "200", "20.0"},
+		{"License revenue", "120", "110", "100", "9.1"},
+		{"Total revenue", "1,320", "1,160", "940", "13.8"},
+	}
+	if fs := runTables(t, extract.Table{Title: "Revenue", Rows: named}); len(fs) != 0 {
+		t.Fatalf("clean table flagged: %s", describe(fs))
+	}
+	fs := runTables(t, extract.Table{Title: "Revenue", Rows: withCell(named, 2, 4, "40.0")})
+	if f := findingAt(fs, "ratio", "Service revenue", "% change 2024 vs 2023"); f == nil {
+		t.Errorf("wrong change not found against the named pair: %s", describe(fs))
+	} else if !strings.Contains(f.RawData["formula"].(string), "'2024' − '2023'") {
+		t.Errorf("formula %q, want the named pair 2024 and 2023", f.RawData["formula"])
+	}
+
+	// A change at constant currency: its base is not printed, so nothing is checked.
+	constant := [][]string{
+		{"(in € millions)", "2024", "2023", "Change", "Change at constant currency"},
+		{"Europe", "640", "600", "6.7%", "5.1%"},
+		{"Americas", "410", "400", "2.5%", "2.5%"},
+		{"Asia", "150", "160", "(6.3%)", "(6.3%)"},
+		{"Middle East", "80", "70", "14.3%", "14.3%"},
+		{"Total", "1,280", "1,230", "4.1%", "4.1%"},
+	}
+	if fs := runTables(t, extract.Table{Title: "Revenue by region", Rows: constant}); len(fs) != 0 {
+		t.Fatalf("constant-currency change checked: %s", describe(fs))
+	}
+
+	// An unnamed change column that fits the nearest pair on every row but one is checked; one
+	// that fits it on only some rows is a change on another base and is left alone.
+	unnamed := [][]string{
+		{"", "2024", "2023", "Change %"},
+		{"Hardware", "1,240", "1,010", "22.8"},
+		{"Software", "815", "905", "(9.9)"},
+		{"Maintenance", "390", "412", "(5.3)"},
+		{"Consulting", "260", "200", "30.0"},
+		{"Total", "2,705", "2,527", "7.0"},
+	}
+	if fs := runTables(t, extract.Table{Title: "Net sales", Rows: unnamed}); len(fs) != 0 {
+		t.Fatalf("clean table flagged: %s", describe(fs))
+	}
+	if fs := runTables(t, extract.Table{Title: "Net sales", Rows: withCell(unnamed, 4, 3, "33.0")}); findingAt(fs, "ratio", "Consulting", "Change %") == nil {
+		t.Errorf("wrong change not found: %s", describe(fs))
+	}
+	otherBase := withCell(withCell(unnamed, 4, 3, "26.1"), 2, 3, "(7.4)")
+	if fs := runTables(t, extract.Table{Title: "Net sales", Rows: otherBase}); len(fs) != 0 {
+		t.Errorf("a change that fits the pair on 3 of 5 rows was checked against it: %s", describe(fs))
+	}
+}
+
+// productSales has product lines, their subtotal, and a service line below it: the grand total
+// is the product subtotal plus services, not every line above it.
+var productSales = [][]string{
+	{"(in $ millions)", "2024", "2023"},
+	{"Product sales:", "", ""},
+	{"Instruments", "410", "385"},
+	{"Consumables", "262", "240"},
+	{"Software", "98", "90"},
+	{"Total product sales", "770", "715"},
+	{"Service", "130", "125"},
+	{"Total net sales", "900", "840"},
+}
+
+// A total's block is read from the table's structure: a labelled section and its subtotal
+// stand for their rows. A correct table is not flagged, and a changed cell is reported at the
+// relation it breaks.
+func TestTotalBlockFromStructure(t *testing.T) {
+	if fs := runTables(t, extract.Table{Title: "Net sales", Rows: productSales}); len(fs) != 0 {
+		t.Fatalf("clean table flagged: %s", describe(fs))
+	}
+	fs := runTables(t, extract.Table{Title: "Net sales", Rows: withCell(productSales, 6, 1, "150")})
+	f := onlyFinding(t, fs, "Total net sales", "2024")
+	if f.RawData["formula"] != "Total product sales + Service = Total net sales" {
+		t.Errorf("formula %q, want the subtotal plus the service line", f.RawData["formula"])
+	}
+	fs = runTables(t, extract.Table{Title: "Net sales", Rows: withCell(productSales, 3, 1, "272")})
+	f = onlyFinding(t, fs, "Total product sales", "2024")
+	if f.RawData["formula"] != "Instruments + Consumables + Software = Total product sales" {
+		t.Errorf("formula %q, want the product lines", f.RawData["formula"])
+	}
+}
