@@ -99,6 +99,7 @@ type issue struct {
 	result   cellResult
 	evidence string
 	doubt    string // why the reading is uncertain; a finding with a doubt is low severity
+	tolNote  string // how the tolerance was derived, when not from the rounding of the figures
 }
 
 // tolerance is the rounding allowance for a sum of n printed figures shown to the given number
@@ -500,6 +501,9 @@ func checkBand(m *tableModel, b *band) []issue {
 		switch {
 		case multi != nil && multi.miss == 0 && multi.strong > 0 && (aggregate || (multi.strong >= 2 && exact(multi))):
 			// A (sub)total that adds up: its components close into it.
+			if aggregate && m.scale == "" {
+				issues = append(issues, unitIssues(m, b, r, items[multi.start:], multi)...)
+			}
 			closeInto(multi.start)
 		case single != nil && single.miss == 0 && single.strong > 0 && aggregate:
 			closeInto(single.start)
@@ -545,6 +549,42 @@ func checkBand(m *tableModel, b *band) []issue {
 		}
 	}
 	return issues
+}
+
+// unitIssues finds, in a relation that holds within rounding in every column, the columns of
+// whole numbers that are off by a unit or more while another column of whole numbers adds up to
+// the unit. Rounding can hide a unit only in figures that were rounded; a table that states no
+// scale (no thousands, no millions) and prints whole numbers that add up exactly elsewhere
+// shows figures to the unit, where a unit's difference is an error. The doubt that the figures
+// may still be rounded from a scale stated outside the table is said, and the finding is low.
+func unitIssues(m *tableModel, b *band, target *tableRow, comps []*tableRow, c *candidate) []issue {
+	exactCols := []string{}
+	for _, r := range c.results {
+		if r.state == stateMatch && r.decimals == 0 && r.strong() && math.Abs(r.actual-r.expected) < 0.5 &&
+			b.kinds[r.col] == colAmount {
+			exactCols = append(exactCols, "'"+b.names[r.col]+"'")
+		}
+	}
+	if len(exactCols) == 0 {
+		return nil
+	}
+	var out []issue
+	for _, r := range c.results {
+		if r.state != stateMatch || r.decimals != 0 || b.kinds[r.col] != colAmount || math.Abs(r.actual-r.expected) < 0.5 {
+			continue
+		}
+		r.state, r.tol = stateMismatch, 0
+		cs := append([]*tableRow(nil), comps...)
+		out = append(out, issue{
+			check: relationCheck(target, cs), table: m, band: b, target: target, col: r.col,
+			comps: cs, signs: signsFor(cs, c.pattern, r.col), result: r,
+			evidence: "the same rows add up to the unit in column(s) " + strings.Join(exactCols, ", "),
+			tolNote:  "whole numbers with no scale stated in the table, which no rounding moves",
+			doubt: "the table states no scale; if its figures are rounded (from thousands or millions stated " +
+				"elsewhere), a difference of one unit per few figures is rounding",
+		})
+	}
+	return out
 }
 
 // rivalReading looks, for a relation that holds in some columns and fails in others, for another

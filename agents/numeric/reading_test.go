@@ -155,6 +155,36 @@ func TestChangeColumnsTiedToTheirPair(t *testing.T) {
 	}
 }
 
+// taxNote is a small table of whole numbers with no unit scale: figures printed to the unit,
+// which no rounding can move.
+var taxNote = [][]string{
+	{"", "2024", "2023"},
+	{"Current tax", "52", "47"},
+	{"Deferred tax", "7", "5"},
+	{"Adjustments for prior years", "4", "2"},
+	{"Other", "3", "1"},
+	{"Total income tax expense", "66", "55"},
+}
+
+// A one-unit change in a small integer table is found: the tolerance comes from the printed
+// precision, and whole numbers that the table's other column adds exactly leave no rounding
+// to hide a unit in. The finding states the tolerance it used.
+func TestOneUnitInSmallIntegerTable(t *testing.T) {
+	if fs := runTables(t, extract.Table{Title: "Income tax", Rows: taxNote}); len(fs) != 0 {
+		t.Fatalf("clean table flagged: %s", describe(fs))
+	}
+	fs := runTables(t, extract.Table{Title: "Income tax", Rows: withCell(taxNote, 2, 1, "8")})
+	f := onlyFinding(t, fs, "Total income tax expense", "2024")
+	if !strings.Contains(f.Reasoning, "Tolerance: 0 ") {
+		t.Errorf("reasoning does not state a zero tolerance:\n%s", f.Reasoning)
+	}
+	// In millions, the same figures are rounded: a unit is within rounding, and nothing is said.
+	scaled := append([][]string{{"(in millions)", "", ""}}, withCell(taxNote, 2, 1, "8")...)
+	if fs := runTables(t, extract.Table{Title: "Income tax", Rows: scaled}); len(fs) != 0 {
+		t.Errorf("a unit's difference in rounded figures flagged: %s", describe(fs))
+	}
+}
+
 // productSales has product lines, their subtotal, and a service line below it: the grand total
 // is the product subtotal plus services, not every line above it.
 var productSales = [][]string{
