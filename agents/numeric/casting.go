@@ -682,12 +682,18 @@ func labelOnlyIssue(m *tableModel, b *band, cols []int, r *tableRow, comps []*ta
 			continue
 		}
 		checkable++
-		if res.state == stateMismatch && b.kinds[col] == colAmount && res.figures == len(comps) {
+		if res.state == stateMismatch && b.kinds[col] == colAmount &&
+			(res.figures == len(comps) || (res.figures == len(comps)-1 && len(lineItemsBlankIn(b, comps, col)) == 1)) {
 			found = &res
 		}
 	}
 	if checkable != 1 || found == nil {
 		return issue{}, false
+	}
+	doubt := ""
+	if blank := lineItemsBlankIn(b, comps, found.col); len(blank) == 1 {
+		doubt = fmt.Sprintf("row '%s' prints figures in other columns but nothing in this one: its amount may be missing, "+
+			"or the row may not belong to the total", rowName(blank[0]))
 	}
 	if less := signsFor(comps, patLess, 0); less != nil {
 		if evaluate(b, r, comps, found.col, patLess).state != stateMismatch {
@@ -698,7 +704,26 @@ func labelOnlyIssue(m *tableModel, b *band, cols []int, r *tableRow, comps []*ta
 		check: checkInTable, table: m, band: b, target: r, col: found.col,
 		comps: comps, signs: signs, result: *found,
 		evidence: "the row is labelled as a total of the block above it (single column to check)",
+		doubt:    doubt,
 	}, true
+}
+
+// lineItemsBlankIn lists the rows of a block that print nothing in a column (not even a dash)
+// while printing a figure in another column: line items whose amount in it is missing.
+func lineItemsBlankIn(b *band, comps []*tableRow, col int) []*tableRow {
+	var out []*tableRow
+	for _, c := range comps {
+		if c.cells[col].class != cellBlank {
+			continue
+		}
+		for j, x := range c.cells {
+			if j != col && j > 0 && x.figure() {
+				out = append(out, c)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // relationCheck is the check type of a relation: a roll-forward when the target is a closing

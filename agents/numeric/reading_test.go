@@ -216,3 +216,34 @@ func TestTotalBlockFromStructure(t *testing.T) {
 		t.Errorf("formula %q, want the product lines", f.RawData["formula"])
 	}
 }
+
+// intangibles has one amount column beside a column of useful lives, and a total row that
+// prints nothing in the lives column.
+var intangibles = [][]string{
+	{"", "Useful life (in years)", "Fair value"},
+	{"Developed technology", "5.0", "$318"},
+	{"Customer relationships", "8.0", "204"},
+	{"Trade names", "3.0", "41"},
+	{"Total intangible assets acquired", "", "$563"},
+}
+
+// A total that prints nothing in some columns is still checked in the one it prints, and a line
+// item whose amount went missing there (its figure slipped to the row below) is found, at low
+// severity, with the missing amount named as the doubt.
+func TestTotalBlankInSomeColumns(t *testing.T) {
+	if fs := runTables(t, extract.Table{Title: "Intangible assets", Rows: intangibles}); len(fs) != 0 {
+		t.Fatalf("clean table flagged: %s", describe(fs))
+	}
+	moved := withCell(withCell(intangibles, 2, 2, ""), 3, 2, "204")
+	f := onlyFinding(t, runTables(t, extract.Table{Title: "Intangible assets", Rows: moved}),
+		"Total intangible assets acquired", "Fair value")
+	if f.Severity != "low" || !strings.Contains(f.Reasoning, "Doubt: row 'Customer relationships' prints figures in other columns") {
+		t.Errorf("severity %q, reasoning:\n%s", f.Severity, f.Reasoning)
+	}
+	// A typing error with every amount printed is a confident finding.
+	f = onlyFinding(t, runTables(t, extract.Table{Title: "Intangible assets", Rows: withCell(intangibles, 3, 2, "14")}),
+		"Total intangible assets acquired", "Fair value")
+	if strings.Contains(f.Reasoning, "Doubt:") {
+		t.Errorf("a doubt where every amount is printed:\n%s", f.Reasoning)
+	}
+}
