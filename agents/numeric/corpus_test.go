@@ -38,9 +38,10 @@ import (
 //     adjacent row, the total itself mistyped, a digit changed in the decimals of a figure
 //     printed with decimals.
 //
-// It fails when, on the develop half, recall of the four typing errors is under 99 % or more
-// than 2 % of the clean tables are flagged. The held-out half and the new kinds are measured and
-// reported, not held to a threshold; the test fails only if they get too few plants to measure.
+// It fails when, on either half, recall is under 99 % (the four typing errors together, or any
+// kind apart, the new ones included) or more than 2 % of the clean tables are flagged; the
+// held-out half is the evidence, since no rule is tuned on it. It also fails when a new kind
+// gets too few plants to measure.
 // The plants are seeded; VERITAS_CORPUS_SEED and VERITAS_CORPUS_PLANTS (per table and kind) vary
 // them to check that the figures do not hang on one draw.
 func TestCorpus(t *testing.T) {
@@ -143,21 +144,20 @@ func TestCorpus(t *testing.T) {
 			}
 		}
 	}
-	// The thresholds hold on the develop half; the held-out half is reported against them.
+	// The thresholds hold on both halves, the held-out half being the evidence: recall of at
+	// least 99 % for the typing errors together and for every kind apart, and at most 2 % of the
+	// clean tables flagged.
 	for _, h := range tatqa.Halves {
-		var over []string
 		if c := score.sum(h, mutations...); c.recall() < 0.99 {
-			over = append(over, fmt.Sprintf("recall of typing errors %.1f %% is under 99 %%", 100*c.recall()))
+			t.Errorf("%s half: recall of typing errors %.1f %% is under 99 %%", h, 100*c.recall())
+		}
+		for _, k := range append(append([]string(nil), mutations...), newKinds...) {
+			if c := score.sum(h, k); c.recall() < 0.99 {
+				t.Errorf("%s half: recall of %q %.1f %% is under 99 %%", h, k, 100*c.recall())
+			}
 		}
 		if r := rate(flagged[h], tables[h]); r > 0.02 {
-			over = append(over, fmt.Sprintf("%.1f %% of clean tables flagged, more than 2 %%", 100*r))
-		}
-		for _, o := range over {
-			if h == tatqa.Develop {
-				t.Errorf("%s half: %s", h, o)
-			} else {
-				t.Logf("%s half (reported, not a failure): %s", h, o)
-			}
+			t.Errorf("%s half: %.1f %% of clean tables flagged, more than 2 %%", h, 100*r)
 		}
 	}
 }
@@ -810,8 +810,8 @@ func describe(fs []schemas.Finding) string {
 //     column, the relative change) of the two year columns to its left; one of its cells is
 //     changed, and the agent must name that row and column.
 //
-// It fails when recall on the develop half of the split is under 99 %; the held-out half is
-// reported beside it. The clean tables are the same as TestCorpus's, which checks them.
+// It fails when recall on either half of the split is under 99 % (the held-out half being the
+// evidence). The clean tables are the same as TestCorpus's, which checks them.
 func TestCorpusDerivedFigures(t *testing.T) {
 	entries := tatqa.Load(t)
 	agent := New()
@@ -880,12 +880,11 @@ func TestCorpusDerivedFigures(t *testing.T) {
 	if n := score.sum(tatqa.Develop, derivedKinds...).plants + score.sum(tatqa.HeldOut, derivedKinds...).plants; n < 40 {
 		t.Errorf("only %d planted errors: the corpus or the ground-truth rules changed", n)
 	}
-	// The threshold holds on the develop half; the held-out half is reported against it.
-	if c := score.sum(tatqa.Develop, derivedKinds...); c.recall() < 0.99 {
-		t.Errorf("develop half: recall %.1f %% is under 99 %%", 100*c.recall())
-	}
-	if c := score.sum(tatqa.HeldOut, derivedKinds...); c.recall() < 0.99 {
-		t.Logf("held-out half (reported, not a failure): recall %.1f %% is under 99 %%", 100*c.recall())
+	// The threshold holds on both halves, the held-out half being the evidence.
+	for _, h := range tatqa.Halves {
+		if c := score.sum(h, derivedKinds...); c.recall() < 0.99 {
+			t.Errorf("%s half: recall %.1f %% is under 99 %%", h, 100*c.recall())
+		}
 	}
 }
 
