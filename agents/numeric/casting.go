@@ -3,6 +3,7 @@ package numeric
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -318,6 +319,27 @@ func aggregateLabel(label string) bool {
 		"aggregate", "overall", "combined", "consolidated", "nonvested", "unvested")
 }
 
+// netLineItem reports whether a row labelled "<item>, net" ("Inventories, net", "Property and
+// equipment, net") is a line item measured net, as in a balance sheet, rather than the net of
+// the rows above it: it is read as an aggregate only when its section above holds its gross
+// amount (a row naming the same item) or a deduction ("Less: allowance", "Accumulated
+// depreciation").
+func netLineItem(label string, above []*tableRow) bool {
+	w := words(label)
+	if len(w) < 2 || w[len(w)-1] != "net" || !strings.Contains(label, ",") {
+		return false
+	}
+	stem := w[0]
+	for _, it := range above {
+		iw := words(it.label)
+		if it.less || slices.Contains(iw, stem) ||
+			hasWord(it.label, "allowance", "allowances", "accumulated", "reserve", "reserves", "less", "impairment", "provision", "discount", "gross") {
+			return false
+		}
+	}
+	return true
+}
+
 // scoreCandidate evaluates a candidate in every additive column. Percentage columns count only
 // where they can be read as shares of one base (the total is 100 %, or the heading says "% of")
 // or where another percentage column holds the same relation; otherwise a "% change" column
@@ -452,7 +474,7 @@ func checkBand(m *tableModel, b *band) []issue {
 		// A closing balance ("At 31 December 2024") is the sum of the opening balance and the
 		// movements above it: an aggregate, checked also with unsigned decreases subtracted.
 		roll := r.balance == balanceClosing
-		aggregate := roll || r.subtotal || aggregateLabel(r.label)
+		aggregate := roll || r.subtotal || (aggregateLabel(r.label) && !netLineItem(r.label, items[boundary:]))
 		// Rows that are not labelled as aggregates only close runs inside their own section,
 		// and never as "first less the rest": a line item that happens to equal a difference
 		// of the rows above it is no subtotal.
@@ -505,7 +527,11 @@ func checkBand(m *tableModel, b *band) []issue {
 				issues = append(issues, unitIssues(m, b, r, items[multi.start:], multi)...)
 			}
 			closeInto(multi.start)
-		case single != nil && single.miss == 0 && single.strong > 0 && aggregate:
+		case single != nil && single.miss == 0 && single.strong > 0 && aggregate &&
+			// One row above equal to the total explains the total only if it does so in every
+			// column a longer run can be checked in: a line item blank in the column where the
+			// run fails is no reading of that column.
+			(multi == nil || single.match >= multi.match+multi.miss):
 			closeInto(single.start)
 		case multi != nil && multi.miss > 0 && multi.strong > 0 &&
 			((aggregate && multi.strong >= multi.miss) || (multi.strong >= 2 && multi.strong >= 2*multi.miss) ||

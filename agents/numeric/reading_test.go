@@ -247,3 +247,67 @@ func TestTotalBlankInSomeColumns(t *testing.T) {
 		t.Errorf("a doubt where every amount is printed:\n%s", f.Reasoning)
 	}
 }
+
+// acquisition is a purchase price allocation: assets as line items, several measured net, with
+// a column of adjustments and the final amounts.
+var acquisition = [][]string{
+	{"(In millions)", "Preliminary", "Adjustments", "Final"},
+	{"Cash", "12.0", "—", "12.0"},
+	{"Trade receivables, net", "25.4", "—", "25.4"},
+	{"Other receivables", "1.2", "—", "1.2"},
+	{"Inventories, net", "30.1", "(0.6)", "29.5"},
+	{"Property and equipment, net", "48.3", "2.2", "50.5"},
+	{"Total assets", "117.0", "1.6", "118.6"},
+}
+
+// A line item measured net ("Inventories, net") is not the net of the rows above it unless its
+// section holds its gross amount or a deduction: an error that makes two unrelated lines above
+// it add up to it in one column is reported at the total, not read as a broken subtotal.
+func TestNetLineItemIsNotAnAggregate(t *testing.T) {
+	if fs := runTables(t, extract.Table{Title: "Purchase price allocation", Rows: acquisition}); len(fs) != 0 {
+		t.Fatalf("clean table flagged: %s", describe(fs))
+	}
+	// 1.2 → 4.7 makes Trade receivables + Other receivables = 30.1 = Inventories, net.
+	fs := runTables(t, extract.Table{Title: "Purchase price allocation", Rows: withCell(acquisition, 3, 1, "4.7")})
+	if findingAt(fs, "in_table", "Total assets", "Preliminary") == nil {
+		t.Errorf("error not found at Total assets / Preliminary: %s", describe(fs))
+	}
+	if f := findingAt(fs, "in_table", "Inventories, net", "Final"); f != nil {
+		t.Errorf("a line item read as a subtotal: %s", f.Description)
+	}
+	// With its gross amount and allowance above it, "Receivables, net" is their net.
+	net := [][]string{
+		{"", "2024", "2023"},
+		{"Trade receivables", "4,120", "3,870"},
+		{"Less: allowance for credit losses", "(210)", "(190)"},
+		{"Trade receivables, net", "3,910", "3,680"},
+	}
+	fs = runTables(t, extract.Table{Title: "Receivables", Rows: withCell(net, 3, 1, "3,990")})
+	if findingAt(fs, "in_table", "Trade receivables, net", "2024") == nil {
+		t.Errorf("the net of gross and allowance not checked: %s", describe(fs))
+	}
+}
+
+// deferredTax has a liabilities block whose lines print a dash or nothing in one year.
+var deferredTax = [][]string{
+	{"", "2024", "2023"},
+	{"Deferred tax liabilities:", "", ""},
+	{"Accelerated depreciation", "(8,410)", "—"},
+	{"Other", "(620)", "(480)"},
+	{"Total deferred tax liabilities", "(9,030)", "(480)"},
+}
+
+// A line item that equals the total in the one column where the other lines are blank does not
+// explain the total in the column where they print: the block is the reading, and its break is
+// reported.
+func TestSingleLineDoesNotExplainATotal(t *testing.T) {
+	if fs := runTables(t, extract.Table{Title: "Deferred tax", Rows: deferredTax}); len(fs) != 0 {
+		t.Fatalf("clean table flagged: %s", describe(fs))
+	}
+	// The 2024 figure of "Other" moved up onto the line above (its own cell left blank).
+	moved := withCell(withCell(deferredTax, 2, 1, "(620)"), 3, 1, "")
+	fs := runTables(t, extract.Table{Title: "Deferred tax", Rows: moved})
+	if findingAt(fs, "in_table", "Total deferred tax liabilities", "2024") == nil {
+		t.Errorf("broken total not found: %s", describe(fs))
+	}
+}
