@@ -311,3 +311,30 @@ func TestSingleLineDoesNotExplainATotal(t *testing.T) {
 		t.Errorf("broken total not found: %s", describe(fs))
 	}
 }
+
+// shareClasses has a column of each kind: a count, an amount, a per-share figure, a year and a
+// ratio, with a total row.
+var shareClasses = [][]string{
+	{"", "Number of shares", "Amount ($000)", "Per share ($)", "Year issued", "Debt to equity ratio"},
+	{"Class A", "1,200", "4,800", "4.00", "2015", "0.42"},
+	{"Class B", "800", "2,400", "3.00", "2017", "0.38"},
+	{"Total", "2,000", "7,200", "3.60", "", "0.40"},
+}
+
+// Each column's kind is read from its heading and cells, and only what adds is cast: counts and
+// amounts are, per-share figures, years and ratios are not, whatever they print on the total row.
+func TestColumnKinds(t *testing.T) {
+	if fs := runTables(t, extract.Table{Title: "Share capital", Rows: shareClasses}); len(fs) != 0 {
+		t.Fatalf("clean table flagged: %s", describe(fs))
+	}
+	for _, col := range []int{3, 5} {
+		rows := withCell(shareClasses, 3, col, "9.99")
+		if f := findingAt(runTables(t, extract.Table{Title: "Share capital", Rows: rows}), "in_table", "Total", shareClasses[0][col]); f != nil {
+			t.Errorf("column %q cast: %s", shareClasses[0][col], f.Description)
+		}
+	}
+	fs := runTables(t, extract.Table{Title: "Share capital", Rows: withCell(shareClasses, 1, 1, "1,300")})
+	if findingAt(fs, "in_table", "Total", "Number of shares") == nil {
+		t.Errorf("an error in the count column not found: %s", describe(fs))
+	}
+}
