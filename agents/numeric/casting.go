@@ -648,7 +648,7 @@ func rivalReading(b *band, cols []int, target *tableRow, items []*tableRow, firs
 				if res.state == stateMatch && chosen.results[i].state == stateMismatch {
 					rows := len(items) - start
 					return fmt.Sprintf("another reading of the rows above (%d rows, %s) holds in column '%s', where this one fails, "+
-						"and fails where this one holds; the finding takes the signs and block as printed", rows, patternName(p), b.names[res.col])
+						"but not in every column where this one holds; the finding takes the signs and block as printed", rows, patternName(p), b.names[res.col])
 				}
 			}
 		}
