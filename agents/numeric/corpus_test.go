@@ -36,7 +36,8 @@ import (
 //   - Errors the rules were not tuned to (newKinds), planted apart with their own seed stream and
 //     reported kind by kind: a component's sign flipped, a component's figure moved to the
 //     adjacent row, the total itself mistyped, a digit changed in the decimals of a figure
-//     printed with decimals.
+//     printed with decimals, and (chooseUnitPlants, a stream of its own) a component changed by
+//     one unit in a table of whole numbers that states no scale and adds up exactly.
 //
 // It fails when, on either half, recall is under 99 % (the four typing errors together, or any
 // kind apart, the new ones included) or more than 2 % of the clean tables are flagged; the
@@ -82,6 +83,7 @@ func TestCorpus(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(seed, 42))
 	rngNew := rand.New(rand.NewPCG(seed, 44))
+	rngUnit := rand.New(rand.NewPCG(seed, 46))
 	var (
 		verifiedTables, totals int
 		misses                 []string
@@ -98,6 +100,7 @@ func TestCorpus(t *testing.T) {
 		totals += len(vts)
 		plants := choosePlants(rng, rows, vts, perTable)
 		plants = append(plants, chooseNewPlants(rngNew, rows, vts, perTable)...)
+		plants = append(plants, chooseUnitPlants(rngUnit, rows, vts, perTable)...)
 		for _, p := range plants {
 			doc := corpusDocument(t, corpusTitle(e), p.rows)
 			fs, err := agent.Run(ctx, doc, nil)
@@ -488,10 +491,84 @@ const (
 	kindMovedRow      = "moved to the adjacent row"
 	kindTotalMistyped = "total mistyped"
 	kindDecimalDigit  = "decimal digit changed"
+	kindUnit          = "one unit, whole numbers with no scale"
 )
 
 // newKinds lists them in report order.
-var newKinds = []string{kindSignFlip, kindMovedRow, kindTotalMistyped, kindDecimalDigit}
+var newKinds = []string{kindSignFlip, kindMovedRow, kindTotalMistyped, kindDecimalDigit, kindUnit}
+
+// scaleWords mark a table that states a unit scale, whose whole numbers are rounded.
+var scaleWords = regexp.MustCompile(`(?i)(thousand|million|billion|\b(m|mn|bn|k)\b|['’$£€]\s?000|[$£€]\s?m\b)`)
+
+// chooseUnitPlants changes a component by one unit of its last digit, where no rounding can
+// hide it: in a table that states no unit scale anywhere, in a column of whole numbers where the
+// verified total's block adds up exactly, and only when another such column of the same total
+// adds up exactly too (so the table shows its figures are printed to the unit). Up to n plants
+// per table, each in its own copy.
+func chooseUnitPlants(rng *rand.Rand, rows [][]string, vts []verifiedTotal, n int) []plant {
+	for _, r := range rows {
+		for _, c := range r {
+			if scaleWords.MatchString(c) {
+				return nil
+			}
+		}
+	}
+	type spot struct {
+		v        verifiedTotal
+		row, col int
+	}
+	var spots []spot
+	for _, v := range vts {
+		var exact []int
+		for _, c := range v.cols {
+			t, ok := amount.Parse(rows[v.row][c])
+			if !ok || t.Decimals != 0 || t.Percent {
+				continue
+			}
+			sum, whole := 0.0, true
+			for _, r := range v.block {
+				x, ok := amount.Parse(rows[r][c])
+				if ok && !x.Dash {
+					sum += x.Value
+					whole = whole && x.Decimals == 0
+				}
+			}
+			if whole && sum == t.Value && math.Abs(t.Value) >= 10 {
+				exact = append(exact, c)
+			}
+		}
+		if len(exact) < 2 {
+			continue
+		}
+		for _, c := range exact {
+			for _, r := range v.block {
+				if x, ok := amount.Parse(rows[r][c]); ok && !x.Dash && x.Value != 0 {
+					spots = append(spots, spot{v, r, c})
+				}
+			}
+		}
+	}
+	rng.Shuffle(len(spots), func(i, j int) { spots[i], spots[j] = spots[j], spots[i] })
+	var out []plant
+	for _, s := range spots {
+		if len(out) == n {
+			break
+		}
+		cell := rows[s.row][s.col]
+		i := strings.LastIndexAny(cell, "0123456789")
+		d := cell[i]
+		switch {
+		case d == '9' || (d != '0' && rng.IntN(2) == 0):
+			d--
+		default:
+			d++
+		}
+		cp := copyRows(rows)
+		cp[s.row][s.col] = cell[:i] + string(d) + cell[i+1:]
+		out = append(out, plant{rows: cp, row: s.row, col: s.col, total: s.v.row, kind: kindUnit})
+	}
+	return out
+}
 
 // chooseNewPlants plants up to n errors of each new kind in a table with verified totals, each
 // in its own copy of the table and each larger than the total's casting bound:
