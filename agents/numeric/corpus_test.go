@@ -89,6 +89,7 @@ func TestCorpus(t *testing.T) {
 		misses                 []string
 		foundBy                = map[string]int{}
 		score                  = tally{}
+		doubted                = map[tatqa.Half]int{} // found plants whose findings state a doubt
 	)
 	for i, e := range entries {
 		rows := e.Table.Table
@@ -111,6 +112,9 @@ func TestCorpus(t *testing.T) {
 			score.add(e.Half(), p.kind, how != "")
 			if how != "" {
 				foundBy[how]++
+				if slices.ContainsFunc(fs, func(f schemas.Finding) bool { return f.Severity == "low" && strings.Contains(f.Reasoning, "\nDoubt: ") }) {
+					doubted[e.Half()]++
+				}
 				continue
 			}
 			if e.Half() != tatqa.Develop {
@@ -125,6 +129,7 @@ func TestCorpus(t *testing.T) {
 	for _, h := range tatqa.Halves {
 		t.Logf("%s half: clean tables %d, flagged %d (%.1f %%)", h, tables[h], flagged[h], 100*rate(flagged[h], tables[h]))
 		t.Logf("%s half: typing errors in components: %s", h, score.sum(h, mutations...))
+		t.Logf("%s half: found plants with a finding that states a doubt (low): %d", h, doubted[h])
 		for _, k := range append(append([]string(nil), mutations...), newKinds...) {
 			t.Logf("%s half: %s: %s", h, k, score.sum(h, k))
 		}
