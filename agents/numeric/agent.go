@@ -213,14 +213,23 @@ func (is issue) finding() schemas.Finding {
 	fmt.Fprintf(&rs, "Expected: %s%s\n", amount.Format(res.expected, dec), unit)
 	fmt.Fprintf(&rs, "Actual: %s%s\n", amount.Format(res.actual, dec), unit)
 	fmt.Fprintf(&rs, "Difference: %s%s\n", amount.Format(diff, dec), unit)
-	fmt.Fprintf(&rs, "Tolerance: %s (rounding of %d figures shown to %d decimal(s))\n",
-		amount.Format(res.tol, dec), res.figures+1, dec)
+	if is.tolNote != "" {
+		fmt.Fprintf(&rs, "Tolerance: %s (%s)\n", amount.Format(res.tol, dec), is.tolNote)
+	} else {
+		fmt.Fprintf(&rs, "Tolerance: %s (rounding of %d figures shown to %d decimal(s))\n",
+			amount.Format(res.tol, dec), res.figures+1, dec)
+	}
 	if m.scale != "" && !percent {
 		fmt.Fprintf(&rs, "Scale: %s\n", m.scale)
 	}
 	fmt.Fprintf(&rs, "Evidence: %s", is.evidence)
+	sev := severity(diff, res.actual, res.expected)
+	if is.doubt != "" {
+		fmt.Fprintf(&rs, "\nDoubt: %s", is.doubt)
+		sev = "low"
+	}
 	return schemas.Finding{
-		Severity:    severity(diff, res.actual, res.expected),
+		Severity:    sev,
 		Description: desc,
 		Reasoning:   rs.String(),
 		SourceRefs:  []string{fmt.Sprintf("%s, row '%s', column '%s'", tableRef(m), clip(row, 300), clip(column, 200))},

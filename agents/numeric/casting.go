@@ -1,7 +1,9 @@
 package numeric
 
 import (
+	"fmt"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -97,6 +99,8 @@ type issue struct {
 	signs    []float64
 	result   cellResult
 	evidence string
+	doubt    string // why the reading is uncertain; a finding with a doubt is low severity
+	tolNote  string // how the tolerance was derived, when not from the rounding of the figures
 }
 
 // tolerance is the rounding allowance for a sum of n printed figures shown to the given number
@@ -111,11 +115,17 @@ func tolerance(n, decimals int) float64 {
 	return k * unit
 }
 
-// additiveColumns lists the columns a band's in-table relations are checked in.
+// additiveColumns lists the columns a band's in-table relations are checked in: amounts, and
+// percentages that can be shares of one whole. A percentage headed as a change ("Change in %",
+// "Variance in percent") or as a rate or margin is a ratio of two figures of its row, and
+// ratios do not add, even where a block's happen to.
 func additiveColumns(b *band) []int {
 	var cols []int
 	for j, k := range b.kinds {
-		if k == colAmount || k == colPercent {
+		switch {
+		case k == colAmount:
+			cols = append(cols, j)
+		case k == colPercent && (b.shareOf[j] || !(changeHeaded(b, j) || perUnitColumn(b.names[j]))):
 			cols = append(cols, j)
 		}
 	}
@@ -309,6 +319,27 @@ func aggregateLabel(label string) bool {
 		"aggregate", "overall", "combined", "consolidated", "nonvested", "unvested")
 }
 
+// netLineItem reports whether a row labelled "<item>, net" ("Inventories, net", "Property and
+// equipment, net") is a line item measured net, as in a balance sheet, rather than the net of
+// the rows above it: it is read as an aggregate only when its section above holds its gross
+// amount (a row naming the same item) or a deduction ("Less: allowance", "Accumulated
+// depreciation").
+func netLineItem(label string, above []*tableRow) bool {
+	w := words(label)
+	if len(w) < 2 || w[len(w)-1] != "net" || !strings.Contains(label, ",") {
+		return false
+	}
+	stem := w[0]
+	for _, it := range above {
+		iw := words(it.label)
+		if it.less || slices.Contains(iw, stem) ||
+			hasWord(it.label, "allowance", "allowances", "accumulated", "reserve", "reserves", "less", "impairment", "provision", "discount", "gross") {
+			return false
+		}
+	}
+	return true
+}
+
 // scoreCandidate evaluates a candidate in every additive column. Percentage columns count only
 // where they can be read as shares of one base (the total is 100 %, or the heading says "% of")
 // or where another percentage column holds the same relation; otherwise a "% change" column
@@ -350,8 +381,11 @@ func scoreCandidate(b *band, cols []int, target *tableRow, sums []runSum, c *can
 
 // better reports whether candidate a should be preferred to b: the one that holds in more
 // columns, then fails in fewer, then stays within the row's section (boundary is where the
-// section's items begin), then spans the whole section, then is nearer to holding, then uses
-// plainer signs and fewer rows.
+// section's items begin), then spans the whole section, then uses plainer signs, then is nearer
+// to holding, then uses fewer rows. Signs come before nearness: when the signs as printed hold
+// in one column and a rewritten pattern ("first less the rest") in another, one printed sign is
+// wrong in one of them, and the printed signs are the table's own statement of how its rows
+// combine. How near a failing column comes to holding says nothing about which one it is.
 func better(a, b *candidate, boundary int) bool {
 	if b == nil {
 		return true
@@ -368,11 +402,11 @@ func better(a, b *candidate, boundary int) bool {
 	if atA, atB := a.start == boundary, b.start == boundary; atA != atB {
 		return atA // the whole section: the block a reader sees above the total
 	}
-	if a.relDiff != b.relDiff {
-		return a.relDiff < b.relDiff
-	}
 	if a.pattern != b.pattern {
 		return a.pattern < b.pattern
+	}
+	if a.relDiff != b.relDiff {
+		return a.relDiff < b.relDiff
 	}
 	return a.start > b.start // fewer components
 }
@@ -440,7 +474,7 @@ func checkBand(m *tableModel, b *band) []issue {
 		// A closing balance ("At 31 December 2024") is the sum of the opening balance and the
 		// movements above it: an aggregate, checked also with unsigned decreases subtracted.
 		roll := r.balance == balanceClosing
-		aggregate := roll || r.subtotal || aggregateLabel(r.label)
+		aggregate := roll || r.subtotal || (aggregateLabel(r.label) && !netLineItem(r.label, items[boundary:]))
 		// Rows that are not labelled as aggregates only close runs inside their own section,
 		// and never as "first less the rest": a line item that happens to equal a difference
 		// of the rows above it is no subtotal.
@@ -463,8 +497,7 @@ func checkBand(m *tableModel, b *band) []issue {
 			}
 			n := len(items) - start
 			for p := range patCount {
-				if (p == patLess && !anyLess) || (p == patFirstMinus && (n < 2 || !aggregate)) ||
-					(p == patDecrease && (!roll || !anyFlow)) || (p == patDisposals && (!roll || !anyDecrease)) {
+				if !patternApplies(p, n, aggregate, roll, anyLess, anyFlow, anyDecrease) {
 					continue
 				}
 				work.start, work.pattern = start, p
@@ -490,8 +523,15 @@ func checkBand(m *tableModel, b *band) []issue {
 		switch {
 		case multi != nil && multi.miss == 0 && multi.strong > 0 && (aggregate || (multi.strong >= 2 && exact(multi))):
 			// A (sub)total that adds up: its components close into it.
+			if aggregate && m.scale == "" {
+				issues = append(issues, unitIssues(m, b, r, items[multi.start:], multi)...)
+			}
 			closeInto(multi.start)
-		case single != nil && single.miss == 0 && single.strong > 0 && aggregate:
+		case single != nil && single.miss == 0 && single.strong > 0 && aggregate &&
+			// One row above equal to the total explains the total only if it does so in every
+			// column a longer run can be checked in: a line item blank in the column where the
+			// run fails is no reading of that column.
+			(multi == nil || single.match >= multi.match+multi.miss):
 			closeInto(single.start)
 		case multi != nil && multi.miss > 0 && multi.strong > 0 &&
 			((aggregate && multi.strong >= multi.miss) || (multi.strong >= 2 && multi.strong >= 2*multi.miss) ||
@@ -502,14 +542,18 @@ func checkBand(m *tableModel, b *band) []issue {
 				// between, as the labels say.
 				(roll && multi.start == rollStart(items, boundary))):
 			comps := append([]*tableRow(nil), items[multi.start:]...)
+			doubt := ""
 			for _, res := range multi.results {
 				if res.state != stateMismatch || !supported(b, multi, res) {
 					continue
 				}
+				if doubt == "" {
+					doubt = rivalReading(b, cols, r, items, first, aggregate, roll, multi)
+				}
 				issues = append(issues, issue{
 					check: relationCheck(r, comps), table: m, band: b, target: r, col: res.col,
 					comps: comps, signs: signsFor(comps, multi.pattern, res.col), result: res,
-					evidence: holdingEvidence(b, multi),
+					evidence: holdingEvidence(b, multi), doubt: doubt,
 				})
 			}
 			closeInto(multi.start)
@@ -531,6 +575,113 @@ func checkBand(m *tableModel, b *band) []issue {
 		}
 	}
 	return issues
+}
+
+// unitIssues finds, in a relation that holds within rounding in every column, the columns of
+// whole numbers that are off by a unit or more while another column of whole numbers adds up to
+// the unit. Rounding can hide a unit only in figures that were rounded; a table that states no
+// scale (no thousands, no millions) and prints whole numbers that add up exactly elsewhere
+// shows figures to the unit, where a unit's difference is an error. The doubt that the figures
+// may still be rounded from a scale stated outside the table is said, and the finding is low.
+func unitIssues(m *tableModel, b *band, target *tableRow, comps []*tableRow, c *candidate) []issue {
+	exactCols := []string{}
+	for _, r := range c.results {
+		if r.state == stateMatch && r.decimals == 0 && r.strong() && math.Abs(r.actual-r.expected) < 0.5 &&
+			b.kinds[r.col] == colAmount {
+			exactCols = append(exactCols, "'"+b.names[r.col]+"'")
+		}
+	}
+	if len(exactCols) == 0 {
+		return nil
+	}
+	var out []issue
+	for _, r := range c.results {
+		if r.state != stateMatch || r.decimals != 0 || b.kinds[r.col] != colAmount || math.Abs(r.actual-r.expected) < 0.5 {
+			continue
+		}
+		r.state, r.tol = stateMismatch, 0
+		cs := append([]*tableRow(nil), comps...)
+		out = append(out, issue{
+			check: relationCheck(target, cs), table: m, band: b, target: target, col: r.col,
+			comps: cs, signs: signsFor(cs, c.pattern, r.col), result: r,
+			evidence: "the same rows add up to the unit in column(s) " + strings.Join(exactCols, ", "),
+			tolNote:  "whole numbers with no scale stated in the table, which no rounding moves",
+			doubt: "the table states no scale; if its figures are rounded (from thousands or millions stated " +
+				"elsewhere), a difference of one unit per few figures is rounding",
+		})
+	}
+	return out
+}
+
+// rivalReading looks, for a relation that holds in some columns and fails in others, for another
+// reading of the rows above the target (other components or other signs) that holds in as many
+// columns and fails in no more, but in other columns. Then the table does not say which column
+// is wrong, and the finding says so. It returns that doubt, or "" when the chosen reading is
+// the only one that fits this well. It runs only for a relation about to be reported.
+func rivalReading(b *band, cols []int, target *tableRow, items []*tableRow, first int, aggregate, roll bool, chosen *candidate) string {
+	sums := make([]runSum, len(cols))
+	c := &candidate{}
+	anyLess, anyFlow, anyDecrease := false, false, false
+	for start := len(items) - 1; start >= first && start >= len(items)-maxRun; start-- {
+		it := items[start]
+		anyLess = anyLess || it.less
+		anyFlow = anyFlow || it.flow != flowNone
+		anyDecrease = anyDecrease || it.flow == flowDecrease
+		for i, col := range cols {
+			sums[i].add(it.cells[col], it, b.kinds[col] == colPercent)
+		}
+		n := len(items) - start
+		if n < 2 {
+			continue
+		}
+		for p := range patCount {
+			if !patternApplies(p, n, aggregate, roll, anyLess, anyFlow, anyDecrease) ||
+				(start == chosen.start && p == chosen.pattern) {
+				continue
+			}
+			c.start, c.pattern = start, p
+			scoreCandidate(b, cols, target, sums, c)
+			if c.match < chosen.match || c.miss > chosen.miss || c.strong == 0 {
+				continue
+			}
+			for i, res := range c.results {
+				if res.state == stateMatch && chosen.results[i].state == stateMismatch {
+					rows := len(items) - start
+					return fmt.Sprintf("another reading of the rows above (%d rows, %s) holds in column '%s', where this one fails, "+
+						"but not in every column where this one holds; the finding takes the signs and block as printed", rows, patternName(p), b.names[res.col])
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// patternApplies reports whether a sign pattern is tried for a run of n items.
+func patternApplies(p, n int, aggregate, roll, anyLess, anyFlow, anyDecrease bool) bool {
+	switch p {
+	case patLess:
+		return anyLess
+	case patFirstMinus:
+		return n >= 2 && aggregate
+	case patDecrease:
+		return roll && anyFlow
+	case patDisposals:
+		return roll && anyDecrease
+	}
+	return true
+}
+
+// patternName says in words how a sign pattern combines the rows.
+func patternName(p int) string {
+	switch p {
+	case patLess:
+		return `"Less" rows subtracted`
+	case patFirstMinus:
+		return "the first row less the others"
+	case patDecrease, patDisposals:
+		return "decreasing movements subtracted"
+	}
+	return "added as printed"
 }
 
 // holdingEvidence says in which columns the relation holds.
@@ -557,12 +708,18 @@ func labelOnlyIssue(m *tableModel, b *band, cols []int, r *tableRow, comps []*ta
 			continue
 		}
 		checkable++
-		if res.state == stateMismatch && b.kinds[col] == colAmount && res.figures == len(comps) {
+		if res.state == stateMismatch && b.kinds[col] == colAmount &&
+			(res.figures == len(comps) || (res.figures == len(comps)-1 && len(lineItemsBlankIn(b, comps, col)) == 1)) {
 			found = &res
 		}
 	}
 	if checkable != 1 || found == nil {
 		return issue{}, false
+	}
+	doubt := ""
+	if blank := lineItemsBlankIn(b, comps, found.col); len(blank) == 1 {
+		doubt = fmt.Sprintf("row '%s' prints figures in other columns but nothing in this one: its amount may be missing, "+
+			"or the row may not belong to the total", rowName(blank[0]))
 	}
 	if less := signsFor(comps, patLess, 0); less != nil {
 		if evaluate(b, r, comps, found.col, patLess).state != stateMismatch {
@@ -573,7 +730,26 @@ func labelOnlyIssue(m *tableModel, b *band, cols []int, r *tableRow, comps []*ta
 		check: checkInTable, table: m, band: b, target: r, col: found.col,
 		comps: comps, signs: signs, result: *found,
 		evidence: "the row is labelled as a total of the block above it (single column to check)",
+		doubt:    doubt,
 	}, true
+}
+
+// lineItemsBlankIn lists the rows of a block that print nothing in a column (not even a dash)
+// while printing a figure in another column: line items whose amount in it is missing.
+func lineItemsBlankIn(b *band, comps []*tableRow, col int) []*tableRow {
+	var out []*tableRow
+	for _, c := range comps {
+		if c.cells[col].class != cellBlank {
+			continue
+		}
+		for j, x := range c.cells {
+			if j != col && j > 0 && x.figure() {
+				out = append(out, c)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // relationCheck is the check type of a relation: a roll-forward when the target is a closing

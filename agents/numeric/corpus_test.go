@@ -36,11 +36,13 @@ import (
 //   - Errors the rules were not tuned to (newKinds), planted apart with their own seed stream and
 //     reported kind by kind: a component's sign flipped, a component's figure moved to the
 //     adjacent row, the total itself mistyped, a digit changed in the decimals of a figure
-//     printed with decimals.
+//     printed with decimals, and (chooseUnitPlants, a stream of its own) a component changed by
+//     one unit in a table of whole numbers that states no scale and adds up exactly.
 //
-// It fails when, on the develop half, recall of the four typing errors is under 99 % or more
-// than 2 % of the clean tables are flagged. The held-out half and the new kinds are measured and
-// reported, not held to a threshold; the test fails only if they get too few plants to measure.
+// It fails when, on either half, recall is under 99 % (the four typing errors together, or any
+// kind apart, the new ones included) or more than 2 % of the clean tables are flagged; the
+// held-out half is the evidence, since no rule is tuned on it. It also fails when a new kind
+// gets too few plants to measure.
 // The plants are seeded; VERITAS_CORPUS_SEED and VERITAS_CORPUS_PLANTS (per table and kind) vary
 // them to check that the figures do not hang on one draw.
 func TestCorpus(t *testing.T) {
@@ -60,6 +62,9 @@ func TestCorpus(t *testing.T) {
 		}
 		if len(fs) > 0 {
 			flagged[e.Half()]++
+			if e.Half() != tatqa.Develop {
+				continue // counted, never listed: the held-out half is not looked at
+			}
 			for _, f := range fs {
 				alarms = append(alarms, fmt.Sprintf("corpus table %d (%s): %s [%s]", i, e.Half(), f.Description, f.RawData["formula"]))
 			}
@@ -78,11 +83,13 @@ func TestCorpus(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(seed, 42))
 	rngNew := rand.New(rand.NewPCG(seed, 44))
+	rngUnit := rand.New(rand.NewPCG(seed, 46))
 	var (
 		verifiedTables, totals int
 		misses                 []string
 		foundBy                = map[string]int{}
 		score                  = tally{}
+		doubted                = map[tatqa.Half]int{} // found plants whose findings state a doubt
 	)
 	for i, e := range entries {
 		rows := e.Table.Table
@@ -94,6 +101,7 @@ func TestCorpus(t *testing.T) {
 		totals += len(vts)
 		plants := choosePlants(rng, rows, vts, perTable)
 		plants = append(plants, chooseNewPlants(rngNew, rows, vts, perTable)...)
+		plants = append(plants, chooseUnitPlants(rngUnit, rows, vts, perTable)...)
 		for _, p := range plants {
 			doc := corpusDocument(t, corpusTitle(e), p.rows)
 			fs, err := agent.Run(ctx, doc, nil)
@@ -104,7 +112,13 @@ func TestCorpus(t *testing.T) {
 			score.add(e.Half(), p.kind, how != "")
 			if how != "" {
 				foundBy[how]++
+				if slices.ContainsFunc(fs, func(f schemas.Finding) bool { return f.Severity == "low" && strings.Contains(f.Reasoning, "\nDoubt: ") }) {
+					doubted[e.Half()]++
+				}
 				continue
+			}
+			if e.Half() != tatqa.Develop {
+				continue // counted, never listed: the held-out half is not looked at
 			}
 			misses = append(misses, fmt.Sprintf("corpus table %d (%s): row %q column %d %s %q -> %q (total %q); findings: %s",
 				i, e.Half(), rows[p.row][0], p.col, p.kind, rows[p.row][p.col], p.rows[p.row][p.col], rows[p.total][0], describe(fs)))
@@ -115,6 +129,7 @@ func TestCorpus(t *testing.T) {
 	for _, h := range tatqa.Halves {
 		t.Logf("%s half: clean tables %d, flagged %d (%.1f %%)", h, tables[h], flagged[h], 100*rate(flagged[h], tables[h]))
 		t.Logf("%s half: typing errors in components: %s", h, score.sum(h, mutations...))
+		t.Logf("%s half: found plants with a finding that states a doubt (low): %d", h, doubted[h])
 		for _, k := range append(append([]string(nil), mutations...), newKinds...) {
 			t.Logf("%s half: %s: %s", h, k, score.sum(h, k))
 		}
@@ -137,21 +152,20 @@ func TestCorpus(t *testing.T) {
 			}
 		}
 	}
-	// The thresholds hold on the develop half; the held-out half is reported against them.
+	// The thresholds hold on both halves, the held-out half being the evidence: recall of at
+	// least 99 % for the typing errors together and for every kind apart, and at most 2 % of the
+	// clean tables flagged.
 	for _, h := range tatqa.Halves {
-		var over []string
 		if c := score.sum(h, mutations...); c.recall() < 0.99 {
-			over = append(over, fmt.Sprintf("recall of typing errors %.1f %% is under 99 %%", 100*c.recall()))
+			t.Errorf("%s half: recall of typing errors %.1f %% is under 99 %%", h, 100*c.recall())
+		}
+		for _, k := range append(append([]string(nil), mutations...), newKinds...) {
+			if c := score.sum(h, k); c.recall() < 0.99 {
+				t.Errorf("%s half: recall of %q %.1f %% is under 99 %%", h, k, 100*c.recall())
+			}
 		}
 		if r := rate(flagged[h], tables[h]); r > 0.02 {
-			over = append(over, fmt.Sprintf("%.1f %% of clean tables flagged, more than 2 %%", 100*r))
-		}
-		for _, o := range over {
-			if h == tatqa.Develop {
-				t.Errorf("%s half: %s", h, o)
-			} else {
-				t.Logf("%s half (reported, not a failure): %s", h, o)
-			}
+			t.Errorf("%s half: %.1f %% of clean tables flagged, more than 2 %%", h, 100*r)
 		}
 	}
 }
@@ -482,10 +496,84 @@ const (
 	kindMovedRow      = "moved to the adjacent row"
 	kindTotalMistyped = "total mistyped"
 	kindDecimalDigit  = "decimal digit changed"
+	kindUnit          = "one unit, whole numbers with no scale"
 )
 
 // newKinds lists them in report order.
-var newKinds = []string{kindSignFlip, kindMovedRow, kindTotalMistyped, kindDecimalDigit}
+var newKinds = []string{kindSignFlip, kindMovedRow, kindTotalMistyped, kindDecimalDigit, kindUnit}
+
+// scaleWords mark a table that states a unit scale, whose whole numbers are rounded.
+var scaleWords = regexp.MustCompile(`(?i)(thousand|million|billion|\b(m|mn|bn|k)\b|['’$£€]\s?000|[$£€]\s?m\b)`)
+
+// chooseUnitPlants changes a component by one unit of its last digit, where no rounding can
+// hide it: in a table that states no unit scale anywhere, in a column of whole numbers where the
+// verified total's block adds up exactly, and only when another such column of the same total
+// adds up exactly too (so the table shows its figures are printed to the unit). Up to n plants
+// per table, each in its own copy.
+func chooseUnitPlants(rng *rand.Rand, rows [][]string, vts []verifiedTotal, n int) []plant {
+	for _, r := range rows {
+		for _, c := range r {
+			if scaleWords.MatchString(c) {
+				return nil
+			}
+		}
+	}
+	type spot struct {
+		v        verifiedTotal
+		row, col int
+	}
+	var spots []spot
+	for _, v := range vts {
+		var exact []int
+		for _, c := range v.cols {
+			t, ok := amount.Parse(rows[v.row][c])
+			if !ok || t.Decimals != 0 || t.Percent {
+				continue
+			}
+			sum, whole := 0.0, true
+			for _, r := range v.block {
+				x, ok := amount.Parse(rows[r][c])
+				if ok && !x.Dash {
+					sum += x.Value
+					whole = whole && x.Decimals == 0
+				}
+			}
+			if whole && sum == t.Value && math.Abs(t.Value) >= 10 {
+				exact = append(exact, c)
+			}
+		}
+		if len(exact) < 2 {
+			continue
+		}
+		for _, c := range exact {
+			for _, r := range v.block {
+				if x, ok := amount.Parse(rows[r][c]); ok && !x.Dash && x.Value != 0 {
+					spots = append(spots, spot{v, r, c})
+				}
+			}
+		}
+	}
+	rng.Shuffle(len(spots), func(i, j int) { spots[i], spots[j] = spots[j], spots[i] })
+	var out []plant
+	for _, s := range spots {
+		if len(out) == n {
+			break
+		}
+		cell := rows[s.row][s.col]
+		i := strings.LastIndexAny(cell, "0123456789")
+		d := cell[i]
+		switch {
+		case d == '9' || (d != '0' && rng.IntN(2) == 0):
+			d--
+		default:
+			d++
+		}
+		cp := copyRows(rows)
+		cp[s.row][s.col] = cell[:i] + string(d) + cell[i+1:]
+		out = append(out, plant{rows: cp, row: s.row, col: s.col, total: s.v.row, kind: kindUnit})
+	}
+	return out
+}
 
 // chooseNewPlants plants up to n errors of each new kind in a table with verified totals, each
 // in its own copy of the table and each larger than the total's casting bound:
@@ -804,8 +892,8 @@ func describe(fs []schemas.Finding) string {
 //     column, the relative change) of the two year columns to its left; one of its cells is
 //     changed, and the agent must name that row and column.
 //
-// It fails when recall on the develop half of the split is under 99 %; the held-out half is
-// reported beside it. The clean tables are the same as TestCorpus's, which checks them.
+// It fails when recall on either half of the split is under 99 % (the held-out half being the
+// evidence). The clean tables are the same as TestCorpus's, which checks them.
 func TestCorpusDerivedFigures(t *testing.T) {
 	entries := tatqa.Load(t)
 	agent := New()
@@ -854,7 +942,7 @@ func TestCorpusDerivedFigures(t *testing.T) {
 			}
 			found := plantFound(doc, plant{rows: cp, row: s.row, col: s.col, total: s.target}, fs) != ""
 			score.add(e.Half(), s.kind, found)
-			if !found {
+			if !found && e.Half() == tatqa.Develop { // held-out misses are counted, never listed
 				misses = append(misses, fmt.Sprintf("corpus table %d (%s): %s row %q column %d %q -> %q; findings: %s",
 					i, e.Half(), s.kind, rows[s.row][0], s.col, rows[s.row][s.col], changed, describe(fs)))
 			}
@@ -874,12 +962,11 @@ func TestCorpusDerivedFigures(t *testing.T) {
 	if n := score.sum(tatqa.Develop, derivedKinds...).plants + score.sum(tatqa.HeldOut, derivedKinds...).plants; n < 40 {
 		t.Errorf("only %d planted errors: the corpus or the ground-truth rules changed", n)
 	}
-	// The threshold holds on the develop half; the held-out half is reported against it.
-	if c := score.sum(tatqa.Develop, derivedKinds...); c.recall() < 0.99 {
-		t.Errorf("develop half: recall %.1f %% is under 99 %%", 100*c.recall())
-	}
-	if c := score.sum(tatqa.HeldOut, derivedKinds...); c.recall() < 0.99 {
-		t.Logf("held-out half (reported, not a failure): recall %.1f %% is under 99 %%", 100*c.recall())
+	// The threshold holds on both halves, the held-out half being the evidence.
+	for _, h := range tatqa.Halves {
+		if c := score.sum(h, derivedKinds...); c.recall() < 0.99 {
+			t.Errorf("%s half: recall %.1f %% is under 99 %%", h, 100*c.recall())
+		}
 	}
 }
 

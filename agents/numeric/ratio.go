@@ -3,6 +3,7 @@ package numeric
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/veritas-audit/veritas/internal/amount"
@@ -482,6 +483,41 @@ func periodPair(b *band, j int) (cur, prior int, ok bool) {
 	return y.col, x.col, true
 }
 
+// unprintedBaseWords mark a change measured on a base the table does not print: at constant
+// currency, organic, like-for-like, underlying or adjusted figures.
+var unprintedBaseWords = []string{"constant", "cc", "organic", "like", "lfl", "underlying",
+	"comparable", "adjusted", "pro", "forma", "excluding", "ex", "neutral", "fx", "currency", "local"}
+
+// unprintedBase reports whether a change column's heading, or a heading spanning it, says its
+// base is not the printed figures ("Change at constant currency"): it cannot be recomputed.
+func unprintedBase(b *band, j int) bool {
+	if hasWord(b.names[j], unprintedBaseWords...) {
+		return true
+	}
+	for _, h := range b.headers {
+		for k := j; k >= 1 && k < len(h.cells); k-- {
+			if t := amount.NormalizeSpaces(h.cells[k].raw); t != "" {
+				if hasWord(t, unprintedBaseWords...) {
+					return true
+				}
+				break
+			}
+		}
+	}
+	return false
+}
+
+// namesPair reports whether a change column's heading names the two years it compares.
+func namesPair(b *band, j int) bool {
+	var years []int
+	for _, t := range itemTokens(b.names[j]) {
+		if y, ok := yearToken(t); ok && !slices.Contains(years, y) {
+			years = append(years, y)
+		}
+	}
+	return len(years) == 2
+}
+
 // changeHeaded reports whether a column is headed as a change: by its own name, or by a
 // heading spanning it ("Increase (Decrease)" above "Amount" and "Percent").
 func changeHeaded(b *band, j int) bool {
@@ -529,13 +565,15 @@ func yearOf(name string) (int, string, bool) {
 func changeColumns(m *tableModel, b *band, flagged map[[2]int]int) []discrepancy {
 	var out []discrepancy
 	for j, k := range b.kinds {
-		if (k != colPercent && k != colAmount) || (k == colPercent && b.shareOf[j]) || !changeHeaded(b, j) {
+		if (k != colPercent && k != colAmount) || (k == colPercent && b.shareOf[j]) || !changeHeaded(b, j) ||
+			unprintedBase(b, j) {
 			continue
 		}
 		cur, prior, ok := periodPair(b, j)
 		if !ok {
 			continue
 		}
+		named := namesPair(b, j)
 		type change struct {
 			r        *tableRow
 			exp, tol float64
@@ -588,7 +626,9 @@ func changeColumns(m *tableModel, b *band, flagged map[[2]int]int) []discrepancy
 			}
 			misses = append(misses, change{r, exp, tol, false})
 		}
-		if holds < 2 || len(misses) > max(1, holds/2) {
+		// A pair the heading names is the change's own; a pair only inferred from the layout
+		// must fit every row but the one reported, or the column may compare something else.
+		if holds < 2 || len(misses) > max(1, holds/2) || (!named && len(misses) > 1) {
 			continue
 		}
 		for _, ch := range misses {
