@@ -1,0 +1,476 @@
+package extract
+
+import (
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/veritas-audit/veritas/internal/amount"
+)
+
+// This file finds tables typed as text in the body paragraphs: Markdown pipe tables, and columns
+// lined up with tabs or runs of spaces, as statements pasted from a PDF or an e-mail arrive (one
+// paragraph per line, or lines broken inside one paragraph). Such a table becomes a table block,
+// exactly like a Word table, so every agent reads it the same way.
+//
+// A run of lines is only a table when its rows read as a statement's rows: a label followed by
+// amounts, under an optional heading row of periods. Prose that happens to hold a pipe, two
+// spaces after a full stop or an address laid out in columns has no such rows and stays prose.
+
+// minAlignedLines is how many consecutive lines tab- or space-aligned columns must run over.
+const minAlignedLines = 3
+
+// maxTextCell bounds the characters of one cell of a text table: longer runs are sentences.
+const maxTextCell = 120
+
+// textLine is one line of a body paragraph, with the block it came from.
+type textLine struct {
+	text string
+	src  int // index of the paragraph block
+}
+
+// textTables replaces the lines of body paragraphs that form text tables with table blocks. A
+// paragraph whose lines are only partly a table keeps the rest as paragraphs before and after.
+// Headings, list items and Word tables are left as they are, and end a run of lines.
+func textTables(blocks []block) []block {
+	var out []block
+	for i := 0; i < len(blocks); {
+		if !plainBlock(blocks[i]) {
+			out = append(out, blocks[i])
+			i++
+			continue
+		}
+		j := i
+		var lines []textLine
+		for ; j < len(blocks) && plainBlock(blocks[j]); j++ {
+			for _, l := range strings.Split(blocks[j].text, "\n") {
+				lines = append(lines, textLine{text: strings.TrimRight(l, "\r"), src: j})
+			}
+		}
+		out = append(out, splitLines(blocks, lines)...)
+		i = j
+	}
+	return out
+}
+
+// plainBlock reports whether b is a body paragraph that may hold lines of a text table.
+func plainBlock(b block) bool {
+	return b.table == nil && b.heading == 0 && b.list == nil
+}
+
+// splitLines turns a run of paragraph lines into paragraphs and text tables. Lines that are not
+// part of a table are joined back into the paragraphs they came from.
+func splitLines(blocks []block, lines []textLine) []block {
+	var out []block
+	var pending []string
+	src := -1
+	flush := func() {
+		if src >= 0 {
+			b := blocks[src]
+			b.text = strings.Join(pending, "\n")
+			out = append(out, b)
+		}
+		pending, src = nil, -1
+	}
+	for i := 0; i < len(lines); {
+		if rows, n := tableAt(lines[i:]); n > 0 {
+			flush()
+			out = append(out, block{table: &table{rows: rows}})
+			i += n
+			continue
+		}
+		if lines[i].src != src {
+			flush()
+			src = lines[i].src
+		}
+		pending = append(pending, lines[i].text)
+		i++
+	}
+	flush()
+	return out
+}
+
+// tableAt reads a text table that starts at the first line, returning its rows and the number
+// of lines it takes (0 when no table starts there).
+func tableAt(lines []textLine) ([][]string, int) {
+	if rows, n := pipeTable(lines); n > 0 {
+		return rows, n
+	}
+	return alignedTable(lines)
+}
+
+// pipeTable reads a Markdown pipe table: two or more rows of cells between pipes, with or
+// without the |---| row under the heading. Lines must start with a pipe unless the separator
+// row is there, and some row must hold an amount beside its label.
+func pipeTable(lines []textLine) ([][]string, int) {
+	var rows [][]string
+	n, sep, leading := 0, false, true
+	for _, l := range lines {
+		t := strings.TrimSpace(l.text)
+		if !hasPipe(t) {
+			break
+		}
+		cells := pipeCells(t)
+		if separatorRow(cells) {
+			if n != 1 || sep { // the separator belongs under the heading row, once
+				break
+			}
+			sep = true
+			n++
+			continue
+		}
+		if len(cells) < 2 || tooLong(cells) {
+			break
+		}
+		leading = leading && strings.HasPrefix(t, "|")
+		rows = append(rows, cells)
+		n++
+	}
+	if len(rows) < 2 || !(sep || leading) || !holdsAmounts(rows, 1) {
+		return nil, 0
+	}
+	return padRows(rows), n
+}
+
+// padRows gives every row of a pipe table the same number of cells. A heading row shorter
+// than the rows below it that names only periods stands over the figure columns, on the right
+// ("| FY 2024 | 2023" over "Revenue | 7,200 | 2,400"); other short rows are padded on the right.
+func padRows(rows [][]string) [][]string {
+	width := 0
+	for _, r := range rows {
+		width = max(width, len(r))
+	}
+	for i, r := range rows {
+		if len(r) == width {
+			continue
+		}
+		row := make([]string, width)
+		if i == 0 && slices.ContainsFunc(r, isPeriod) && !slices.ContainsFunc(r, func(c string) bool {
+			return c != "" && !isPeriod(c) && !isUnitHeading(c)
+		}) {
+			copy(row[width-len(r):], r)
+		} else {
+			copy(row, r)
+		}
+		rows[i] = row
+	}
+	return rows
+}
+
+// hasPipe reports whether a line holds a pipe that is not escaped.
+func hasPipe(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '|':
+			return true
+		}
+	}
+	return false
+}
+
+// pipeCells splits a pipe table row into its cells, without the outer pipes, each trimmed, and
+// an escaped pipe ("\|") read as a pipe.
+func pipeCells(s string) []string {
+	s = strings.TrimPrefix(s, "|")
+	if strings.HasSuffix(s, "|") && !strings.HasSuffix(s, `\|`) {
+		s = s[:len(s)-1]
+	}
+	var cells []string
+	var cur strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '\\' && i+1 < len(s) && s[i+1] == '|':
+			cur.WriteByte('|')
+			i++
+		case s[i] == '|':
+			cells = append(cells, strings.TrimSpace(cur.String()))
+			cur.Reset()
+		default:
+			cur.WriteByte(s[i])
+		}
+	}
+	return append(cells, strings.TrimSpace(cur.String()))
+}
+
+// separatorRow reports whether cells are a pipe table's rule: "---", ":--", "--:", ":-:".
+func separatorRow(cells []string) bool {
+	for _, c := range cells {
+		c = strings.TrimSuffix(strings.TrimPrefix(c, ":"), ":")
+		if c == "" || strings.Trim(c, "-") != "" {
+			return false
+		}
+	}
+	return len(cells) > 0
+}
+
+// rowKind says what a line of aligned columns reads as.
+type lineKind int
+
+const (
+	lineOther   lineKind = iota // not a row of a statement table
+	lineHeading                 // periods (and a unit or a label over the first column)
+	lineFigures                 // a label (or none) followed by amounts
+	lineSection                 // one short label over the rows below it
+)
+
+// alignedTable reads columns lined up with tabs or runs of two or more spaces over three or
+// more lines: up to two heading rows of periods, then rows of a label and amounts, with section
+// labels between them. It needs two rows of figures, and either a heading of periods or a row of
+// two or more amounts, so a list of addresses or reference numbers is not read as one.
+func alignedTable(lines []textLine) ([][]string, int) {
+	var rows [][]string
+	var kinds []lineKind
+	figures, headings, wide, periods := 0, 0, false, false
+	for _, l := range lines {
+		cells, ok := alignedCells(l.text)
+		if !ok {
+			break
+		}
+		k := classifyLine(cells)
+		switch k {
+		case lineHeading:
+			// Headings open the table; a heading row further down starts another one.
+			if headings++; headings > 2 || len(rows) > headings-1 {
+				k = lineOther
+			}
+			periods = periods || slices.ContainsFunc(cells, isPeriod)
+		case lineFigures:
+			figures++
+			wide = wide || amounts(cells[1:]) >= 2
+		case lineSection:
+			if len(rows) == 0 {
+				k = lineOther // a caption above the table is its title, not a row
+			}
+		}
+		if k == lineOther {
+			break
+		}
+		rows, kinds = append(rows, cells), append(kinds, k)
+	}
+	for len(kinds) > 0 && kinds[len(kinds)-1] != lineFigures {
+		rows, kinds = rows[:len(rows)-1], kinds[:len(kinds)-1]
+	}
+	if len(rows) < minAlignedLines || figures < 2 || !(wide || periods) {
+		return nil, 0
+	}
+	return alignRight(rows), len(rows)
+}
+
+// alignedCells splits a line at tabs and at runs of two or more spaces. A line that starts with
+// such a gap has an empty first cell (a heading row over the figure columns). ok is false for a
+// blank line and for cells too long to be a table's.
+func alignedCells(line string) ([]string, bool) {
+	if strings.TrimSpace(line) == "" {
+		return nil, false
+	}
+	var cells []string
+	cell := 0 // byte offset where the current cell starts
+	for i := 0; i < len(line); {
+		r, size := utf8.DecodeRuneInString(line[i:])
+		if !unicode.IsSpace(r) {
+			i += size
+			continue
+		}
+		j, n, tab := i, 0, false // the run of white space from i to j
+		for j < len(line) {
+			r, size := utf8.DecodeRuneInString(line[j:])
+			if !unicode.IsSpace(r) {
+				break
+			}
+			tab, n, j = tab || r == '\t', n+1, j+size
+		}
+		if tab || n >= 2 {
+			cells = append(cells, strings.TrimSpace(line[cell:i])) // "" for a leading gap
+			cell = j
+		}
+		i = j
+	}
+	if c := strings.TrimSpace(line[cell:]); c != "" {
+		cells = append(cells, c)
+	}
+	return cells, !tooLong(cells)
+}
+
+// classifyLine decides what a line of aligned cells is.
+func classifyLine(cells []string) lineKind {
+	if len(cells) == 1 {
+		c := cells[0]
+		if c != "" && utf8.RuneCountInString(c) <= 60 && !isAmount(c) && !strings.ContainsAny(c, ".;") {
+			return lineSection
+		}
+		return lineOther
+	}
+	periods, units, other := 0, 0, 0
+	for _, c := range cells[1:] {
+		switch {
+		case isPeriod(c):
+			periods++
+		case isUnitHeading(c):
+			units++
+		default:
+			other++
+		}
+	}
+	if periods+units > 0 && other == 0 && (cells[0] == "" || isPeriod(cells[0]) || isUnitHeading(cells[0]) || !isAmount(cells[0])) {
+		return lineHeading
+	}
+	if isAmount(cells[0]) && cells[0] != "" {
+		return lineOther // figures without a label: a row of a list, not of a statement
+	}
+	if figureCells(cells[1:]) {
+		return lineFigures
+	}
+	return lineOther
+}
+
+// figureCells reports whether every cell is an amount or a dash and one is an amount.
+func figureCells(cells []string) bool {
+	some := false
+	for _, c := range cells {
+		n, ok := amount.Parse(c)
+		if !ok {
+			return false
+		}
+		some = some || !n.Dash
+	}
+	return some
+}
+
+// amounts counts the cells that hold an amount (not a dash).
+func amounts(cells []string) int {
+	k := 0
+	for _, c := range cells {
+		if n, ok := amount.Parse(c); ok && !n.Dash {
+			k++
+		}
+	}
+	return k
+}
+
+// isAmount reports whether a cell reads as an amount or a dash.
+func isAmount(c string) bool {
+	_, ok := amount.Parse(c)
+	return ok
+}
+
+// holdsAmounts reports whether some row holds an amount (not a dash) at column from or after.
+func holdsAmounts(rows [][]string, from int) bool {
+	for _, r := range rows {
+		if len(r) > from && amounts(r[from:]) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// tooLong reports whether a cell is longer than a table's cells are.
+func tooLong(cells []string) bool {
+	for _, c := range cells {
+		if utf8.RuneCountInString(c) > maxTextCell {
+			return true
+		}
+	}
+	return false
+}
+
+// periodWords may stand in a heading cell beside the year: "FY 2024", "31 December 2024",
+// "Year ended 30 June 2024", "2024 restated", "2024 $000".
+var periodWords = map[string]bool{
+	"fy": true, "year": true, "years": true, "ended": true, "ending": true, "to": true, "at": true,
+	"as": true, "of": true, "restated": true, "actual": true, "budget": true, "audited": true,
+	"unaudited": true, "h1": true, "h2": true, "q1": true, "q2": true, "q3": true, "q4": true,
+	"jan": true, "feb": true, "mar": true, "apr": true, "may": true, "jun": true, "jul": true,
+	"aug": true, "sep": true, "sept": true, "oct": true, "nov": true, "dec": true,
+	"january": true, "february": true, "march": true, "april": true, "june": true, "july": true,
+	"august": true, "september": true, "october": true, "november": true, "december": true,
+}
+
+// isPeriod reports whether a heading cell names a period: a year (1900–2100), "FY24", "FY 2024",
+// "31 December 2024", "2024 $000".
+func isPeriod(c string) bool {
+	year := false
+	for _, w := range strings.FieldsFunc(strings.ToLower(c), func(r rune) bool {
+		return unicode.IsSpace(r) || r == ',' || r == '/' || r == '(' || r == ')'
+	}) {
+		switch {
+		case yearWord(w):
+			year = true
+		case strings.HasPrefix(w, "fy") && len(w) > 2 && yearDigits(w[2:]):
+			year = true
+		case periodWords[w] || isUnitHeading(w):
+		case len(w) <= 2 && allDigits(w): // the day of a date
+		default:
+			return false
+		}
+	}
+	return year
+}
+
+// yearWord reports whether w is a year between 1900 and 2100.
+func yearWord(w string) bool {
+	if len(w) != 4 || !allDigits(w) {
+		return false
+	}
+	return w >= "1900" && w <= "2100"
+}
+
+// yearDigits reports whether w is a two- or four-digit year ("24", "2024").
+func yearDigits(w string) bool {
+	return len(w) == 2 && allDigits(w) || yearWord(w)
+}
+
+func allDigits(w string) bool {
+	for _, r := range w {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return w != ""
+}
+
+// isUnitHeading reports whether a heading cell only states the unit or a note column: "$",
+// "$000", "€m", "£'000", "US$ thousands", "Note", "%".
+func isUnitHeading(c string) bool {
+	c = strings.ToLower(strings.TrimSpace(c))
+	switch c {
+	case "note", "notes", "%", "000", "'000", "’000", "m", "bn", "k", "thousands", "millions":
+		return true
+	}
+	cur, rest, ok := amount.CutCurrency(c)
+	if !ok || cur == "" {
+		return false
+	}
+	switch strings.TrimSpace(rest) {
+	case "", "000", "'000", "’000", "m", "mn", "bn", "k", "thousands", "millions", "in thousands", "in millions":
+		return true
+	}
+	return false
+}
+
+// alignRight lays rows of aligned cells on one grid. The label stays in the first column and
+// the figures go to the rightmost columns, as a statement prints them: a row with fewer cells
+// has left an amount column empty, and a heading row over the figures lacks the label column.
+func alignRight(rows [][]string) [][]string {
+	width := 0
+	for _, r := range rows {
+		width = max(width, len(r))
+	}
+	out := make([][]string, len(rows))
+	for i, r := range rows {
+		row := make([]string, width)
+		row[0] = r[0]
+		from := 1
+		if len(r) < width && (isPeriod(r[0]) || r[0] == "") && len(r) > 1 {
+			from = 0 // a heading row of periods only: every cell is over a figure column
+		}
+		if from == 0 {
+			row[0] = ""
+		}
+		copy(row[width-(len(r)-from):], r[from:])
+		out[i] = row
+	}
+	return out
+}
