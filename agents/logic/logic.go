@@ -81,7 +81,9 @@ func (a *Agent) Info() schemas.AgentInfo {
 }
 
 // Run checks doc. Findings come in document order: claims by paragraph, then the tables'
-// signs, then reporting dates, then the Reviewer's findings.
+// signs, then reporting dates, then the narrative against itself (a growth against the amounts
+// quoted beside it, shares of one whole, depreciation of assets out of use), then the
+// Reviewer's findings.
 func (a *Agent) Run(ctx context.Context, doc *extract.Document, progress agents.Progress) ([]schemas.Finding, error) {
 	if doc == nil {
 		return nil, errors.New("logic consistency: no document")
@@ -154,7 +156,13 @@ func (a *Agent) Run(ctx context.Context, doc *extract.Document, progress agents.
 	for _, is := range periodFindings(doc, ix, dates) {
 		findings = append(findings, is.finding())
 	}
-	progress(len(doc.Paragraphs)+2, total, fmt.Sprintf("checked reporting dates: %d finding(s) in all", len(findings)))
+	sentences := bodySentences(doc)
+	for _, rule := range []func(*extract.Document, [][]textSentence) []issue{quotedGrowthIssues, shareIssues, heldForSaleIssues} {
+		for _, is := range rule(doc, sentences) {
+			findings = append(findings, is.finding())
+		}
+	}
+	progress(len(doc.Paragraphs)+2, total, fmt.Sprintf("checked reporting dates and the narrative against itself: %d finding(s) in all", len(findings)))
 
 	if a.opt.Reviewer != nil && len(open) > 0 {
 		reviewed, err := a.review(ctx, open, doc, progress)
