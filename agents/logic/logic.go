@@ -104,6 +104,7 @@ func (a *Agent) Run(ctx context.Context, doc *extract.Document, progress agents.
 	var dates []dateMention // balance dates the claims name
 	var ctxYear, ctxComp int
 	claims, checkedClaims := 0, 0
+	contradicted := map[sentenceKey]bool{} // sentences whose claims the tables contradict
 	for i, para := range doc.Paragraphs {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("logic consistency stopped at paragraph %d of %d: %w", i+1, len(doc.Paragraphs), err)
@@ -138,6 +139,7 @@ func (a *Agent) Run(ctx context.Context, doc *extract.Document, progress agents.
 				}
 				if v != nil {
 					findings = append(findings, claimIssue(c, v, i, para.Text).finding())
+					contradicted[sentenceKey{i, sr.text}] = true
 				}
 			}
 		}
@@ -157,7 +159,11 @@ func (a *Agent) Run(ctx context.Context, doc *extract.Document, progress agents.
 		findings = append(findings, is.finding())
 	}
 	sentences := bodySentences(doc)
-	for _, rule := range []func(*extract.Document, [][]textSentence) []issue{quotedGrowthIssues, shareIssues, heldForSaleIssues} {
+	// A growth the tables already contradict is reported once, against the tables.
+	quoted := func(doc *extract.Document, paras [][]textSentence) []issue {
+		return quotedGrowthIssues(doc, paras, contradicted)
+	}
+	for _, rule := range []func(*extract.Document, [][]textSentence) []issue{quoted, shareIssues, heldForSaleIssues} {
 		for _, is := range rule(doc, sentences) {
 			findings = append(findings, is.finding())
 		}

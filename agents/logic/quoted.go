@@ -210,11 +210,21 @@ func rateWord(toks []token, q quantity) (up, down bool) {
 	return false, false
 }
 
-// quotedGrowthIssues checks every sentence that quotes both amounts of a change with its rate.
-func quotedGrowthIssues(doc *extract.Document, paras [][]textSentence) []issue {
+// sentenceKey names one sentence of the document: its paragraph and its text.
+type sentenceKey struct {
+	para int
+	text string
+}
+
+// quotedGrowthIssues checks every sentence that quotes both amounts of a change with its rate,
+// except those in done (already reported).
+func quotedGrowthIssues(doc *extract.Document, paras [][]textSentence, done map[sentenceKey]bool) []issue {
 	var out []issue
 	for _, ss := range paras {
 		for _, s := range ss {
+			if done[sentenceKey{s.para, s.text}] {
+				continue
+			}
 			g, ok := readQuotedGrowth(s.toks)
 			if !ok {
 				continue
