@@ -239,6 +239,35 @@ func FuzzTextTables(f *testing.F) {
 	})
 }
 
+// FuzzText feeds arbitrary bytes to the Markdown and plain-text reader: checkResult holds, and
+// every table cell was typed in the file.
+func FuzzText(f *testing.F) {
+	for _, seed := range []string{
+		"# Report\n\n| | FY 2024 | 2023 |\n|---|---:|---:|\n| Revenue | $7,200 | $2,400 |\n| **Total** | **1** | 2 |\n",
+		"              2024     2023\nRevenue      7,200    2,400\nCosts       (3,100)  (1,000)\n             -----    -----\nProfit       4,100    1,400\n",
+		"- a\n  - b\n1. c\n---\n```\ncode | x\n```\n\xef\xbb\xbfx\r\n",
+		"\x00", "\xff\xfe",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		doc, err := extract.Text(data, fuzzLimits())
+		checkResult(t, doc, err)
+		if err != nil {
+			return
+		}
+		for _, tb := range doc.Tables {
+			for _, row := range tb.Rows {
+				for _, c := range row {
+					if !bytes.Contains(data, []byte(c)) && !bytes.Contains(data, []byte(strings.ReplaceAll(c, "|", `\|`))) {
+						t.Fatalf("cell %q of table %d was not typed", c, tb.Index)
+					}
+				}
+			}
+		}
+	})
+}
+
 // FuzzDocumentXML puts arbitrary markup inside w:body, to reach the WordprocessingML walker
 // more directly than byte mutations of a zip can.
 func FuzzDocumentXML(f *testing.F) {

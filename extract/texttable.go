@@ -73,8 +73,24 @@ func splitLines(blocks []block, lines []textLine) []block {
 		}
 		pending, src = nil, -1
 	}
+	// A reader that found no table from line i, having read its rows up to line j, finds none
+	// from the lines between either (they start a part of the same rows): it is tried again
+	// from j only, so a long run of lines is read in linear time.
+	pipeFrom, alignedFrom := 0, 0
 	for i := 0; i < len(lines); {
-		if rows, n := tableAt(lines[i:]); n > 0 {
+		var rows [][]string
+		n, scanned := 0, 0
+		if i >= pipeFrom {
+			if rows, n, scanned = pipeTable(lines[i:]); n == 0 {
+				pipeFrom = i + max(scanned, 1)
+			}
+		}
+		if n == 0 && i >= alignedFrom {
+			if rows, n, scanned = alignedTable(lines[i:]); n == 0 {
+				alignedFrom = i + max(scanned, 1)
+			}
+		}
+		if n > 0 {
 			flush()
 			out = append(out, block{table: &table{rows: rows}})
 			i += n
@@ -91,46 +107,37 @@ func splitLines(blocks []block, lines []textLine) []block {
 	return out
 }
 
-// tableAt reads a text table that starts at the first line, returning its rows and the number
-// of lines it takes (0 when no table starts there).
-func tableAt(lines []textLine) ([][]string, int) {
-	if rows, n := pipeTable(lines); n > 0 {
-		return rows, n
-	}
-	return alignedTable(lines)
-}
-
 // pipeTable reads a Markdown pipe table: two or more rows of cells between pipes, with or
 // without the |---| row under the heading. Lines must start with a pipe unless the separator
-// row is there, and some row must hold an amount beside its label.
-func pipeTable(lines []textLine) ([][]string, int) {
+// row is there, and some row must hold an amount beside its label. It returns the rows, the
+// lines they take (0 for no table) and the lines it read as rows either way.
+func pipeTable(lines []textLine) ([][]string, int, int) {
 	var rows [][]string
-	n, sep, leading := 0, false, true
+	sep := len(lines) > 1 && hasPipe(lines[1].text) && separatorRow(pipeCells(strings.TrimSpace(lines[1].text)))
+	n := 0
 	for _, l := range lines {
 		t := strings.TrimSpace(l.text)
-		if !hasPipe(t) {
+		if !hasPipe(t) || !sep && !strings.HasPrefix(t, "|") {
 			break
 		}
 		cells := pipeCells(t)
 		if separatorRow(cells) {
-			if n != 1 || sep { // the separator belongs under the heading row, once
+			if n != 1 { // the separator belongs under the heading row, once
 				break
 			}
-			sep = true
 			n++
 			continue
 		}
 		if len(cells) < 2 || tooLong(cells) {
 			break
 		}
-		leading = leading && strings.HasPrefix(t, "|")
 		rows = append(rows, cells)
 		n++
 	}
-	if len(rows) < 2 || !(sep || leading) || !holdsAmounts(rows, 1) {
-		return nil, 0
+	if len(rows) < 2 || !holdsAmounts(rows, 1) {
+		return nil, 0, n
 	}
-	return padRows(rows), n
+	return padRows(rows), n, n
 }
 
 // padRows gives every row of a pipe table the same number of cells. A heading row shorter
@@ -192,7 +199,22 @@ func pipeCells(s string) []string {
 			cur.WriteByte(s[i])
 		}
 	}
-	return append(cells, strings.TrimSpace(cur.String()))
+	cells = append(cells, strings.TrimSpace(cur.String()))
+	for i, c := range cells {
+		cells[i] = unemphasize(c)
+	}
+	return cells
+}
+
+// unemphasize drops the Markdown emphasis around a whole cell, as exports print totals:
+// "**4,600**", "__Total__", "*2023*".
+func unemphasize(c string) string {
+	for _, m := range []string{"**", "__", "*", "_"} {
+		if len(c) > 2*len(m) && strings.HasPrefix(c, m) && strings.HasSuffix(c, m) {
+			return strings.TrimSpace(c[len(m) : len(c)-len(m)])
+		}
+	}
+	return c
 }
 
 // separatorRow reports whether cells are a pipe table's rule: "---", ":--", "--:", ":-:".
@@ -219,15 +241,26 @@ const (
 // alignedTable reads columns lined up with tabs or runs of two or more spaces over three or
 // more lines: up to two heading rows of periods, then rows of a label and amounts, with section
 // labels between them. It needs two rows of figures, and either a heading of periods or a row of
-// two or more amounts, so a list of addresses or reference numbers is not read as one.
-func alignedTable(lines []textLine) ([][]string, int) {
+// two or more amounts, so a list of addresses or reference numbers is not read as one. It
+// returns the rows, the lines they take (0 for no table) and the lines it read before it
+// stopped.
+func alignedTable(lines []textLine) ([][]string, int, int) {
 	var rows [][]string
 	var kinds []lineKind
 	figures, headings, wide, periods := 0, 0, false, false
-	for _, l := range lines {
+	var used []int // the lines taken up to each row, rules included
+	scanned := 0
+	for n, l := range lines {
+		scanned = n
 		cells, ok := alignedCells(l.text)
 		if !ok {
 			break
+		}
+		if ruleLine(cells) {
+			if len(rows) == 0 {
+				break
+			}
+			continue // the rule under a column before its total: part of the table, not a row
 		}
 		k := classifyLine(cells)
 		switch k {
@@ -248,15 +281,32 @@ func alignedTable(lines []textLine) ([][]string, int) {
 		if k == lineOther {
 			break
 		}
-		rows, kinds = append(rows, cells), append(kinds, k)
+		rows, kinds, used = append(rows, cells), append(kinds, k), append(used, n+1)
+		scanned = n + 1
 	}
 	for len(kinds) > 0 && kinds[len(kinds)-1] != lineFigures {
-		rows, kinds = rows[:len(rows)-1], kinds[:len(kinds)-1]
+		rows, kinds, used = rows[:len(rows)-1], kinds[:len(kinds)-1], used[:len(used)-1]
 	}
 	if len(rows) < minAlignedLines || figures < 2 || !(wide || periods) {
-		return nil, 0
+		return nil, 0, scanned
 	}
-	return alignRight(rows), len(rows)
+	return alignRight(rows), used[len(used)-1], scanned
+}
+
+// ruleLine reports whether every cell is a rule drawn with dashes, equals signs or underscores
+// ("-------", "=======") and some cell is not empty.
+func ruleLine(cells []string) bool {
+	some := false
+	for _, c := range cells {
+		if c == "" {
+			continue
+		}
+		if len(c) < 2 || strings.Trim(c, "-=_") != "" {
+			return false
+		}
+		some = true
+	}
+	return some
 }
 
 // alignedCells splits a line at tabs and at runs of two or more spaces. A line that starts with
