@@ -236,6 +236,7 @@ const (
 	lineHeading                 // periods (and a unit or a label over the first column)
 	lineFigures                 // a label (or none) followed by amounts
 	lineSection                 // one short label over the rows below it
+	lineDashes                  // a label and dashes only: a line item without figures
 )
 
 // alignedTable reads columns lined up with tabs or runs of two or more spaces over three or
@@ -266,14 +267,14 @@ func alignedTable(lines []textLine) ([][]string, int, int) {
 		switch k {
 		case lineHeading:
 			// Headings open the table; a heading row further down starts another one.
-			if headings++; headings > 2 || len(rows) > headings-1 {
+			if headings++; headings > 3 || len(rows) > headings-1 {
 				k = lineOther
 			}
 			periods = periods || slices.ContainsFunc(cells, isPeriod)
 		case lineFigures:
 			figures++
 			wide = wide || amounts(cells[1:]) >= 2
-		case lineSection:
+		case lineSection, lineDashes:
 			if len(rows) == 0 {
 				k = lineOther // a caption above the table is its title, not a row
 			}
@@ -309,13 +310,16 @@ func ruleLine(cells []string) bool {
 	return some
 }
 
-// alignedCells splits a line at tabs and at runs of two or more spaces. A line that starts with
-// such a gap has an empty first cell (a heading row over the figure columns). ok is false for a
-// blank line and for cells too long to be a table's.
+// alignedCells splits a line into cells: at tabs when it holds any (spaces inside a cell, as in
+// "$  5,228", are then the cell's own), else at runs of two or more spaces, where a currency
+// sign standing alone ("$      5,228") joins the figure after it. A line that starts with a
+// gap has an empty first cell (a heading row over the figure columns). ok is false for a blank
+// line and for cells too long to be a table's.
 func alignedCells(line string) ([]string, bool) {
 	if strings.TrimSpace(line) == "" {
 		return nil, false
 	}
+	tabs := strings.Contains(line, "\t")
 	var cells []string
 	cell := 0 // byte offset where the current cell starts
 	for i := 0; i < len(line); {
@@ -332,7 +336,7 @@ func alignedCells(line string) ([]string, bool) {
 			}
 			tab, n, j = tab || r == '\t', n+1, j+size
 		}
-		if tab || n >= 2 {
+		if tab || !tabs && n >= 2 {
 			cells = append(cells, strings.TrimSpace(line[cell:i])) // "" for a leading gap
 			cell = j
 		}
@@ -341,7 +345,24 @@ func alignedCells(line string) ([]string, bool) {
 	if c := strings.TrimSpace(line[cell:]); c != "" {
 		cells = append(cells, c)
 	}
+	if !tabs {
+		cells = joinCurrency(cells)
+	}
 	return cells, !tooLong(cells)
+}
+
+// joinCurrency joins a cell that is only a currency sign or code to the figure after it.
+func joinCurrency(cells []string) []string {
+	out := cells[:0:0]
+	for i := 0; i < len(cells); i++ {
+		if cur, rest, ok := amount.CutCurrency(cells[i]); ok && rest == "" && cur != "" && i+1 < len(cells) && isAmount(cells[i+1]) && i > 0 {
+			out = append(out, cells[i]+" "+cells[i+1])
+			i++
+			continue
+		}
+		out = append(out, cells[i])
+	}
+	return out
 }
 
 // classifyLine decides what a line of aligned cells is.
@@ -353,40 +374,81 @@ func classifyLine(cells []string) lineKind {
 		}
 		return lineOther
 	}
-	periods, units, other := 0, 0, 0
-	for _, c := range cells[1:] {
-		switch {
-		case isPeriod(c):
-			periods++
-		case isUnitHeading(c):
-			units++
-		default:
-			other++
+	label := cells[0]
+	switch figureCells(cells[1:]) {
+	case figAmounts:
+		// A label, a year (a maturity table's "2025"), or none (a total's line).
+		if label == "" || !isAmount(label) || yearWord(label) {
+			return lineFigures
 		}
-	}
-	if periods+units > 0 && other == 0 && (cells[0] == "" || isPeriod(cells[0]) || isUnitHeading(cells[0]) || !isAmount(cells[0])) {
-		return lineHeading
-	}
-	if isAmount(cells[0]) && cells[0] != "" {
 		return lineOther // figures without a label: a row of a list, not of a statement
+	case figDashes:
+		if label != "" && !isAmount(label) {
+			return lineDashes
+		}
+		return lineOther
 	}
-	if figureCells(cells[1:]) {
-		return lineFigures
+	if (label == "" || !isAmount(label) || isPeriod(label)) && headingCells(cells[1:]) {
+		return lineHeading
 	}
 	return lineOther
 }
 
-// figureCells reports whether every cell is an amount or a dash and one is an amount.
-func figureCells(cells []string) bool {
+// headingCells reports whether cells can head columns of figures: periods ("2024", "FY 2024",
+// "Dec 29, 2018"), units ("$000", "(in millions)") or short names ("Acquisitions",
+// "Operating Leases"), and no amount or sentence among them.
+func headingCells(cells []string) bool {
 	some := false
 	for _, c := range cells {
-		n, ok := amount.Parse(c)
-		if !ok {
+		switch {
+		case c == "":
+		case isPeriod(c) || isUnitHeading(c):
+			some = true
+		case isAmount(c) || utf8.RuneCountInString(c) > 40 || strings.ContainsAny(c, ".;!?"):
 			return false
+		default:
+			some = true
 		}
-		some = some || !n.Dash
 	}
 	return some
+}
+
+// figures says what the cells after a row's label hold.
+type figures int
+
+const (
+	figNone    figures = iota // something that is not a figure
+	figAmounts                // amounts, some not a dash
+	figDashes                 // dashes only: a line item with nothing this year
+)
+
+// figureCells reads the cells after a row's label: amounts, dashes and blanks, and short
+// figures with a unit the parser leaves alone ("(16) bps", "8 years").
+func figureCells(cells []string) figures {
+	some, dash := false, false
+	for _, c := range cells {
+		if c == "" {
+			continue
+		}
+		n, ok := amount.Parse(c)
+		switch {
+		case ok && n.Dash:
+			dash = true
+		case ok:
+			some = true
+		case utf8.RuneCountInString(c) <= 15 && strings.ContainsAny(c, "0123456789") && !strings.ContainsAny(c, ".;") && !yearWord(c):
+			// a figure with a unit: counts as a cell of the row, not as an amount
+		default:
+			return figNone
+		}
+	}
+	switch {
+	case some:
+		return figAmounts
+	case dash:
+		return figDashes
+	}
+	return figNone
 }
 
 // amounts counts the cells that hold an amount (not a dash).
@@ -448,7 +510,8 @@ func isPeriod(c string) bool {
 		switch {
 		case yearWord(w):
 			year = true
-		case strings.HasPrefix(w, "fy") && len(w) > 2 && yearDigits(w[2:]):
+		case strings.HasPrefix(w, "fy") && len(w) > 2 && yearDigits(w[2:]),
+			strings.HasPrefix(w, "f") && len(w) > 1 && yearDigits(w[1:]):
 			year = true
 		case periodWords[w] || isUnitHeading(w):
 		case len(w) <= 2 && allDigits(w): // the day of a date
@@ -485,19 +548,24 @@ func allDigits(w string) bool {
 // "$000", "€m", "£'000", "US$ thousands", "Note", "%".
 func isUnitHeading(c string) bool {
 	c = strings.ToLower(strings.TrimSpace(c))
-	switch c {
-	case "note", "notes", "%", "000", "'000", "’000", "m", "bn", "k", "thousands", "millions":
+	c = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(c, "("), ")"))
+	c = strings.TrimPrefix(c, "in ")
+	if unitWords[c] {
 		return true
 	}
 	cur, rest, ok := amount.CutCurrency(c)
 	if !ok || cur == "" {
 		return false
 	}
-	switch strings.TrimSpace(rest) {
-	case "", "000", "'000", "’000", "m", "mn", "bn", "k", "thousands", "millions", "in thousands", "in millions":
-		return true
-	}
-	return false
+	rest = strings.TrimPrefix(strings.TrimSpace(rest), "in ")
+	return rest == "" || unitWords[rest]
+}
+
+// unitWords name the unit of a column: "000", "millions", "m", "%".
+var unitWords = map[string]bool{
+	"note": true, "notes": true, "%": true, "000": true, "'000": true, "’000": true, "000s": true,
+	"m": true, "mn": true, "bn": true, "k": true, "thousand": true, "thousands": true,
+	"million": true, "millions": true, "billion": true, "billions": true,
 }
 
 // alignRight lays rows of aligned cells on one grid. The label stays in the first column and
