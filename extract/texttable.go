@@ -21,6 +21,10 @@ import (
 // minAlignedLines is how many consecutive lines tab- or space-aligned columns must run over.
 const minAlignedLines = 3
 
+// maxHeadings is how many heading rows may stand over the figures: a span ("Fiscal years
+// ended July 31,"), the periods, the column names and the unit.
+const maxHeadings = 4
+
 // maxTextCell bounds the characters of one cell of a text table: longer runs are sentences.
 const maxTextCell = 120
 
@@ -240,20 +244,24 @@ const (
 )
 
 // alignedTable reads columns lined up with tabs or runs of two or more spaces over three or
-// more lines: up to two heading rows of periods, then rows of a label and amounts, with section
-// labels between them. It needs two rows of figures, and either a heading of periods or a row of
-// two or more amounts, so a list of addresses or reference numbers is not read as one. It
-// returns the rows, the lines they take (0 for no table) and the lines it read before it
-// stopped.
+// more lines: up to maxHeadings heading rows (periods, units, column names), then rows of a label
+// and figures, with section labels, rows of dashes and rules between them. It needs two rows of
+// figures, and either a heading of periods or a row of two or more amounts, so a list of
+// addresses or reference numbers is not read as one. The grid comes from the tabs when every
+// line has as many, else from where the figures end on lines aligned with spaces, else the
+// figures are lined up on the right. It returns the rows, the lines they take (0 for no table)
+// and the lines it read before it stopped.
 func alignedTable(lines []textLine) ([][]string, int, int) {
 	var rows [][]string
 	var kinds []lineKind
 	figures, headings, wide, periods := 0, 0, false, false
 	var used []int // the lines taken up to each row, rules included
 	scanned := 0
+	tabs := -1 // the tabs every row has when they all have the same (0: aligned with spaces); -2 when they differ
+	var ends [][]int
 	for n, l := range lines {
 		scanned = n
-		cells, ok := alignedCells(l.text)
+		cells, e, t, ok := alignedCells(l.text)
 		if !ok {
 			break
 		}
@@ -267,7 +275,7 @@ func alignedTable(lines []textLine) ([][]string, int, int) {
 		switch k {
 		case lineHeading:
 			// Headings open the table; a heading row further down starts another one.
-			if headings++; headings > 3 || len(rows) > headings-1 {
+			if headings++; headings > maxHeadings || len(rows) > headings-1 {
 				k = lineOther
 			}
 			periods = periods || slices.ContainsFunc(cells, isPeriod)
@@ -283,7 +291,14 @@ func alignedTable(lines []textLine) ([][]string, int, int) {
 			break
 		}
 		rows, kinds, used = append(rows, cells), append(kinds, k), append(used, n+1)
+		ends = append(ends, e)
 		scanned = n + 1
+		switch {
+		case tabs == -1:
+			tabs = t
+		case tabs != t:
+			tabs = -2
+		}
 	}
 	for len(kinds) > 0 && kinds[len(kinds)-1] != lineFigures {
 		rows, kinds, used = rows[:len(rows)-1], kinds[:len(kinds)-1], used[:len(used)-1]
@@ -291,7 +306,87 @@ func alignedTable(lines []textLine) ([][]string, int, int) {
 	if len(rows) < minAlignedLines || figures < 2 || !(wide || periods) {
 		return nil, 0, scanned
 	}
+	if tabs > 0 {
+		// One tab between every two cells on every line, as a table copied from a sheet or a
+		// Word table arrives: the tabs are the grid, and an empty cell keeps its column.
+		for i, r := range rows {
+			rows[i] = append(r, make([]string, tabs+1-len(r))...)
+		}
+		return rows, used[len(used)-1], scanned
+	}
+	if tabs == 0 {
+		if grid, ok := columnsByPosition(rows, ends[:len(rows)], kinds); ok {
+			return grid, used[len(used)-1], scanned
+		}
+	}
+	for i, r := range rows {
+		rows[i] = append(r[:1:1], slices.DeleteFunc(slices.Clone(r[1:]), func(c string) bool { return c == "" })...)
+	}
 	return alignRight(rows), used[len(used)-1], scanned
+}
+
+// columnsByPosition lays out a table aligned with spaces by where its figures end: figures are
+// printed flush right, so every figure of a column ends at the same character (or one or two
+// further, past a closing parenthesis). A heading cell goes to the column whose figures end
+// nearest its own end. ok is false when two cells of a row fall in one column, or a heading is
+// far from every column: then the caller lines the figures up on the right.
+func columnsByPosition(rows [][]string, ends [][]int, kinds []lineKind) ([][]string, bool) {
+	var edges []int
+	for i, r := range rows {
+		if kinds[i] != lineFigures && kinds[i] != lineDashes {
+			continue
+		}
+		for j := 1; j < len(r); j++ {
+			if r[j] != "" {
+				edges = append(edges, ends[i][j])
+			}
+		}
+	}
+	slices.Sort(edges)
+	var cols []int // the rightmost end of each column
+	for _, e := range edges {
+		if n := len(cols); n > 0 && e-cols[n-1] <= 2 {
+			cols[n-1] = e
+			continue
+		}
+		cols = append(cols, e)
+	}
+	if len(cols) == 0 {
+		return nil, false
+	}
+	out := make([][]string, len(rows))
+	for i, r := range rows {
+		row := make([]string, len(cols)+1)
+		row[0] = r[0]
+		for j := 1; j < len(r); j++ {
+			if r[j] == "" {
+				continue
+			}
+			k, dist := 0, -1
+			for c, e := range cols {
+				if d := abs(e - ends[i][j]); dist < 0 || d < dist {
+					k, dist = c, d
+				}
+			}
+			if dist > maxHeadingOffset || row[k+1] != "" {
+				return nil, false
+			}
+			row[k+1] = r[j]
+		}
+		out[i] = row
+	}
+	return out, true
+}
+
+// maxHeadingOffset is how far, in characters, a heading may end from the end of its column's
+// figures (a heading centred over wider figures).
+const maxHeadingOffset = 8
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
 
 // ruleLine reports whether every cell is a rule drawn with dashes, equals signs or underscores
@@ -310,59 +405,70 @@ func ruleLine(cells []string) bool {
 	return some
 }
 
-// alignedCells splits a line into cells: at tabs when it holds any (spaces inside a cell, as in
-// "$  5,228", are then the cell's own), else at runs of two or more spaces, where a currency
-// sign standing alone ("$      5,228") joins the figure after it. A line that starts with a
-// gap has an empty first cell (a heading row over the figure columns). ok is false for a blank
-// line and for cells too long to be a table's.
-func alignedCells(line string) ([]string, bool) {
+// alignedCells splits a line into cells: at each tab when it holds any (an empty cell between
+// two tabs, and spaces inside a cell as in "$  5,228", are kept), else at runs of two or more
+// spaces, where a currency sign standing alone ("$      5,228") joins the figure after it. A
+// line that starts with a gap has an empty first cell (a heading row over the figure columns);
+// empty cells at the end are dropped. It returns the cells, the line's tabs, and ok false for a
+// blank line and for cells too long to be a table's.
+func alignedCells(line string) ([]string, []int, int, bool) {
 	if strings.TrimSpace(line) == "" {
-		return nil, false
+		return nil, nil, 0, false
 	}
-	tabs := strings.Contains(line, "\t")
 	var cells []string
-	cell := 0 // byte offset where the current cell starts
-	for i := 0; i < len(line); {
-		r, size := utf8.DecodeRuneInString(line[i:])
-		if !unicode.IsSpace(r) {
-			i += size
-			continue
+	var ends []int // for a line aligned with spaces, the character each cell ends before
+	tabs := strings.Count(line, "\t")
+	if tabs > 0 {
+		for _, c := range strings.Split(line, "\t") {
+			cells = append(cells, strings.TrimSpace(c))
 		}
-		j, n, tab := i, 0, false // the run of white space from i to j
-		for j < len(line) {
-			r, size := utf8.DecodeRuneInString(line[j:])
+	} else {
+		cell, col, cellEnd := 0, 0, 0 // byte offset where the cell starts; rune column; its end
+		for i := 0; i < len(line); {
+			r, size := utf8.DecodeRuneInString(line[i:])
 			if !unicode.IsSpace(r) {
-				break
+				i, col = i+size, col+1
+				cellEnd = col
+				continue
 			}
-			tab, n, j = tab || r == '\t', n+1, j+size
+			j, n := i, 0 // the run of white space from i to j
+			for j < len(line) {
+				r, size := utf8.DecodeRuneInString(line[j:])
+				if !unicode.IsSpace(r) {
+					break
+				}
+				n, j = n+1, j+size
+			}
+			if n >= 2 {
+				cells, ends = append(cells, strings.TrimSpace(line[cell:i])), append(ends, cellEnd) // "" for a leading gap
+				cell = j
+			}
+			i, col = j, col+n
 		}
-		if tab || !tabs && n >= 2 {
-			cells = append(cells, strings.TrimSpace(line[cell:i])) // "" for a leading gap
-			cell = j
+		cells, ends = joinCurrency(append(cells, strings.TrimSpace(line[cell:])), append(ends, cellEnd))
+	}
+	for len(cells) > 1 && cells[len(cells)-1] == "" {
+		cells = cells[:len(cells)-1]
+		if ends != nil {
+			ends = ends[:len(ends)-1]
 		}
-		i = j
 	}
-	if c := strings.TrimSpace(line[cell:]); c != "" {
-		cells = append(cells, c)
-	}
-	if !tabs {
-		cells = joinCurrency(cells)
-	}
-	return cells, !tooLong(cells)
+	return cells, ends, tabs, !tooLong(cells)
 }
 
-// joinCurrency joins a cell that is only a currency sign or code to the figure after it.
-func joinCurrency(cells []string) []string {
-	out := cells[:0:0]
+// joinCurrency joins a cell that is only a currency sign or code to the figure after it, which
+// keeps its end.
+func joinCurrency(cells []string, ends []int) ([]string, []int) {
+	out, outEnds := cells[:0:0], ends[:0:0]
 	for i := 0; i < len(cells); i++ {
 		if cur, rest, ok := amount.CutCurrency(cells[i]); ok && rest == "" && cur != "" && i+1 < len(cells) && isAmount(cells[i+1]) && i > 0 {
-			out = append(out, cells[i]+" "+cells[i+1])
+			out, outEnds = append(out, cells[i]+" "+cells[i+1]), append(outEnds, ends[i+1])
 			i++
 			continue
 		}
-		out = append(out, cells[i])
+		out, outEnds = append(out, cells[i]), append(outEnds, ends[i])
 	}
-	return out
+	return out, outEnds
 }
 
 // classifyLine decides what a line of aligned cells is.
@@ -375,6 +481,9 @@ func classifyLine(cells []string) lineKind {
 		return lineOther
 	}
 	label := cells[0]
+	if (label == "" || !isAmount(label) || isPeriod(label)) && headingCells(cells[1:]) {
+		return lineHeading // years read as amounts too: a row of them heads the columns
+	}
 	switch figureCells(cells[1:]) {
 	case figAmounts:
 		// A label, a year (a maturity table's "2025"), or none (a total's line).
@@ -387,9 +496,6 @@ func classifyLine(cells []string) lineKind {
 			return lineDashes
 		}
 		return lineOther
-	}
-	if (label == "" || !isAmount(label) || isPeriod(label)) && headingCells(cells[1:]) {
-		return lineHeading
 	}
 	return lineOther
 }
