@@ -223,7 +223,7 @@ func FuzzTextTables(f *testing.F) {
 			}
 			for _, row := range tb.Rows {
 				for _, c := range row {
-					if !strings.Contains(text, c) && !strings.Contains(text, strings.ReplaceAll(c, "|", `\|`)) {
+					if !typedCell(text, c) {
 						t.Fatalf("cell %q of table %d was not typed", c, tb.Index)
 					}
 				}
@@ -237,6 +237,14 @@ func FuzzTextTables(f *testing.F) {
 			}
 		}
 	})
+}
+
+// typedCell reports whether a cell of a text table was typed in text: as it is, with its pipes
+// escaped, or with a currency sign the reader joined to the figure across a wider gap.
+func typedCell(text, c string) bool {
+	fold := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	return strings.Contains(text, c) || strings.Contains(text, strings.ReplaceAll(c, "|", `\|`)) ||
+		strings.Contains(fold(text), fold(c))
 }
 
 // FuzzText feeds arbitrary bytes to the Markdown and plain-text reader: checkResult holds, and
@@ -259,7 +267,7 @@ func FuzzText(f *testing.F) {
 		for _, tb := range doc.Tables {
 			for _, row := range tb.Rows {
 				for _, c := range row {
-					if !bytes.Contains(data, []byte(c)) && !bytes.Contains(data, []byte(strings.ReplaceAll(c, "|", `\|`))) {
+					if !typedCell(string(data), c) {
 						t.Fatalf("cell %q of table %d was not typed", c, tb.Index)
 					}
 				}
