@@ -83,6 +83,8 @@ func TestQuotedGrowth(t *testing.T) {
 		{"two rates", []string{"Revenue grew 30% to $2.6m from $2.0m, and margin rose 2%."}, nil},
 		{"different currencies", []string{"Revenue grew 10% to €7.2m from $2.4m."}, nil},
 		{"approximately", []string{"Revenue grew approximately 20% to $1.19m from $1.0m."}, nil},
+		{"a yearly rate", []string{"Revenue showed annual growth of 10% from $1.0m in 2019 to $1.46m in 2023."}, nil},
+		{"per year", []string{"Revenue grew 10% a year, from $1.0m in 2019 to $1.46m in 2023."}, nil},
 	})
 }
 

@@ -91,9 +91,10 @@ func readQuotedGrowth(toks []token) (quotedGrowth, bool) {
 	var g quotedGrowth
 	var nows, befores, rates []quantity
 	var downs []bool
-	for _, t := range toks {
-		if t.kind == tokWord && blockers[t.low] {
-			return g, false
+	for i, t := range toks {
+		if t.kind == tokWord && (blockers[t.low] || compoundWords[t.low]) ||
+			word(toks, i, "per", "a", "each", "every") && word(toks, i+1, "year", "annum") {
+			return g, false // a forecast, or a yearly rate over several years
 		}
 	}
 	for i := 0; i < len(toks); i++ {
@@ -157,6 +158,13 @@ func readQuotedGrowth(toks []token) (quotedGrowth, bool) {
 		}
 	}
 	return g, true
+}
+
+// compoundWords state a rate per year over several years ("an annual growth of 10% from $1.0m
+// in 2019 to $1.46m in 2023"), which the two amounts do not give directly.
+var compoundWords = map[string]bool{
+	"annual": true, "annually": true, "annualised": true, "annualized": true, "cagr": true,
+	"compound": true, "compounded": true, "average": true, "p.a": true, "yearly": true,
 }
 
 // clauseBreaks start a clause that may speak of another metric.
