@@ -8,7 +8,8 @@ type Document struct {
 	// and tables as pipe tables.
 	Markdown string
 	// Tables holds every top-level table in document order, as cell text, for the agents that
-	// check figures. Tables nested inside a cell stay inside that cell's text.
+	// check figures: Word tables, and tables typed as text in the body paragraphs. Tables nested
+	// inside a cell stay inside that cell's text.
 	Tables []Table
 	// Paragraphs holds the text blocks outside tables (headings included), in document order.
 	Paragraphs []Paragraph

@@ -19,7 +19,8 @@ import (
 // The text is what Word prints: deleted revisions, field codes, hidden (w:vanish) runs and the
 // fallback copy of alternate content are left out. List items carry "- " or "N. " markers in
 // Markdown but not in Paragraph.Text; a numbered heading keeps its number ("3. Revenue") in
-// both, since that is how a reader cites it.
+// both, since that is how a reader cites it. Tables typed as text in the body paragraphs (pipe
+// tables, columns aligned with tabs or spaces) are read as tables too (see texttable.go).
 func Docx(data []byte, lim Limits) (*Document, error) {
 	lim = lim.withDefaults()
 	if !isZip(data) {
@@ -268,7 +269,7 @@ func (p *pkg) extract() (*Document, error) {
 	if err != nil {
 		return nil, documentError(main, err)
 	}
-	return render(body, p.lim.MaxCells)
+	return render(textTables(body), p.lim.MaxCells)
 }
 
 // documentError turns a failure while reading the main document into one of the package's

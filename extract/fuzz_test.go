@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/veritas-audit/veritas/extract"
@@ -64,6 +65,10 @@ func seedDocs() []*docxgen.Doc {
 			`<w:hyperlink w:anchor="x">` + r("link") + `</w:hyperlink><w:sdt><w:sdtPr/><w:sdtContent>` + r("sdt") + `</w:sdtContent></w:sdt>` +
 			`<w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:txbx><w:txbxContent>` + p(r("box")) +
 			`</w:txbxContent></wps:txbx></w:drawing></mc:Choice><mc:Fallback><w:pict/></mc:Fallback></mc:AlternateContent></w:r>`)),
+		lines("Statement of operations", "| | FY 2024 | 2023 |", "|---|---:|---:|", "| Revenue | $7,200 | $2,400 |",
+			"| Cost of sales | ($3,100) | ($1,000) |", "| Gross profit | $4,600 | $1,400 |"),
+		lines("\tFY 2024\t2023", "Revenue\t7,200k\t2,400k", "Costs\t(900)\t-1,000", "Profit\t€1.2m\t€0.9m"),
+		lines("            31 December 2024   2023\nCash          7,200       2,400\nDebt         (3,100)     (1,000)\nNet           4,100       1,400"),
 	}
 }
 
@@ -169,6 +174,104 @@ func FuzzExtractDocx(f *testing.F) {
 		again, err := extract.Docx(data, fuzzLimits())
 		if err != nil || !reflect.DeepEqual(again, doc) {
 			t.Fatalf("a second extraction differs: %v", err)
+		}
+	})
+}
+
+// FuzzTextTables types arbitrary text into body paragraphs (one paragraph per line, '\t' as a
+// Word tab, and line breaks inside a paragraph), to reach the reader of tables typed as text.
+// Besides checkResult: nothing typed is lost or invented, since every cell of a table and every
+// paragraph comes from the text typed, and a text table has two or more rows and columns.
+func FuzzTextTables(f *testing.F) {
+	for _, seed := range []string{
+		"| | FY 2024 | 2023 |\n|---|---:|---:|\n| Revenue | $7,200 | $2,400 |\n| Cost of sales | ($3,100) | ($1,000) |",
+		"\tFY 2024\t2023\nRevenue\t7,200k\t2,400k\nCosts\t(900)\t-1,000\nProfit\t€1.2m\t€0.9m",
+		"                31 December 2024   2023\n                $000   $000\nAssets\nCash   7,200   2,400\nDebt   (3,100)   (1,000)",
+		"Revenue | profit | cash rose.\n|x| = 5\n|y| = 7\nRegistered office      Auditors\nPO Box    1234",
+		"| a \\| b | 1 |\n| c | 2 |\n| d | 3 |",
+	} {
+		f.Add(seed, uint8(2))
+	}
+	f.Fuzz(func(t *testing.T, text string, split uint8) {
+		if len(text) > 4096 || !utf8.ValidString(text) || strings.ContainsFunc(text, func(r rune) bool {
+			return unicode.IsControl(r) && r != '\t' && r != '\n' || r == utf8.RuneError
+		}) {
+			return // XML cannot carry it: the document would not hold what was typed
+		}
+		// Every split-th line break ends a paragraph; the others are breaks inside one.
+		d := docxgen.New()
+		var para []string
+		for i, l := range strings.Split(text, "\n") {
+			para = append(para, l)
+			if split == 0 || i%int(split) == 0 {
+				d.Paragraph(strings.Join(para, "\n"))
+				para = nil
+			}
+		}
+		if len(para) > 0 {
+			d.Paragraph(strings.Join(para, "\n"))
+		}
+		doc, err := extract.Docx(d.Bytes(), fuzzLimits())
+		checkResult(t, doc, err)
+		if err != nil {
+			return
+		}
+		typed := strings.ReplaceAll(text, "\t", " ")
+		for _, tb := range doc.Tables {
+			if len(tb.Rows) < 2 || len(tb.Rows[0]) < 2 {
+				t.Fatalf("table %d is too small to be a text table: %q", tb.Index, tb.Rows)
+			}
+			for _, row := range tb.Rows {
+				for _, c := range row {
+					if !typedCell(text, c) {
+						t.Fatalf("cell %q of table %d was not typed", c, tb.Index)
+					}
+				}
+			}
+		}
+		for _, p := range doc.Paragraphs {
+			for _, l := range strings.Split(p.Text, "\n") {
+				if !strings.Contains(typed, l) {
+					t.Fatalf("paragraph line %q was not typed", l)
+				}
+			}
+		}
+	})
+}
+
+// typedCell reports whether a cell of a text table was typed in text: as it is, with its pipes
+// escaped, or with a currency sign the reader joined to the figure across a wider gap.
+func typedCell(text, c string) bool {
+	fold := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	return strings.Contains(text, c) || strings.Contains(text, strings.ReplaceAll(c, "|", `\|`)) ||
+		strings.Contains(fold(text), fold(c))
+}
+
+// FuzzText feeds arbitrary bytes to the Markdown and plain-text reader: checkResult holds, and
+// every table cell was typed in the file.
+func FuzzText(f *testing.F) {
+	for _, seed := range []string{
+		"# Report\n\n| | FY 2024 | 2023 |\n|---|---:|---:|\n| Revenue | $7,200 | $2,400 |\n| **Total** | **1** | 2 |\n",
+		"              2024     2023\nRevenue      7,200    2,400\nCosts       (3,100)  (1,000)\n             -----    -----\nProfit       4,100    1,400\n",
+		"- a\n  - b\n1. c\n---\n```\ncode | x\n```\n\xef\xbb\xbfx\r\n",
+		"\x00", "\xff\xfe",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		doc, err := extract.Text(data, fuzzLimits())
+		checkResult(t, doc, err)
+		if err != nil {
+			return
+		}
+		for _, tb := range doc.Tables {
+			for _, row := range tb.Rows {
+				for _, c := range row {
+					if !typedCell(string(data), c) {
+						t.Fatalf("cell %q of table %d was not typed", c, tb.Index)
+					}
+				}
+			}
 		}
 	})
 }

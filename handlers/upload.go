@@ -26,7 +26,9 @@ import (
 )
 
 const (
-	docxContentType = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+	docxContentType     = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+	markdownContentType = "text/markdown; charset=utf-8"
+	textContentType     = "text/plain; charset=utf-8"
 	// formOverhead is what a multipart body may hold beyond the file: boundaries, headers and
 	// the small fields.
 	formOverhead  = 1 << 20
@@ -103,7 +105,7 @@ func (h *Handlers) Upload(c *gin.Context) {
 			return
 		}
 	}
-	doc, err := readDocument(form.file, h.opt.Limits)
+	doc, contentType, err := readDocument(form, h.opt.Limits)
 	if err != nil {
 		refuse("unreadable document", 0, err)
 		return
@@ -124,8 +126,8 @@ func (h *Handlers) Upload(c *gin.Context) {
 		Tenant:        tenant,
 		Name:          name,
 		EnabledAgents: enabled,
-		Filename:      cleanFilename(form.filename),
-		ContentType:   docxContentType,
+		Filename:      cleanFilename(form.filename, contentType),
+		ContentType:   contentType,
 		Content:       form.file,
 		SHA256:        hex.EncodeToString(sum[:]),
 		Extracted:     doc,
@@ -264,6 +266,7 @@ func (h *Handlers) readUpload(c *gin.Context, b *body) (*upload, error) {
 type uploadForm struct {
 	file      []byte
 	filename  string
+	fileType  string // the Content-Type the client gave the file part
 	agents    string
 	hasAgents bool
 	name      string
@@ -324,7 +327,7 @@ func (h *Handlers) readUploadForm(c *gin.Context, b *body) (*uploadForm, error) 
 			if int64(buf.Len()) > h.opt.MaxUploadBytes {
 				return nil, tooLarge
 			}
-			form.file, form.filename = buf.Bytes(), part.FileName()
+			form.file, form.filename, form.fileType = buf.Bytes(), part.FileName(), part.Header.Get("Content-Type")
 		case "enabled_agents", "name":
 			data, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
 			if err != nil {
@@ -414,29 +417,41 @@ func jobName(raw string) (string, error) {
 	return name, nil
 }
 
-// readDocument sniffs and extracts an uploaded file. Formats it cannot read are 415; readable
-// formats that fail (encrypted, corrupt, hostile, empty, no table) are 422.
-func readDocument(data []byte, lim extract.Limits) (*extract.Document, error) {
-	const takes = "Veritas reads Word documents (.docx)"
-	switch f := extract.Sniff(data); f {
-	case extract.FormatDocx:
-	case extract.FormatEncryptedOOXML:
-		return nil, fieldError(http.StatusUnprocessableEntity, "file",
+// readDocument sniffs and extracts an uploaded file, and returns the content type it was read
+// as. Formats it cannot read are 415; readable formats that fail (encrypted, corrupt, hostile,
+// empty, no table) are 422. A Word document is known by its content; Markdown and plain text
+// have no signature, so a file is read as text only when its name (.md, .markdown, .txt) or
+// its part's Content-Type (text/markdown, text/plain) says so, and its bytes are UTF-8 text.
+func readDocument(form *uploadForm, lim extract.Limits) (*extract.Document, string, error) {
+	const takes = "Veritas reads Word documents (.docx) and Markdown or plain text (.md, .txt)"
+	data := form.file
+	var (
+		doc         *extract.Document
+		err         error
+		contentType = docxContentType
+	)
+	switch f := extract.Sniff(data); {
+	case f == extract.FormatDocx:
+		doc, err = extract.Docx(data, lim)
+	case f == extract.FormatEncryptedOOXML:
+		return nil, "", fieldError(http.StatusUnprocessableEntity, "file",
 			"The document is password-protected. Save it without a password and upload it again.")
+	case f == extract.FormatUnknown && textType(form) != "":
+		contentType = textType(form)
+		doc, err = extract.Text(data, lim)
 	default:
-		return nil, fieldError(http.StatusUnsupportedMediaType, "file", takes+"; this file is "+describeFormat(f)+".")
+		return nil, "", fieldError(http.StatusUnsupportedMediaType, "file", takes+"; this file is "+describeFormat(f)+".")
 	}
-	doc, err := extract.Docx(data, lim)
 	switch {
 	case errors.Is(err, extract.ErrEncrypted):
-		return nil, fieldError(http.StatusUnprocessableEntity, "file",
+		return nil, "", fieldError(http.StatusUnprocessableEntity, "file",
 			"The document is password-protected. Save it without a password and upload it again.")
 	case errors.Is(err, extract.ErrUnsupported):
-		return nil, fieldError(http.StatusUnsupportedMediaType, "file", takes+"; this file is not one.")
+		return nil, "", fieldError(http.StatusUnsupportedMediaType, "file", takes+"; this file is not one: "+strings.TrimPrefix(err.Error(), extract.ErrUnsupported.Error()+": ")+".")
 	case errors.Is(err, extract.ErrTooLarge):
-		return nil, fieldError(http.StatusUnprocessableEntity, "file", "The document is larger than this server reads: "+strings.TrimPrefix(err.Error(), extract.ErrTooLarge.Error()+": ")+".")
+		return nil, "", fieldError(http.StatusUnprocessableEntity, "file", "The document is larger than this server reads: "+strings.TrimPrefix(err.Error(), extract.ErrTooLarge.Error()+": ")+".")
 	case err != nil:
-		return nil, fieldError(http.StatusUnprocessableEntity, "file", "The document is damaged and cannot be read: "+err.Error())
+		return nil, "", fieldError(http.StatusUnprocessableEntity, "file", "The document is damaged and cannot be read: "+err.Error())
 	}
 	// Any length of text is audited; only a document with nothing to read, or no table to check,
 	// is refused. Table rules and heading marks are not text.
@@ -445,12 +460,33 @@ func readDocument(data []byte, lim extract.Limits) (*extract.Document, error) {
 	})
 	switch {
 	case !hasText:
-		return nil, fieldError(http.StatusUnprocessableEntity, "file", "The document is empty.")
+		return nil, "", fieldError(http.StatusUnprocessableEntity, "file", "The document is empty.")
 	case len(doc.Tables) == 0:
-		return nil, fieldError(http.StatusUnprocessableEntity, "file",
-			"The document has no table. Veritas audits financial statements, whose figures are in tables.")
+		return nil, "", fieldError(http.StatusUnprocessableEntity, "file",
+			"The document has no table. Veritas audits financial statements, whose figures are in tables (a Word table, or one typed as text: a Markdown pipe table, or columns lined up with tabs or spaces).")
 	}
-	return doc, nil
+	return doc, contentType, nil
+}
+
+// textType is the content type an upload is read as when it is text, from its name or its
+// part's Content-Type; "" when neither says it is Markdown or plain text.
+func textType(form *uploadForm) string {
+	switch strings.ToLower(path.Ext(cleanFilename(form.filename, ""))) {
+	case ".md", ".markdown":
+		return markdownContentType
+	case ".txt", ".text":
+		return textContentType
+	}
+	mt, _, err := mime.ParseMediaType(form.fileType)
+	switch {
+	case err != nil:
+		return ""
+	case mt == "text/markdown" || mt == "text/x-markdown":
+		return markdownContentType
+	case mt == "text/plain":
+		return textContentType
+	}
+	return ""
 }
 
 func describeFormat(f extract.Format) string {
@@ -466,7 +502,8 @@ func describeFormat(f extract.Format) string {
 }
 
 // cleanFilename keeps the base name of an uploaded file, without paths or control characters.
-func cleanFilename(name string) string {
+// A file without a usable name is named "document" with the extension of its content type.
+func cleanFilename(name, contentType string) string {
 	name = strings.ReplaceAll(name, "\\", "/")
 	name = path.Base(name)
 	name = strings.Map(func(r rune) rune {
@@ -477,7 +514,14 @@ func cleanFilename(name string) string {
 	}, name)
 	name = strings.TrimSpace(name)
 	if name == "" || name == "." || name == ".." {
-		name = "document.docx"
+		switch contentType {
+		case markdownContentType:
+			name = "document.md"
+		case textContentType:
+			name = "document.txt"
+		default:
+			name = "document.docx"
+		}
 	}
 	if len(name) > 255 {
 		cut := 255

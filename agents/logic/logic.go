@@ -7,7 +7,10 @@
 // the direction, the size, the level and the years. It also checks the tables' own signs
 // (negative revenue or cash, a "profit" line showing a loss) and that the document states one
 // year end. A claim it cannot tie to a figure unambiguously is never a finding: at most it is
-// passed to the optional language-model Reviewer.
+// passed to the optional language-model Reviewer. Some narrative is checked against itself
+// (quoted.go): a growth rate or multiple against the two amounts the same sentence quotes,
+// shares of one whole that different parties hold adding to more than 100 % in one paragraph,
+// and depreciation for the whole year on an asset the text took out of use from a date inside it.
 //
 // Severity rule:
 //   - high: a stated direction the figures contradict; profit or loss (or net cash) wording
@@ -16,7 +19,8 @@
 //   - medium: a size or level outside the rounding of both figures by more than a quarter of
 //     the larger; "flat" or "unchanged" for a change over 5 %; a reporting date or year that
 //     disagrees with the rest of the document; a line labelled profit that shows a loss;
-//     "returned to profit" when the prior year was a profit too.
+//     "returned to profit" when the prior year was a profit too; shares of one whole over
+//     100 %; depreciation the text itself rules out (IFRS 5.25).
 //   - low: a size or level outside the rounding, but by a quarter or less.
 package logic
 
@@ -67,7 +71,9 @@ const reviewSource = "Source: language-model review"
 func (a *Agent) Info() schemas.AgentInfo {
 	desc := "Checks the narrative against the numbers: stated direction and size of changes, " +
 		"levels and years against the tables (within rounding), profit and loss wording against " +
-		"signs, impossible signs, and reporting dates that disagree."
+		"signs, impossible signs, and reporting dates that disagree; and the narrative against itself: " +
+		"a growth against the two amounts quoted beside it, shares of one whole over 100%, and " +
+		"depreciation on assets held for sale or closed (IFRS 5.25)."
 	if a.opt.Reviewer != nil {
 		desc += " Paragraphs the rules cannot parse go to a language-model review."
 	}
@@ -81,7 +87,9 @@ func (a *Agent) Info() schemas.AgentInfo {
 }
 
 // Run checks doc. Findings come in document order: claims by paragraph, then the tables'
-// signs, then reporting dates, then the Reviewer's findings.
+// signs, then reporting dates, then the narrative against itself (a growth against the amounts
+// quoted beside it, shares of one whole, depreciation of assets out of use), then the
+// Reviewer's findings.
 func (a *Agent) Run(ctx context.Context, doc *extract.Document, progress agents.Progress) ([]schemas.Finding, error) {
 	if doc == nil {
 		return nil, errors.New("logic consistency: no document")
@@ -102,6 +110,7 @@ func (a *Agent) Run(ctx context.Context, doc *extract.Document, progress agents.
 	var dates []dateMention // balance dates the claims name
 	var ctxYear, ctxComp int
 	claims, checkedClaims := 0, 0
+	contradicted := map[sentenceKey]bool{} // sentences whose claims the tables contradict
 	for i, para := range doc.Paragraphs {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("logic consistency stopped at paragraph %d of %d: %w", i+1, len(doc.Paragraphs), err)
@@ -136,6 +145,7 @@ func (a *Agent) Run(ctx context.Context, doc *extract.Document, progress agents.
 				}
 				if v != nil {
 					findings = append(findings, claimIssue(c, v, i, para.Text).finding())
+					contradicted[sentenceKey{i, sr.text}] = true
 				}
 			}
 		}
@@ -154,7 +164,17 @@ func (a *Agent) Run(ctx context.Context, doc *extract.Document, progress agents.
 	for _, is := range periodFindings(doc, ix, dates) {
 		findings = append(findings, is.finding())
 	}
-	progress(len(doc.Paragraphs)+2, total, fmt.Sprintf("checked reporting dates: %d finding(s) in all", len(findings)))
+	sentences := bodySentences(doc)
+	// A growth the tables already contradict is reported once, against the tables.
+	quoted := func(doc *extract.Document, paras [][]textSentence) []issue {
+		return quotedGrowthIssues(doc, paras, contradicted)
+	}
+	for _, rule := range []func(*extract.Document, [][]textSentence) []issue{quoted, shareIssues, heldForSaleIssues} {
+		for _, is := range rule(doc, sentences) {
+			findings = append(findings, is.finding())
+		}
+	}
+	progress(len(doc.Paragraphs)+2, total, fmt.Sprintf("checked reporting dates and the narrative against itself: %d finding(s) in all", len(findings)))
 
 	if a.opt.Reviewer != nil && len(open) > 0 {
 		reviewed, err := a.review(ctx, open, doc, progress)

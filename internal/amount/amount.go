@@ -26,7 +26,26 @@ type Number struct {
 	Dash bool
 	// Currency is the currency symbol or code printed with the figure ("$", "€", "USD"), if any.
 	Currency string
+	// Scale is the multiplier a suffix attached to the figure states ("7,200k" 1e3, "€1.2m"
+	// 1e6, "3bn" 1e9), 0 when none was printed. Value stays as printed, so a column written
+	// in one unit adds as it reads; Scaled gives the amount in currency units.
+	Scale float64
 }
+
+// Scaled returns the value times the printed scale ("€1.2m" is 1,200,000).
+func (n Number) Scaled() float64 {
+	if n.Scale == 0 {
+		return n.Value
+	}
+	return n.Value * n.Scale
+}
+
+// scaleSuffixes are the multipliers a statement attaches to a figure, longest first: "7,200k",
+// "€1.2m", "3.4bn", "12mn". Only letters right after a digit count, so "10-K" is no figure.
+var scaleSuffixes = []struct {
+	text  string
+	scale float64
+}{{"bn", 1e9}, {"mn", 1e6}, {"k", 1e3}, {"m", 1e6}}
 
 // currencyCodes are the codes and prefixed dollar signs a statement may print next to a figure,
 // longest first so that "US$" wins over "$".
@@ -122,6 +141,7 @@ suffix:
 			}
 			neg = true
 			s = s[:len(s)-size]
+		case n.Scale == 0 && !n.Percent && cutScale(&s, &n.Scale):
 		default:
 			c, rest, ok := cutCurrencySuffix(s)
 			if !ok {
@@ -153,6 +173,23 @@ suffix:
 	n.Value = v
 	n.Decimals = decimals
 	return n, true
+}
+
+// cutScale removes a scale suffix attached to the digits at the end of s ("7,200k"), setting
+// scale. It reports whether it removed one.
+func cutScale(s *string, scale *float64) bool {
+	for _, sf := range scaleSuffixes {
+		t := *s
+		if len(t) <= len(sf.text) || !strings.EqualFold(t[len(t)-len(sf.text):], sf.text) {
+			continue
+		}
+		if d := t[len(t)-len(sf.text)-1]; d < '0' || d > '9' {
+			continue
+		}
+		*s, *scale = t[:len(t)-len(sf.text)], sf.scale
+		return true
+	}
+	return false
 }
 
 // commaGroups rewrites thousands separated by a space or an apostrophe ("8 555", "1 234 567.8",

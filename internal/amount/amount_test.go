@@ -15,6 +15,7 @@ func TestParse(t *testing.T) {
 		percent  bool
 		dash     bool
 		currency string
+		scale    float64
 	}{
 		// Plain figures, separators, decimals.
 		{in: "44.1", ok: true, value: 44.1, decimals: 1},
@@ -86,8 +87,22 @@ func TestParse(t *testing.T) {
 		{in: "(1,392)(2)", ok: true, value: -1392},
 		{in: "12.5%(3)", ok: true, value: 12.5, decimals: 1, percent: true},
 		{in: "1,234¹", ok: true, value: 1234},
+		// A scale attached to the figure: the value stays as printed.
+		{in: "7,200k", ok: true, value: 7200, scale: 1e3},
+		{in: "€1.2m", ok: true, value: 1.2, decimals: 1, currency: "€", scale: 1e6},
+		{in: "($3.4bn)", ok: true, value: -3.4, decimals: 1, currency: "$", scale: 1e9},
+		{in: "12mn", ok: true, value: 12, scale: 1e6},
+		{in: "$7.2M", ok: true, value: 7.2, decimals: 1, currency: "$", scale: 1e6},
+		{in: "-1,000", ok: true, value: -1000},
+		{in: "($3,100)", ok: true, value: -3100, currency: "$"},
+		{in: "(900)", ok: true, value: -900},
 		// Not numbers.
 		{in: ""},
+		{in: "10-K"},
+		{in: "1.2 m"},
+		{in: "5mkm"},
+		{in: "m"},
+		{in: "5%m"},
 		{in: "   "},
 		{in: "n/a"},
 		{in: "N/A"},
@@ -122,9 +137,9 @@ func TestParse(t *testing.T) {
 				return
 			}
 			if n.Value != tt.value || n.Decimals != tt.decimals || n.Percent != tt.percent ||
-				n.Dash != tt.dash || n.Currency != tt.currency {
-				t.Errorf("Parse(%q) = %+v, want value %v decimals %d percent %v dash %v currency %q",
-					tt.in, n, tt.value, tt.decimals, tt.percent, tt.dash, tt.currency)
+				n.Dash != tt.dash || n.Currency != tt.currency || n.Scale != tt.scale {
+				t.Errorf("Parse(%q) = %+v, want value %v decimals %d percent %v dash %v currency %q scale %v",
+					tt.in, n, tt.value, tt.decimals, tt.percent, tt.dash, tt.currency, tt.scale)
 			}
 		})
 	}
@@ -158,6 +173,7 @@ func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"$ 1,452.4", "(346)", "- - %", "", "1,234(1)", "1,234*", "(48.3)%", "−136", "n/a", "€m",
 		"$—", "12.5%", "1,234-", "US$ 3.5", "(35,569 )", "2 0 1 8", "0.060", ".5", "((1))", "$(",
+		"7,200k", "€1.2m", "(3bn)", "10-K",
 	} {
 		f.Add(s)
 	}
@@ -175,6 +191,9 @@ func FuzzParse(f *testing.F) {
 		}
 		if n.Currency != "" && !strings.Contains(strings.ToLower(s), strings.ToLower(n.Currency)) {
 			t.Fatalf("Parse(%q) = %+v: a currency the cell does not print", s, n)
+		}
+		if n.Scale != 0 && (!strings.ContainsAny(strings.ToLower(s), "kmb") || n.Scaled() != n.Value*n.Scale) {
+			t.Fatalf("Parse(%q) = %+v: a scale the cell does not print", s, n)
 		}
 		if n.Value < 0 && !strings.ContainsAny(s, "("+minusRunes) {
 			t.Fatalf("Parse(%q) = %+v: negative without a minus or parentheses", s, n)
