@@ -121,7 +121,11 @@ func Annotate(docx []byte, lim extract.Limits, rows []schemas.Result, names map[
 		if r.Severity == nil {
 			continue
 		}
-		span, placed := loc.place(r.SourceRefs)
+		desc := ""
+		if r.Description != nil {
+			desc = *r.Description
+		}
+		span, placed := loc.place(r.SourceRefs, figures(r.RawData, desc))
 		if placed {
 			out.Placed++
 		} else {

@@ -54,13 +54,13 @@ func (c comment) write(b *bytes.Buffer, w xmlWriter, at time.Time) {
 	if c.row.Reasoning != nil {
 		reasoning = *c.row.Reasoning
 	}
-	para(run{annotationRef: true}, run{text: "Severity: " + sev + ". ", bold: true}, run{text: desc})
+	para(run{annotationRef: true}, run{text: "Severity: " + sev + ". ", bold: true}, run{text: oneLine(desc)})
 	for _, line := range strings.Split(strings.ReplaceAll(reasoning, "\r\n", "\n"), "\n") {
 		if line = strings.TrimSpace(line); line != "" {
 			para(run{text: line})
 		}
 	}
-	refs := strings.Join(c.row.SourceRefs, "; ")
+	refs := oneLine(strings.Join(c.row.SourceRefs, "; "))
 	switch {
 	case !c.placed && refs != "":
 		para(run{text: "Placed on the first paragraph: the document has no paragraph or cell matching its reference: " + refs})
@@ -70,6 +70,11 @@ func (c comment) write(b *bytes.Buffer, w xmlWriter, at time.Time) {
 		para(run{text: "References: " + refs})
 	}
 	b.WriteString("</" + el("comment") + ">")
+}
+
+// oneLine puts text on one line: a comment's paragraph breaks are its own.
+func oneLine(s string) string {
+	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
 }
 
 // run is a run of a comment's paragraph.

@@ -1,11 +1,14 @@
 package export
 
 import (
+	"encoding/json"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/veritas-audit/veritas/extract"
+	"github.com/veritas-audit/veritas/internal/amount"
 )
 
 // locator finds the paragraph or table cell a source reference names, in the words the agents
@@ -52,17 +55,20 @@ func (l *locator) first() (extract.Span, bool) {
 	return extract.Span{}, false
 }
 
-// place returns where the first of refs that names a place in the document is.
-func (l *locator) place(refs []string) (extract.Span, bool) {
+// place returns where the first of refs that names a place in the document is. figures are the
+// amounts the finding quotes, best first: where a table has several rows of one label (the
+// "Depreciation charge" of each year of a roll-forward), the row whose cell shows one of them
+// is the one meant.
+func (l *locator) place(refs []string, figures []float64) (extract.Span, bool) {
 	for _, ref := range refs {
-		if sp, ok := l.resolve(strings.TrimSpace(ref)); ok && sp.End > 0 {
+		if sp, ok := l.resolve(strings.TrimSpace(ref), figures); ok && sp.End > 0 {
 			return sp, true
 		}
 	}
 	return extract.Span{}, false
 }
 
-func (l *locator) resolve(ref string) (extract.Span, bool) {
+func (l *locator) resolve(ref string, figures []float64) (extract.Span, bool) {
 	if m := paragraphRefRe.FindStringSubmatch(ref); m != nil {
 		n, err := strconv.Atoi(m[1])
 		if err != nil || n < 1 || n > len(l.lay.Paragraphs) {
@@ -75,7 +81,7 @@ func (l *locator) resolve(ref string) (extract.Span, bool) {
 		if err != nil || n < 1 || n > len(l.doc.Tables) || n > len(l.lay.Cells) {
 			return extract.Span{}, false
 		}
-		return l.cell(n-1, ref)
+		return l.cell(n-1, ref, figures)
 	}
 	if m := sectionRefRe.FindStringSubmatch(ref); m != nil {
 		return l.heading(m[1])
@@ -102,7 +108,7 @@ func (l *locator) heading(title string) (extract.Span, bool) {
 // cell finds the cell a table reference names: the row by its label, the column by its
 // heading; a row without a column is its label cell, and a table without a row is its first
 // cell (or its title paragraph, for "… title").
-func (l *locator) cell(t int, ref string) (extract.Span, bool) {
+func (l *locator) cell(t int, ref string, figures []float64) (extract.Span, bool) {
 	tab, spans := l.doc.Tables[t], l.lay.Cells[t]
 	row, col, hasRow := rowAndColumn(ref)
 	if !hasRow {
@@ -113,21 +119,46 @@ func (l *locator) cell(t int, ref string) (extract.Span, bool) {
 		}
 		return firstCell(spans)
 	}
-	r := findRow(tab, row)
-	if r < 0 || r >= len(spans) {
+	rows := findRows(tab, row)
+	if len(rows) == 0 {
 		return firstCell(spans)
 	}
-	c := -1
-	if col != "" {
-		c = findColumn(tab, r, col)
+	at := func(r int) int {
+		c := -1
+		if col != "" {
+			c = findColumn(tab, r, col)
+		}
+		if c < 0 {
+			c = labelColumn(tab.Rows[r])
+		}
+		return c
 	}
-	if c < 0 {
-		c = labelColumn(tab.Rows[r])
+	r := rows[0]
+	if len(rows) > 1 {
+	pick:
+		for _, want := range figures {
+			for _, cand := range rows {
+				if n, ok := amount.Parse(cellAt(tab.Rows[cand], at(cand))); ok && math.Abs(math.Abs(n.Value)-want) < 1e-9*math.Max(1, want) {
+					r = cand
+					break pick
+				}
+			}
+		}
 	}
-	if c < len(spans[r]) && spans[r][c].End > 0 {
+	if r >= len(spans) {
+		return firstCell(spans)
+	}
+	if c := at(r); c < len(spans[r]) && spans[r][c].End > 0 {
 		return spans[r][c], true
 	}
 	return firstInRow(spans[r])
+}
+
+func cellAt(cells []string, c int) string {
+	if c < 0 || c >= len(cells) {
+		return ""
+	}
+	return cells[c]
 }
 
 // paragraphBefore is the paragraph the extractor took the table's title from.
@@ -179,28 +210,33 @@ var (
 	columnNRe    = regexp.MustCompile(`^column (\d+)$`)
 )
 
-// findRow is the index of the row whose label (its first non-empty cell) is label, -1 for none.
-func findRow(tab extract.Table, label string) int {
+// findRows are the rows whose label (the first cell, else any cell) is label, in order.
+func findRows(tab extract.Table, label string) []int {
 	if m := unlabelledRe.FindStringSubmatch(label); m != nil {
 		n, _ := strconv.Atoi(m[1])
 		if n >= 1 && n <= len(tab.Rows) {
-			return n - 1
+			return []int{n - 1}
 		}
-		return -1
+		return nil
 	}
 	for _, firstOnly := range []bool{true, false} {
+		var out []int
 		for r, cells := range tab.Rows {
 			for c, text := range cells {
 				if firstOnly && c > 0 {
 					break
 				}
 				if text != "" && sameText(label, text) {
-					return r
+					out = append(out, r)
+					break
 				}
 			}
 		}
+		if len(out) > 0 {
+			return out
+		}
 	}
-	return -1
+	return nil
 }
 
 // findColumn is the column headed name above row r: a heading cell with that text, or, for a
@@ -278,4 +314,25 @@ func normText(s string) string {
 	return strings.Join(strings.FieldsFunc(s, func(r rune) bool {
 		return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\u00a0' || r == '\u2009' || r == '\u202f' || r == '\u2007'
 	}), " ")
+}
+
+// figureRe finds the amounts a description prints: "(5,535)", "9.6%", "148,310".
+var figureRe = regexp.MustCompile(`\(?-?\d[\d,]*(?:\.\d+)?\)?%?`)
+
+// figures are the amounts a finding quotes, as magnitudes: raw_data's actual_value first (the
+// figure the finding is about), then those its description prints.
+func figures(rawData []byte, description string) []float64 {
+	var out []float64
+	var raw struct {
+		Actual *float64 `json:"actual_value"`
+	}
+	if json.Unmarshal(rawData, &raw) == nil && raw.Actual != nil {
+		out = append(out, math.Abs(*raw.Actual))
+	}
+	for _, m := range figureRe.FindAllString(description, 20) {
+		if n, ok := amount.Parse(m); ok {
+			out = append(out, math.Abs(n.Value))
+		}
+	}
+	return out
 }
