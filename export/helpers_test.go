@@ -8,7 +8,9 @@ import (
 	"errors"
 	"io"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/veritas-audit/veritas/agents"
@@ -51,8 +53,30 @@ func names() map[string]string {
 	return out
 }
 
-// audit runs the team on a document and returns the rows a job would store.
+// audits keeps each document's rows: the agents run once per document for all the tests.
+var audits struct {
+	sync.Mutex
+	rows map[string][]schemas.Result
+}
+
+// audit runs the team on a document and returns the rows a job would store (a copy: callers
+// may append).
 func audit(t *testing.T, data []byte) []schemas.Result {
+	t.Helper()
+	audits.Lock()
+	defer audits.Unlock()
+	if rows, ok := audits.rows[string(data)]; ok {
+		return slices.Clone(rows)
+	}
+	rows := runTeam(t, data)
+	if audits.rows == nil {
+		audits.rows = map[string][]schemas.Result{}
+	}
+	audits.rows[string(data)] = rows
+	return slices.Clone(rows)
+}
+
+func runTeam(t *testing.T, data []byte) []schemas.Result {
 	t.Helper()
 	doc, err := extract.Docx(data, extract.DefaultLimits())
 	if err != nil {
