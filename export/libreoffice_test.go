@@ -3,15 +3,12 @@ package export_test
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf16"
 
 	"github.com/veritas-audit/veritas/export"
 	"github.com/veritas-audit/veritas/extract"
@@ -27,23 +24,40 @@ func requireTools(t *testing.T, names ...string) map[string]string {
 		p, err := exec.LookPath(n)
 		if err != nil {
 			if os.Getenv("VERITAS_SOFFICE_REQUIRED") == "1" {
-				t.Fatalf("%s is not installed, and VERITAS_SOFFICE_REQUIRED=1: apt-get install libreoffice-writer-nogui poppler-utils", n)
+				t.Fatalf("%s is not installed, and VERITAS_SOFFICE_REQUIRED=1: apt-get install --no-install-recommends libreoffice-writer poppler-utils", n)
 			}
-			t.Skipf("%s is not installed (apt-get install libreoffice-writer-nogui poppler-utils; VERITAS_SOFFICE_REQUIRED=1 makes this a failure)", n)
+			t.Skipf("%s is not installed (apt-get install --no-install-recommends libreoffice-writer poppler-utils; VERITAS_SOFFICE_REQUIRED=1 makes this a failure)", n)
 		}
 		out[n] = p
 	}
 	return out
 }
 
-// pdfFilter asks for the comments in the PDF: as annotations (every LibreOffice), and in the
-// page margin where the version has that option (7.5 and later; 7.4, Debian 12's, ignores it).
-const pdfFilter = `pdf:writer_pdf_Export:{"ExportNotes":{"type":"boolean","value":"true"},"ExportNotesInMargin":{"type":"boolean","value":"true"}}`
+// pdfFilter asks for the comments in the page margin where the PDF export has that option
+// (LibreOffice 7.5 and later).
+const pdfFilter = `pdf:writer_pdf_Export:{"ExportNotesInMargin":{"type":"boolean","value":"true"}}`
 
-// toPDF converts a .docx with LibreOffice, in a profile of its own.
+// marginProfile is the profile LibreOffice starts with: Writer prints comments in the margin
+// (Print > Comments > "Place in margins", 4), which is how 7.4, Debian 12's, exports them to
+// PDF; it has no filter option for it. Either way it needs the libreoffice-writer package: the
+// -nogui one lacks the comment window's layout, and the export then fails.
+const marginProfile = `<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Writer/Print/Content"><prop oor:name="Note" oor:op="fuse"><value>4</value></prop></item>
+</oor:items>
+`
+
+// toPDF converts a .docx with LibreOffice, in a profile of its own that puts comments in the
+// margin.
 func toPDF(t *testing.T, soffice, docx string) []byte {
 	t.Helper()
 	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "profile", "user"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "profile", "user", "registrymodifications.xcu"), []byte(marginProfile), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, soffice, "-env:UserInstallation=file://"+filepath.Join(dir, "profile"),
@@ -59,83 +73,24 @@ func toPDF(t *testing.T, soffice, docx string) []byte {
 	return pdf
 }
 
-// pdfText is the text of a PDF's pages (pdftotext) and of its annotations' /Contents.
+// pdfText is the text of a PDF's pages, as pdftotext reads it.
 func pdfText(t *testing.T, pdftotext string, pdf []byte) string {
 	t.Helper()
 	f := filepath.Join(t.TempDir(), "doc.pdf")
 	if err := os.WriteFile(f, pdf, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	pages, err := exec.Command(pdftotext, "-enc", "UTF-8", f, "-").Output()
+	pages, err := exec.Command(pdftotext, "-q", "-enc", "UTF-8", f, "-").Output()
 	if err != nil {
 		t.Fatalf("pdftotext: %v", err)
 	}
-	return string(pages) + "\n" + strings.Join(annotations(pdf), "\n")
-}
-
-// contentsRe finds an annotation's text: a hex string (LibreOffice writes UTF-16BE with a
-// byte-order mark) or a literal one.
-var contentsRe = regexp.MustCompile(`/Contents\s*(?:<([0-9A-Fa-f\s]*)>|\(((?:\\.|[^\\)])*)\))`)
-
-// annotations are the /Contents strings of a PDF's objects that are written uncompressed, as
-// LibreOffice writes its annotations.
-func annotations(pdf []byte) []string {
-	var out []string
-	for _, m := range contentsRe.FindAllSubmatch(pdf, -1) {
-		var raw []byte
-		if m[1] != nil || len(m[2]) == 0 {
-			raw, _ = hex.DecodeString(string(bytes.Join(bytes.Fields(m[1]), nil)))
-		} else {
-			raw = unescapePDF(m[2])
-		}
-		if len(raw) >= 2 && raw[0] == 0xfe && raw[1] == 0xff {
-			u := make([]uint16, 0, len(raw)/2)
-			for i := 2; i+1 < len(raw); i += 2 {
-				u = append(u, uint16(raw[i])<<8|uint16(raw[i+1]))
-			}
-			out = append(out, string(utf16.Decode(u)))
-			continue
-		}
-		out = append(out, string(raw))
-	}
-	return out
-}
-
-func unescapePDF(s []byte) []byte {
-	var out []byte
-	for i := 0; i < len(s); i++ {
-		if s[i] != '\\' || i+1 == len(s) {
-			out = append(out, s[i])
-			continue
-		}
-		i++
-		switch c := s[i]; c {
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		default:
-			if c >= '0' && c <= '7' {
-				v := 0
-				for j := 0; j < 3 && i < len(s) && s[i] >= '0' && s[i] <= '7'; j++ {
-					v = v*8 + int(s[i]-'0')
-					i++
-				}
-				i--
-				out = append(out, byte(v))
-				continue
-			}
-			out = append(out, c)
-		}
-	}
-	return out
+	return string(pages)
 }
 
 // TestAnnotatedDocumentInLibreOffice converts the annotated statement (and a document carrying
-// a hostile comment) to PDF with LibreOffice: the conversion succeeds, the PDF has the
-// statement's own text, and every comment's severity and description are in it.
+// a hostile comment) to PDF with LibreOffice, comments in the margin: the conversion succeeds,
+// and the pages' text holds the statement's own text and every comment's severity and the
+// beginning of its description.
 func TestAnnotatedDocumentInLibreOffice(t *testing.T) {
 	tools := requireTools(t, "soffice", "pdftotext")
 	out, err := exec.Command(tools["soffice"], "--version").Output()
@@ -183,10 +138,11 @@ func TestAnnotatedDocumentInLibreOffice(t *testing.T) {
 					return c
 				}, want)
 				if tc.hostile && r.AgentID == "logic_consistency" && strings.HasPrefix(want, "@SUM") {
-					want = "<w:p> & </w:t>]]><![CDATA[ \"quoted\" 'single'"
+					want = `@SUM(1+1) =HYPERLINK("http://evil.example","x") <w:p> &`
 				}
-				if !strings.Contains(text, "Severity: "+*r.Severity) || !strings.Contains(text, clip(want, 60)) {
-					t.Errorf("the PDF lacks the comment %q", clip(want, 60))
+				// A narrow margin breaks lines anywhere, inside a URL too: compare without white space.
+				if !strings.Contains(noSpace(text), noSpace("Severity: "+*r.Severity+". "+clip(want, 40))) {
+					t.Errorf("the PDF's pages lack the comment %q", "Severity: "+*r.Severity+". "+clip(want, 40))
 				}
 			}
 			if n == 0 {
@@ -195,6 +151,9 @@ func TestAnnotatedDocumentInLibreOffice(t *testing.T) {
 		})
 	}
 }
+
+// noSpace is s without white space.
+func noSpace(s string) string { return strings.Join(strings.Fields(s), "") }
 
 // clip is the first n runes of s.
 func clip(s string, n int) string {
