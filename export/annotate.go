@@ -31,6 +31,7 @@ const (
 	ctComments      = "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"
 	nsRels          = "http://schemas.openxmlformats.org/package/2006/relationships"
 	contentTypes    = "[Content_Types].xml"
+	xmlDeclaration  = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` + "\r\n"
 )
 
 // ErrNotDocx means the stored file cannot be annotated: it is not a .docx the extractor reads,
@@ -158,9 +159,7 @@ func Annotate(docx []byte, lim extract.Limits, rows []schemas.Result, names map[
 			return nil, fmt.Errorf("%w: %s: %w", ErrNotDocx, commentsName, err)
 		}
 	} else {
-		newComments = []byte(xml.Header[:len(xml.Header)-1] + "\r\n" +
-			`<w:comments xmlns:w="` + root.ns + `">` + body.String() + `</w:comments>`)
-		newComments = bytes.Replace(newComments, []byte(`encoding="UTF-8"?>`), []byte(`encoding="UTF-8" standalone="yes"?>`), 1)
+		newComments = []byte(xmlDeclaration + `<w:comments xmlns:w="` + root.ns + `">` + body.String() + `</w:comments>`)
 	}
 
 	changed := map[string][]byte{lay.Part: newMain, commentsName: newComments}
@@ -179,8 +178,7 @@ func Annotate(docx []byte, lim extract.Limits, rows []schemas.Result, names map[
 				return nil, fmt.Errorf("%w: %s: %w", ErrNotDocx, relsName, err)
 			}
 		} else {
-			changed[relsName] = []byte(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` + "\r\n" +
-				`<Relationships xmlns="` + nsRels + `">` + rel + `</Relationships>`)
+			changed[relsName] = []byte(xmlDeclaration + `<Relationships xmlns="` + nsRels + `">` + rel + `</Relationships>`)
 			added = append(added, relsName)
 		}
 	}

@@ -1,6 +1,7 @@
 package export_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/json"
 	"math"
@@ -328,5 +329,40 @@ func TestAnnotateEmptyCell(t *testing.T) {
 	ms := readMarkers(t, doc)
 	if len(ms) != 3 || ms["2"].text != "(40)" {
 		t.Errorf("markers %+v", ms)
+	}
+}
+
+// TestAnnotateWithoutRelationships: a document whose main part has no relationships part gets
+// one, naming the comments part.
+func TestAnnotateWithoutRelationships(t *testing.T) {
+	src := openArchive(t, docxgen.New().Paragraph("Revenue rose").Bytes())
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range src.files {
+		if f.Name == "word/_rels/document.xml.rels" {
+			continue
+		}
+		w, err := zw.Create(f.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(src.read(t, f.Name))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	sev, desc := "low", "x"
+	out, err := export.Annotate(buf.Bytes(), extract.DefaultLimits(), []schemas.Result{{AgentID: "logic_consistency", Severity: &sev, Description: &desc, SourceRefs: []string{"Paragraph 1 'Revenue rose'"}}}, nil, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := openArchive(t, out.Docx)
+	rels := string(a.read(t, "word/_rels/document.xml.rels"))
+	wellFormed(t, "document.xml.rels", []byte(rels))
+	if !strings.Contains(rels, `Type="`+relComments+`" Target="comments.xml"`) {
+		t.Errorf("relationships %s", rels)
+	}
+	if out.Placed != 1 || len(readComments(t, a.read(t, "word/comments.xml"))) != 1 {
+		t.Errorf("placed %d", out.Placed)
 	}
 }
