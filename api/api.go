@@ -105,6 +105,10 @@ func New(h *handlers.Handlers, log *slog.Logger, opt Options) *gin.Engine {
 	v1.POST("/jobs/:id/cancel", h.CancelJob)
 	v1.GET("/jobs/:id/results", h.Results)
 	v1.GET("/jobs/:id/results/agent/:agent_id", h.AgentResults)
+	v1.GET("/jobs/:id/results.csv", h.ResultsCSV)
+	v1.GET("/jobs/:id/results.json", h.ResultsJSON)
+	v1.GET("/jobs/:id/results.xlsx", h.ResultsXLSX)
+	v1.GET("/jobs/:id/annotated.docx", h.AnnotatedDocx)
 	v1.GET("/jobs/:id/events", h.Events)
 	v1.POST("/jobs/:id/stream-ticket", h.StreamTicket)
 

@@ -19,12 +19,14 @@ type block struct {
 	heading int
 	list    *listItem
 	table   *table
+	at      Span // where the paragraph is in the part, when the walker records a layout
 }
 
 // table is a table as read: rows of cell text, merged cells already laid out on the grid.
 type table struct {
 	grid int // columns declared by w:tblGrid
 	rows [][]string
+	at   [][]Span // with a layout: the paragraph of each cell, parallel to rows
 }
 
 // walker turns the token stream of the main document into blocks, in reading order.
@@ -38,6 +40,7 @@ type walker struct {
 	maxRows  int
 	textRead int64 // bytes of text read so far
 	maxText  int64
+	layout   bool // record where each paragraph and cell is (block.at, table.at)
 }
 
 // addText counts n bytes of text against the document's text budget, as they are read, so a
@@ -129,19 +132,27 @@ type para struct {
 	numID   int // direct w:numPr, -1 when unset
 	ilvl    int
 	outline int // direct w:outlineLvl, -1 when unset
+	content int64
 }
 
 // paragraph reads a w:p. Paragraphs and tables inside it (text boxes) are appended to dst
 // before it, as they end first.
 func (w *walker) paragraph(dst *[]block) error {
-	p := &para{numID: -1, ilvl: -1, outline: -1}
+	p := &para{numID: -1, ilvl: -1, outline: -1, content: w.offset()}
 	err := w.each(func(se xml.StartElement) error { return w.inline(se, p, dst, false) })
 	if err != nil {
 		return err
 	}
-	*dst = append(*dst, w.finish(p))
+	b := w.finish(p)
+	if w.layout {
+		b.at = Span{Content: p.content, End: w.offset()}
+	}
+	*dst = append(*dst, b)
 	return nil
 }
+
+// offset is where the token just read ends in the part's uncompressed XML.
+func (w *walker) offset() int64 { return w.dec.InputOffset() }
 
 // inline reads one element inside a paragraph. hidden is set inside a run marked w:vanish, whose
 // text Word does not show or print.
@@ -158,7 +169,11 @@ func (w *walker) inline(se xml.StartElement, p *para, dst *[]block, hidden bool)
 	}
 	switch se.Name.Local {
 	case "pPr":
-		return w.paragraphProps(p)
+		if err := w.paragraphProps(p); err != nil {
+			return err
+		}
+		p.content = w.offset() // the paragraph's content starts after its properties
+		return nil
 	case "r":
 		return w.run(p, dst)
 	case "t":
@@ -320,7 +335,8 @@ func (w *walker) tableContent(t *table) error {
 // row collects one table row while it is read.
 type row struct {
 	cells   []string
-	after   int // w:gridAfter
+	at      []Span // with a layout: each cell's first paragraph, parallel to cells
+	after   int    // w:gridAfter
 	deleted bool
 }
 
@@ -340,6 +356,9 @@ func (w *walker) row(t *table) error {
 		return err
 	}
 	t.rows = append(t.rows, r.cells)
+	if w.layout {
+		t.at = append(t.at, r.at)
+	}
 	return nil
 }
 
@@ -380,9 +399,17 @@ func (w *walker) rowContent(r *row) error {
 func (w *walker) cell(r *row) error {
 	span, merged := 1, false
 	var content []block
+	var first Span // the cell's first paragraph
 	err := w.each(func(se xml.StartElement) error {
 		if !isW(se, "tcPr") {
-			return w.block(se, &content)
+			if err := w.block(se, &content); err != nil {
+				return err
+			}
+			// A paragraph's own block comes after those of its text boxes.
+			if isW(se, "p") && first == (Span{}) {
+				first = content[len(content)-1].at
+			}
+			return nil
 		}
 		return w.each(func(c xml.StartElement) error {
 			switch {
@@ -405,8 +432,17 @@ func (w *walker) cell(r *row) error {
 	if err := w.empty(r, 1); err != nil {
 		return err
 	}
-	r.cells[len(r.cells)-1] = text
-	return w.empty(r, span-1)
+	at := len(r.cells) - 1
+	r.cells[at] = text
+	if err := w.empty(r, span-1); err != nil {
+		return err
+	}
+	if w.layout {
+		for i := at; i < len(r.at); i++ { // every grid column the cell spans
+			r.at[i] = first
+		}
+	}
+	return nil
 }
 
 // empty appends n empty cells to r, within maxColumns and the document's cell budget.
@@ -418,6 +454,9 @@ func (w *walker) empty(r *row, n int) error {
 	}
 	for range n {
 		r.cells = append(r.cells, "")
+		if w.layout {
+			r.at = append(r.at, Span{})
+		}
 	}
 	return nil
 }

@@ -45,7 +45,44 @@ func Docx(data []byte, lim Limits) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pkg.extract()
+	doc, _, err := pkg.extract(false)
+	return doc, err
+}
+
+// DocxLayout reads a .docx as Docx does and also locates what it extracted in the main
+// document part: each of Document.Paragraphs and each table cell, by byte offset in the part's
+// uncompressed XML, so that a finding naming a paragraph or a cell can be written back onto
+// that element of the original file.
+func DocxLayout(data []byte, lim Limits) (*Document, *Layout, error) {
+	lim = lim.withDefaults()
+	if !isZip(data) {
+		_, err := Docx(data, lim) // the same sentence for every kind of file that is not a .docx
+		return nil, nil, err
+	}
+	pkg, err := openPackage(data, lim)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pkg.extract(true)
+}
+
+// Layout says where Document's paragraphs and table cells are in the main document part.
+type Layout struct {
+	// Part is the main document part's name as the archive spells it ("word/document.xml").
+	Part string
+	// Paragraphs[i] is where Document.Paragraphs[i] is.
+	Paragraphs []Span
+	// Cells[t][r][c] is the first paragraph of the w:tc that holds Document.Tables[t].Rows[r][c]
+	// (a cell spanning several grid columns stands at each of them); the zero Span where the
+	// grid has no cell or the cell starts with no paragraph.
+	Cells [][][]Span
+}
+
+// Span is one w:p element in the part: Content is the offset just after its start tag and its
+// w:pPr, where runs may be inserted; End is the offset just after its end tag (after "/>" for
+// an empty element). Both are zero for no paragraph.
+type Span struct {
+	Content, End int64
 }
 
 // pkg is an open .docx package and the byte budget left for reading its parts.
@@ -233,15 +270,15 @@ func mib(n int64) string {
 
 // extract reads the styles, the numbering and the main document, in that order, because the
 // document's headings and lists are defined by the other two.
-func (p *pkg) extract() (*Document, error) {
+func (p *pkg) extract(layout bool) (*Document, *Layout, error) {
 	main, err := p.mainPart()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	dir, base := path.Split(main)
 	rels, err := p.relationships(dir+"_rels/"+base+".rels", dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	stylesPart, numberingPart := dir+"styles.xml", dir+"numbering.xml"
 	if t, ok := rels["styles"]; ok {
@@ -253,23 +290,31 @@ func (p *pkg) extract() (*Document, error) {
 	// Styles and numbering only refine the output: a damaged one is ignored, not fatal.
 	st := styles{}
 	if err := p.readPart(stylesPart, st.read); errors.Is(err, ErrTooLarge) {
-		return nil, err
+		return nil, nil, err
 	}
 	num := newNumbering()
 	if err := p.readPart(numberingPart, num.read); errors.Is(err, ErrTooLarge) {
-		return nil, err
+		return nil, nil, err
 	}
 	w := &walker{styles: st, lists: newListState(num, st),
-		maxCells: p.lim.MaxCells, maxRows: p.lim.MaxRows, maxText: p.lim.MaxTextBytes}
+		maxCells: p.lim.MaxCells, maxRows: p.lim.MaxRows, maxText: p.lim.MaxTextBytes, layout: layout}
 	var body []block
 	err = p.readPart(main, func(t *tokens) error {
 		w.tokens = t
 		return w.document(&body)
 	})
 	if err != nil {
-		return nil, documentError(main, err)
+		return nil, nil, documentError(main, err)
 	}
-	return render(textTables(body), p.lim.MaxCells)
+	var lay *Layout
+	if layout {
+		lay = &Layout{Part: p.file(main).Name}
+	}
+	doc, err := render(textTables(body), p.lim.MaxCells, lay)
+	if err != nil {
+		return nil, nil, err
+	}
+	return doc, lay, nil
 }
 
 // documentError turns a failure while reading the main document into one of the package's

@@ -11,7 +11,7 @@ const maxTitle = 120
 
 // render lays out the body's blocks as the Document: markdown in reading order, the top-level
 // tables padded to their grid, and the paragraphs outside tables.
-func render(blocks []block, maxCells int) (*Document, error) {
+func render(blocks []block, maxCells int, layout *Layout) (*Document, error) {
 	doc := &Document{}
 	var (
 		md     strings.Builder
@@ -44,6 +44,9 @@ func render(blocks []block, maxCells int) (*Document, error) {
 				return nil, fail(ErrTooLarge, "the tables hold more than %d cells", maxCells)
 			}
 			doc.Tables = append(doc.Tables, Table{Index: len(doc.Tables) + 1, Title: title, Rows: rows})
+			if layout != nil {
+				layout.Cells = append(layout.Cells, padSpans(b.table, width))
+			}
 			sep(false)
 			writeTable(&md, rows)
 			continue
@@ -53,6 +56,9 @@ func render(blocks []block, maxCells int) (*Document, error) {
 			continue
 		}
 		doc.Paragraphs = append(doc.Paragraphs, Paragraph{Text: text, Heading: b.heading})
+		if layout != nil {
+			layout.Paragraphs = append(layout.Paragraphs, b.at)
+		}
 		title = cut(strings.ReplaceAll(text, "\n", " "), maxTitle)
 		switch {
 		case b.heading > 0:
@@ -127,6 +133,18 @@ func pad(t *table) ([][]string, int) {
 		rows[i] = r
 	}
 	return rows, width
+}
+
+// padSpans lays a table's cell positions out on the grid pad gives its text.
+func padSpans(t *table, width int) [][]Span {
+	out := make([][]Span, len(t.at))
+	for i, r := range t.at {
+		if len(r) < width {
+			r = append(r, make([]Span, width-len(r))...)
+		}
+		out[i] = r
+	}
+	return out
 }
 
 // writeTable writes rows as a markdown pipe table, the first row as its header.

@@ -30,7 +30,7 @@ func Text(data []byte, lim Limits) (*Document, error) {
 		return nil, fail(ErrUnsupported, "the file holds binary data (a control character at byte %d), not text", i)
 	}
 	text := strings.ReplaceAll(strings.ReplaceAll(string(data), "\r\n", "\n"), "\r", "\n")
-	return render(textTables(textBlocks(text)), lim.MaxCells)
+	return render(textTables(textBlocks(text)), lim.MaxCells, nil)
 }
 
 // binaryRune reports whether r never occurs in a text file: control characters other than tab,

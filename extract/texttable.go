@@ -58,6 +58,33 @@ func textTables(blocks []block) []block {
 	return out
 }
 
+// rowSpans places a text table's rows for a layout: each row at the paragraph its line came
+// from, found by the row's first non-empty cell among the table's lines, in order (a row whose
+// label is not found stays with the line before it).
+func rowSpans(blocks []block, lines []textLine, rows [][]string) [][]Span {
+	at := make([][]Span, len(rows))
+	k := 0
+	for r, row := range rows {
+		for _, cell := range row {
+			if cell == "" {
+				continue
+			}
+			for j := k; j < len(lines); j++ {
+				if strings.Contains(lines[j].text, cell) {
+					k = j
+					break
+				}
+			}
+			break
+		}
+		at[r] = make([]Span, len(row))
+		for c := range at[r] {
+			at[r][c] = blocks[lines[k].src].at
+		}
+	}
+	return at
+}
+
 // plainBlock reports whether b is a body paragraph that may hold lines of a text table.
 func plainBlock(b block) bool {
 	return b.table == nil && b.heading == 0 && b.list == nil
@@ -96,7 +123,7 @@ func splitLines(blocks []block, lines []textLine) []block {
 		}
 		if n > 0 {
 			flush()
-			out = append(out, block{table: &table{rows: rows}})
+			out = append(out, block{table: &table{rows: rows, at: rowSpans(blocks, lines[i:i+n], rows)}})
 			i += n
 			continue
 		}

@@ -38,6 +38,7 @@ type Store interface {
 	RenameJob(ctx context.Context, tenant, id, name string) (schemas.Job, error)
 	DeleteJob(ctx context.Context, tenant, id string) error
 	Results(ctx context.Context, tenant, jobID, agentID string) ([]schemas.Result, error)
+	DocumentFile(ctx context.Context, tenant, jobID string) ([]byte, error)
 	HasJob(ctx context.Context, tenant, id string) (bool, error)
 	CreateTicket(ctx context.Context, tenant, jobID, hash string, ttl time.Duration) (time.Time, error)
 	UseTicket(ctx context.Context, hash string) (store.Ticket, error)

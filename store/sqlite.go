@@ -766,6 +766,21 @@ func (s *SQLite) Document(ctx context.Context, jobID string) (*extract.Document,
 	return &doc, nil
 }
 
+// DocumentFile returns the uploaded file of one of tenant's jobs, as it was uploaded; a job
+// that is not tenant's is ErrNotFound.
+func (s *SQLite) DocumentFile(ctx context.Context, tenant, jobID string) ([]byte, error) {
+	var content []byte
+	err := s.r.QueryRowContext(ctx, `SELECT d.content FROM documents d JOIN jobs j ON j.id = d.job_id
+		WHERE d.job_id = ? AND j.tenant = ? ORDER BY d.created_at LIMIT 1`, jobID, tenant).Scan(&content)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load the document file of %s: %w", jobID, err)
+	}
+	return content, nil
+}
+
 // RequestCancel records that the job should stop. It returns ErrConflict, changing nothing,
 // when the job has already finished.
 func (s *SQLite) RequestCancel(ctx context.Context, id string) error {
