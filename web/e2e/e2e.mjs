@@ -301,7 +301,7 @@ async function main() {
       await page.waitForFunction((n) => document.querySelectorAll('article.finding').length === n, all);
     });
 
-    await step('export CSV and JSON: one row per finding or error row of the API', async () => {
+    await step('export CSV and JSON: one row per finding or error row of the API; the workbook and the annotated document', async () => {
       const want = jobA.rows.filter((r) => r.error != null || isFinding(r));
       const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
       assert(csv.suggestedFilename() === 'nordhafen-fy2024-findings.csv', `CSV named ${csv.suggestedFilename()}`);
@@ -317,6 +317,17 @@ async function main() {
       const [json] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
       const exported = JSON.parse(fs.readFileSync(await json.path(), 'utf8'));
       assert(JSON.stringify(exported.map((r) => r.id)) === JSON.stringify(want.map((r) => r.id)), 'JSON rows differ from the API');
+      // The server's files: a workbook and the document with its comments, both zip packages.
+      for (const [button, name, part] of [
+        ['Export Excel', 'nordhafen-fy2024-findings.xlsx', 'xl/workbook.xml'],
+        ['Word with comments', 'nordhafen-fy2024-findings-annotated.docx', 'word/comments.xml'],
+      ]) {
+        const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
+        assert(file.suggestedFilename() === name, `${button}: named ${file.suggestedFilename()}`);
+        const bytes = fs.readFileSync(await file.path());
+        assert(bytes.subarray(0, 2).toString() === 'PK', `${button}: not a zip package`);
+        assert(bytes.includes(Buffer.from(part)), `${button}: no ${part}`);
+      }
     });
 
     await step('the server is killed mid-job and restarted: the page reconnects and misses nothing', async () => {

@@ -105,7 +105,7 @@ export function App() {
             <section className="empty">
               <h2>Audit a financial statement</h2>
               <p>
-                Upload a Word document (.docx) on the left. Each agent checks it in its own way: the numbers add up,
+                Upload a Word document (.docx), or a statement typed as Markdown or plain text (.md, .txt), on the left. Each agent checks it in its own way: the numbers add up,
                 the narrative agrees with them, the required disclosures are there. Their findings appear here as they
                 work.
               </p>
@@ -165,7 +165,7 @@ function UploadForm(props: { agents: Agent[]; onUploaded: (job: Job) => void; on
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     if (!file) {
-      onError('Choose a .docx file to audit first.');
+      onError('Choose a .docx, .md or .txt file to audit first.');
       return;
     }
     setBusy(true);
@@ -206,7 +206,7 @@ function UploadForm(props: { agents: Agent[]; onUploaded: (job: Job) => void; on
           ref={input}
           type="file"
           name="file"
-          accept=".docx,application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+          accept=".docx,.md,.markdown,.txt,application/vnd.openxmlformats-officedocument.wordprocessingml.document,text/markdown,text/plain"
           onChange={(e) => pick(e.target.files?.[0])}
         />
         <span className="drop-text">
@@ -216,7 +216,7 @@ function UploadForm(props: { agents: Agent[]; onUploaded: (job: Job) => void; on
             </>
           ) : (
             <>
-              <strong>Drop a .docx here</strong> or choose a file
+              <strong>Drop a .docx, .md or .txt here</strong> or choose a file
             </>
           )}
         </span>
@@ -499,8 +499,16 @@ function JobView(props: {
     for (const r of rows) if (isFinding(r) && r.severity) counts[r.severity]++;
   const status = state.complete?.status ?? job.status;
 
-  const exportAs = async (kind: 'csv' | 'json') => {
+  const exportAs = async (kind: 'csv' | 'json' | 'xlsx' | 'docx') => {
     try {
+      if (kind === 'xlsx') {
+        download(fileStem(job.name) + '.xlsx', '', await api.exportFile(job.id, 'results.xlsx'));
+        return;
+      }
+      if (kind === 'docx') {
+        download(fileStem(job.name) + '-annotated.docx', '', await api.exportFile(job.id, 'annotated.docx'));
+        return;
+      }
       const rows = await api.getResults(job.id);
       if (kind === 'csv') download(fileStem(job.name) + '.csv', 'text/csv;charset=utf-8', toCSV(rows));
       else download(fileStem(job.name) + '.json', 'application/json', toJSON(rows));
@@ -508,6 +516,7 @@ function JobView(props: {
       onError(message(e));
     }
   };
+  const isDocx = /\.docx$/i.test(job.documents?.[0]?.filename ?? '');
 
   return (
     <article className="job-view" aria-labelledby="job-title">
@@ -526,6 +535,19 @@ function JobView(props: {
           <button type="button" onClick={() => exportAs('json')} disabled={!state.complete}>
             Export JSON
           </button>
+          <button type="button" onClick={() => exportAs('xlsx')} disabled={!state.complete}>
+            Export Excel
+          </button>
+          {isDocx && (
+            <button
+              type="button"
+              onClick={() => exportAs('docx')}
+              disabled={!state.complete}
+              title="The uploaded document with a Word comment on each finding"
+            >
+              Word with comments
+            </button>
+          )}
         </div>
       </header>
       <p className={'connection connection-' + connection} role="status" aria-live="polite">

@@ -125,6 +125,16 @@ export function cancelJob(id: string): Promise<Job> {
   return json<Job>(`/api/v1/jobs/${encodeURIComponent(id)}/cancel`, { method: 'POST' });
 }
 
+/**
+ * A file the server makes of a finished job: its findings as an Excel workbook, or the uploaded
+ * Word document with a comment on each finding. Fetched rather than linked, so that the API key
+ * goes in a header.
+ */
+export async function exportFile(id: string, file: 'results.xlsx' | 'annotated.docx'): Promise<Blob> {
+  const resp = await request(`/api/v1/jobs/${encodeURIComponent(id)}/${file}`);
+  return resp.blob();
+}
+
 export async function deleteJob(id: string): Promise<void> {
   await request(`/api/v1/jobs/${encodeURIComponent(id)}`, { method: 'DELETE' });
 }

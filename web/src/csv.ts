@@ -36,8 +36,8 @@ export function fileStem(name: string): string {
   return (s || 'audit') + '-findings';
 }
 
-export function download(filename: string, type: string, body: string): void {
-  const url = URL.createObjectURL(new Blob([body], { type }));
+export function download(filename: string, type: string, body: string | Blob): void {
+  const url = URL.createObjectURL(typeof body === 'string' ? new Blob([body], { type }) : body);
   const a = document.createElement('a');
   a.href = url;
   a.download = filename;
