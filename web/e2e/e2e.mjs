@@ -241,13 +241,13 @@ async function main() {
     });
 
     await step('a file the server cannot read shows its sentence (415)', async () => {
-      const buffer = Buffer.from('Revenue rose by 10%.\n');
+      const buffer = fs.readFileSync(path.join(root, 'testdata/tiny.pdf'));
       const form = new FormData();
-      form.append('file', new Blob([buffer]), 'notes.txt');
+      form.append('file', new Blob([buffer]), 'notes.pdf');
       const resp = await fetch(base + '/api/v1/documents/upload', { method: 'POST', body: form });
       const problem = await resp.json();
       assert(resp.status === 415 && problem.detail, `API answered ${resp.status}`);
-      await page.locator('input[type=file]').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer });
+      await page.locator('input[type=file]').setInputFiles({ name: 'notes.pdf', mimeType: 'application/pdf', buffer });
       await page.getByRole('button', { name: 'Start audit' }).click();
       await page.getByRole('alert').filter({ hasText: problem.detail }).waitFor();
       await page.getByRole('button', { name: 'Dismiss' }).click();
