@@ -216,6 +216,13 @@ func TestUploadAuditsMarkdownAndPlainText(t *testing.T) {
 			defer ws.Close()
 			readAll(t, ws, 1)
 			e.expectTypedStatementFindings(t, job.ID)
+			// The exports of the findings work for any statement; the annotated copy is a Word
+			// document's, and a text upload is told so.
+			e.get(t, "/api/v1/jobs/"+job.ID+"/results.xlsx", http.StatusOK)
+			p := checkProblem(t, e.do(http.MethodGet, "/api/v1/jobs/"+job.ID+"/annotated.docx", nil), http.StatusUnprocessableEntity)
+			if !strings.Contains(p.Detail, "cannot be annotated") {
+				t.Errorf("annotated.docx of a text upload: %q", p.Detail)
+			}
 		})
 	}
 	e := newEnv(t, envOptions{})
