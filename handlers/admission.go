@@ -36,6 +36,26 @@ func (h *Handlers) reject(c *gin.Context, reason string, retryAfter time.Duratio
 	WriteProblem(c, e.Status, e.Detail, e.Fields...)
 }
 
+// errSlotsBusy is readSlot's answer when every slot stayed taken for UploadWait.
+var errSlotsBusy = errors.New("upload slots busy")
+
+// readSlot waits up to UploadWait for one of the MaxConcurrentUploads slots that bound how many
+// documents are read (and held in memory) at once, and returns its release. It fails with
+// errSlotsBusy when the wait runs out, or with the request's context error when the client
+// leaves.
+func (h *Handlers) readSlot(c *gin.Context) (release func(), err error) {
+	wait := time.NewTimer(h.opt.UploadWait)
+	defer wait.Stop()
+	select {
+	case h.uploads <- struct{}{}:
+		return func() { <-h.uploads }, nil
+	case <-wait.C:
+		return nil, errSlotsBusy
+	case <-c.Request.Context().Done():
+		return nil, c.Request.Context().Err()
+	}
+}
+
 // drainWait bounds how long a refused upload's unread body is read and thrown away after the
 // answer, so that the client, still sending, reads the answer instead of a connection reset.
 const drainWait = 10 * time.Second

@@ -109,18 +109,16 @@ func (h *Handlers) AnnotatedDocx(c *gin.Context) {
 		h.Problem(c, errorf(http.StatusConflict, "The audit has not finished yet (it is "+job.Status+"); the annotated document is ready once it has."))
 		return
 	}
-	wait := time.NewTimer(h.opt.UploadWait)
-	defer wait.Stop()
-	select {
-	case h.uploads <- struct{}{}:
-		defer func() { <-h.uploads }()
-	case <-wait.C:
+	release, err := h.readSlot(c)
+	if errors.Is(err, errSlotsBusy) {
 		h.reject(c, "upload slots busy", 5*time.Second, errorf(http.StatusServiceUnavailable, "The server is busy reading other documents; try again in a few seconds."))
 		return
-	case <-c.Request.Context().Done():
+	}
+	if err != nil {
 		c.Abort()
 		return
 	}
+	defer release()
 	file, err := h.store.DocumentFile(c.Request.Context(), tenantOf(c), job.ID)
 	if err != nil {
 		h.Problem(c, err)

@@ -70,18 +70,16 @@ func (h *Handlers) Upload(c *gin.Context) {
 		refuse("body too large", 0, h.tooLarge())
 		return
 	}
-	wait := time.NewTimer(h.opt.UploadWait)
-	defer wait.Stop()
-	select {
-	case h.uploads <- struct{}{}:
-		defer func() { <-h.uploads }()
-	case <-wait.C:
+	release, err := h.readSlot(c)
+	if errors.Is(err, errSlotsBusy) {
 		refuse("upload slots busy", 5*time.Second, errorf(http.StatusServiceUnavailable, "The server is busy reading other uploads; try again in a few seconds."))
 		return
-	case <-c.Request.Context().Done():
+	}
+	if err != nil {
 		c.Abort()
 		return
 	}
+	defer release()
 	// A deadline for the body: a slow client is cut off instead of holding its slot forever.
 	if err := http.NewResponseController(c.Writer).SetReadDeadline(time.Now().Add(h.opt.UploadTimeout)); err != nil {
 		h.log.Warn("upload: cannot set a read deadline", "err", err)
