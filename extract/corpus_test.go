@@ -4,57 +4,11 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/veritas-audit/veritas/extract/docxgen"
 	"github.com/veritas-audit/veritas/internal/amount"
 	"github.com/veritas-audit/veritas/internal/tatqa"
 )
-
-// typeTable lays a table out as text the way people type one: a Markdown pipe table (its first
-// row the heading, with the |---| row under it), cells joined by tabs, or columns padded with
-// spaces (labels to the left, figures to the right).
-func typeTable(rows [][]string, style string) []string {
-	var out []string
-	switch style {
-	case "pipe":
-		esc := strings.NewReplacer("|", `\|`)
-		for i, r := range rows {
-			cells := make([]string, len(r))
-			for j, c := range r {
-				cells[j] = esc.Replace(c)
-			}
-			out = append(out, "| "+strings.Join(cells, " | ")+" |")
-			if i == 0 {
-				out = append(out, "|"+strings.Repeat("---|", len(r)))
-			}
-		}
-	case "tabs":
-		for _, r := range rows {
-			out = append(out, strings.Join(r, "\t"))
-		}
-	case "spaces":
-		width := map[int]int{}
-		for _, r := range rows {
-			for j, c := range r {
-				width[j] = max(width[j], utf8.RuneCountInString(c))
-			}
-		}
-		for _, r := range rows {
-			var b strings.Builder
-			for j, c := range r {
-				pad := strings.Repeat(" ", width[j]-utf8.RuneCountInString(c))
-				if j == 0 {
-					b.WriteString(c + pad)
-				} else {
-					b.WriteString("    " + pad + c)
-				}
-			}
-			out = append(out, strings.TrimRight(b.String(), " "))
-		}
-	}
-	return out
-}
 
 // normalized is a table as the reader should give it back: cells with their spaces folded,
 // empty rows dropped.
@@ -105,7 +59,7 @@ func TestCorpusTextTables(t *testing.T) {
 		}
 		for _, style := range []string{"pipe", "tabs", "spaces"} {
 			tl.contexts[style]++
-			doc := read(t, lines(typeTable(e.Table.Table, style)...))
+			doc := read(t, lines(docxgen.TypedTable(e.Table.Table, style)...))
 			var got [][]string // a table that repeats its heading part-way down reads as two
 			for _, tb := range doc.Tables {
 				got = append(got, normalized(tb.Rows)...)
@@ -115,8 +69,8 @@ func TestCorpusTextTables(t *testing.T) {
 			}
 			if len(got) > 0 && figureRowsKept(want, got) {
 				tl.found[style]++
-			} else {
-				t.Logf("context %d (%s) %s: figure rows lost from %d tables: %q", i, e.Half(), style, len(doc.Tables), got)
+			} else if e.Half() == tatqa.Develop { // held-out misses are counted, never listed
+				t.Logf("context %d %s: figure rows lost from %d tables: %q", i, style, len(doc.Tables), got)
 			}
 		}
 	}
