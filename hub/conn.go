@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"compress/flate"
 	"context"
 	"encoding/json"
 	"errors"
@@ -95,7 +96,17 @@ var (
 // small kernel send buffer, and gorilla writing to a batchConn. The caller checks the request
 // (origin included) first; on an error the client has had its answer already.
 func Upgrade(w http.ResponseWriter, r *http.Request) (*websocket.Conn, error) {
-	return upgrader.Upgrade(hijacker{w}, r, nil)
+	ws, err := upgrader.Upgrade(hijacker{w}, r, nil)
+	if err != nil {
+		return nil, err
+	}
+	// Compression is never negotiated, so the level only picks which of a PreparedMessage's
+	// frames a connection reads. NewPreparedMessage prepares the one for level 0, and a server
+	// connection asks for level 1 by default: each event was then prepared a second time, on
+	// its first delivery (a throwaway gorilla connection with a 4 KiB buffer). At 100
+	// subscribers × 20 000 events that was 40 % of the server's allocations.
+	ws.SetCompressionLevel(flate.NoCompression)
+	return ws, nil
 }
 
 // connState is where a connection is in its life. It only moves forward.
@@ -127,7 +138,11 @@ type conn struct {
 	sched      atomic.Int32  // idle, queued, running or again
 	handed     chan error    // why a batch stopped, to the writer: errBlocked or the end
 	readerDone chan struct{} // closed when the reader has returned
-	started    time.Time     // when Serve began, for the log line at the end
+	// readerEnded is set just before readerDone is closed, for the check each batch makes: a
+	// receive from readerDone reads a channel that is cold in the cache by the time a batch runs
+	// (10 000 subscribers at 10 events/s: 0.4 µs of server CPU per delivery in a profile).
+	readerEnded atomic.Bool
+	started     time.Time // when Serve began, for the log line at the end
 
 	mu          sync.Mutex // guards the fields below
 	state       connState
@@ -202,6 +217,7 @@ func (h *Hub) Serve(ws *websocket.Conn, jobID string, since int64, opt ConnOptio
 		c.write()
 	}()
 	c.read()
+	c.readerEnded.Store(true)
 	close(c.readerDone)
 	c.kick()
 	cancel() // a read of the log in progress ends with the connection
@@ -309,10 +325,8 @@ var errReaderDone = errors.New("reader ended")
 
 // batch sends what is due, after the frames held from the replay.
 func (c *conn) batch(held []*Frame) error {
-	select {
-	case <-c.readerDone:
+	if c.readerEnded.Load() {
 		return errReaderDone
-	default:
 	}
 	sent := c.last
 	err := c.send(c.ctx, held)
