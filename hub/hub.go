@@ -92,8 +92,7 @@ func (c *Client) push(f *Frame) (ok, wake bool) {
 	if len(c.queue) >= c.limit {
 		return false, false
 	}
-	c.queue = append(c.queue, f)
-	c.stats.queued.Add(1)
+	c.queue = append(c.queue, f) // counted in stats.queued by deliver, once per event
 	return true, len(c.queue) == 1
 }
 
@@ -120,12 +119,20 @@ type jobStats struct {
 	pending atomic.Int64
 	subs    int // guarded by Hub.statsMu
 
+	// waiters counts the calls in WaitBacklog: while there are none, a subscriber that takes
+	// frames leaves waitMu alone (every take of every subscriber of the job would lock it).
+	waiters  atomic.Int32
 	waitMu   sync.Mutex
 	progress chan struct{} // closed when a subscriber next takes frames; nil while nobody waits
 }
 
-// progressed wakes whoever waits for the job's subscribers to take frames.
+// progressed wakes whoever waits for the job's subscribers to take frames. A waiter counts
+// itself in waiters before it reads the counts, and a taker changes the counts before it reads
+// waiters: either the waiter sees the take, or the taker sees the waiter.
 func (st *jobStats) progressed() {
+	if st.waiters.Load() == 0 {
+		return
+	}
 	st.waitMu.Lock()
 	defer st.waitMu.Unlock()
 	if st.progress != nil {
@@ -279,17 +286,28 @@ func (h *Hub) WaitBacklog(ctx context.Context, jobID string, max float64) error 
 		if st == nil {
 			return nil
 		}
-		next := st.nextProgress()
-		if h.Backlog(jobID) <= max {
-			return nil
+		if done, err := h.waitTake(ctx, st, jobID, max); done || err != nil {
+			return err
 		}
-		select {
-		case <-next:
-		case <-h.stopped:
-			return ErrStopped
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	}
+}
+
+// waitTake is done when jobID's Backlog is at most max; otherwise it waits until one of the
+// job's subscribers takes frames, or the hub or ctx ends.
+func (h *Hub) waitTake(ctx context.Context, st *jobStats, jobID string, max float64) (done bool, err error) {
+	st.waiters.Add(1)
+	defer st.waiters.Add(-1)
+	next := st.nextProgress()
+	if h.Backlog(jobID) <= max {
+		return true, nil
+	}
+	select {
+	case <-next:
+		return false, nil
+	case <-h.stopped:
+		return false, ErrStopped
+	case <-ctx.Done():
+		return false, ctx.Err()
 	}
 }
 
@@ -442,6 +460,8 @@ func (h *Hub) Run(ctx context.Context) {
 
 // deliver queues m for every subscriber of its job.
 func (h *Hub) deliver(m *Frame) {
+	var stats *jobStats // the job's, shared by its subscribers
+	var queued int64
 	for c := range h.subs[m.JobID] {
 		ok, wake := c.push(m)
 		if !ok {
@@ -449,9 +469,15 @@ func (h *Hub) deliver(m *Frame) {
 			h.remove(c, websocket.CloseTryAgainLater, "too slow: reconnect with since=<last seq>")
 			continue
 		}
+		stats = c.stats
+		queued++
 		if wake {
 			c.notify()
 		}
+	}
+	// Counted once per event: one add to a counter every subscriber's take also changes.
+	if stats != nil {
+		stats.queued.Add(queued)
 	}
 }
 
