@@ -113,7 +113,11 @@ func (g *Generator) Generate(ctx context.Context, id string, count, rate, size, 
 					return
 				}
 			}
-			if err := emit(ctx, i); err != nil {
+			// Each append runs to its end; Stop takes effect between two. Given a context that
+			// can end, database/sql and the SQLite driver start a goroutine per transaction and
+			// per statement to watch it: 17 µs of server CPU per event, a fifth of the generator's
+			// cost (100 subscribers × 30 000 events, CPU profile).
+			if err := emit(context.WithoutCancel(ctx), i); err != nil {
 				g.log.Warn("generated event", "job_id", id, "err", err)
 				return
 			}
