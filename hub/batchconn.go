@@ -36,8 +36,8 @@ type batchConn struct {
 	deadline atomic.Int64
 }
 
-// errBlocked reports a batch that the socket did not take at once: the rest of it is still
-// held, for drain to send.
+// errBlocked reports a batch that the socket did not take within quickWait: the rest of it is
+// still held, for drain to send.
 var errBlocked = errors.New("socket full")
 
 // maxBatch is how many collected bytes go out at once: a larger batch is sent in parts of

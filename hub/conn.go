@@ -104,7 +104,7 @@ func Upgrade(w http.ResponseWriter, r *http.Request) (*websocket.Conn, error) {
 	// frames a connection reads. NewPreparedMessage prepares the one for level 0, and a server
 	// connection asks for level 1 by default: each event was then prepared a second time, on
 	// its first delivery (a throwaway gorilla connection with a 4 KiB buffer). At 100
-	// subscribers × 20 000 events that was 40 % of the server's allocations.
+	// subscribers, unpaced, that was 28 % of the server's allocations (BENCHMARKS.md).
 	ws.SetCompressionLevel(flate.NoCompression)
 	return ws, nil
 }
