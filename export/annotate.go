@@ -536,26 +536,13 @@ func readRels(b []byte) (rels, error) {
 		if !ok || se.Name.Local != "Relationship" {
 			continue
 		}
-		var id, typ, target, mode string
-		for _, a := range se.Attr {
-			switch a.Name.Local {
-			case "Id":
-				id = a.Value
-			case "Type":
-				typ = a.Value
-			case "Target":
-				target = a.Value
-			case "TargetMode":
-				mode = a.Value
-			}
-		}
-		r.ids[id] = true
-		if strings.HasPrefix(typ, relStrictPrefix) {
+		rel := extract.ReadRelationship(se)
+		r.ids[rel.ID] = true
+		if strings.HasPrefix(rel.Type, relStrictPrefix) {
 			r.strict = true
 		}
-		kind := typ[strings.LastIndexByte(typ, '/')+1:]
-		if _, seen := r.targets[kind]; !seen && target != "" && !strings.EqualFold(mode, "External") {
-			r.targets[kind] = target
+		if _, seen := r.targets[rel.Kind()]; !seen && rel.Target != "" && !rel.External {
+			r.targets[rel.Kind()] = rel.Target
 		}
 	}
 }

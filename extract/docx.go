@@ -136,6 +136,34 @@ func (p *pkg) mainPart() (string, error) {
 	return "", fail(ErrUnsupported, "the file is %s, not a Word .docx document (it has no word/document.xml)", sniffZip(p.list))
 }
 
+// Relationship is one <Relationship> of a package's .rels part.
+type Relationship struct {
+	ID, Type, Target string
+	External         bool // TargetMode="External": the target is outside the package
+}
+
+// Kind is the relationship type's last path segment, e.g. "styles" or "comments", the same in
+// the transitional and the strict namespace.
+func (r Relationship) Kind() string { return r.Type[strings.LastIndexByte(r.Type, '/')+1:] }
+
+// ReadRelationship reads the attributes of a <Relationship> element.
+func ReadRelationship(se xml.StartElement) Relationship {
+	var r Relationship
+	for _, a := range se.Attr {
+		switch a.Name.Local {
+		case "Id":
+			r.ID = a.Value
+		case "Type":
+			r.Type = a.Value
+		case "Target":
+			r.Target = a.Value
+		case "TargetMode":
+			r.External = strings.EqualFold(a.Value, "External")
+		}
+	}
+	return r
+}
+
 // relationships reads a .rels part and returns the internal targets by relationship type (its
 // last path segment, e.g. "styles"), resolved against dir. A missing or unreadable .rels part
 // gives no relationships: the conventional part names are tried instead. Only ErrTooLarge is
@@ -148,23 +176,13 @@ func (p *pkg) relationships(name, dir string) (map[string]string, error) {
 		}
 		return t.each(func(se xml.StartElement) error {
 			if se.Name.Local == "Relationship" {
-				var typ, target, mode string
-				for _, a := range se.Attr {
-					switch a.Name.Local {
-					case "Type":
-						typ = a.Value
-					case "Target":
-						target = a.Value
-					case "TargetMode":
-						mode = a.Value
-					}
-				}
-				kind := typ[strings.LastIndexByte(typ, '/')+1:]
-				if _, seen := out[kind]; !seen && target != "" && !strings.EqualFold(mode, "External") {
-					if strings.HasPrefix(target, "/") {
-						out[kind] = strings.TrimPrefix(path.Clean(target), "/")
+				r := ReadRelationship(se)
+				kind := r.Kind()
+				if _, seen := out[kind]; !seen && r.Target != "" && !r.External {
+					if strings.HasPrefix(r.Target, "/") {
+						out[kind] = strings.TrimPrefix(path.Clean(r.Target), "/")
 					} else {
-						out[kind] = strings.TrimPrefix(path.Join("/", dir, target), "/")
+						out[kind] = strings.TrimPrefix(path.Join("/", dir, r.Target), "/")
 					}
 				}
 			}
