@@ -2,6 +2,7 @@ package numeric
 
 import (
 	"fmt"
+	"iter"
 	"math"
 	"slices"
 	"strings"
@@ -483,35 +484,16 @@ func checkBand(m *tableModel, b *band) []issue {
 			first = boundary
 		}
 		var multi, single *candidate
-		for i := range sums {
-			sums[i] = runSum{}
-		}
-		anyLess, anyFlow, anyDecrease := false, false, false
-		for start := len(items) - 1; start >= first && start >= len(items)-maxRun; start-- {
-			it := items[start]
-			anyLess = anyLess || it.less
-			anyFlow = anyFlow || it.flow != flowNone
-			anyDecrease = anyDecrease || it.flow == flowDecrease
-			for i, col := range cols {
-				sums[i].add(it.cells[col], it, b.kinds[col] == colPercent)
+		for n := range readings(b, cols, r, items, first, aggregate, roll, sums, work) {
+			if work.match == 0 {
+				continue
 			}
-			n := len(items) - start
-			for p := range patCount {
-				if !patternApplies(p, n, aggregate, roll, anyLess, anyFlow, anyDecrease) {
-					continue
+			if n == 1 {
+				if better(work, single, boundary) {
+					single = keep(work)
 				}
-				work.start, work.pattern = start, p
-				scoreCandidate(b, cols, r, sums, work)
-				if work.match == 0 {
-					continue
-				}
-				if n == 1 {
-					if better(work, single, boundary) {
-						single = keep(work)
-					}
-				} else if better(work, multi, boundary) {
-					multi = keep(work)
-				}
+			} else if better(work, multi, boundary) {
+				multi = keep(work)
 			}
 		}
 		closeInto := func(start int) {
@@ -619,41 +601,53 @@ func unitIssues(m *tableModel, b *band, target *tableRow, comps []*tableRow, c *
 // is wrong, and the finding says so. It returns that doubt, or "" when the chosen reading is
 // the only one that fits this well. It runs only for a relation about to be reported.
 func rivalReading(b *band, cols []int, target *tableRow, items []*tableRow, first int, aggregate, roll bool, chosen *candidate) string {
-	sums := make([]runSum, len(cols))
 	c := &candidate{}
-	anyLess, anyFlow, anyDecrease := false, false, false
-	for start := len(items) - 1; start >= first && start >= len(items)-maxRun; start-- {
-		it := items[start]
-		anyLess = anyLess || it.less
-		anyFlow = anyFlow || it.flow != flowNone
-		anyDecrease = anyDecrease || it.flow == flowDecrease
-		for i, col := range cols {
-			sums[i].add(it.cells[col], it, b.kinds[col] == colPercent)
-		}
-		n := len(items) - start
-		if n < 2 {
+	for n := range readings(b, cols, target, items, first, aggregate, roll, make([]runSum, len(cols)), c) {
+		if n < 2 || (c.start == chosen.start && c.pattern == chosen.pattern) ||
+			c.match < chosen.match || c.miss > chosen.miss || c.strong == 0 {
 			continue
 		}
-		for p := range patCount {
-			if !patternApplies(p, n, aggregate, roll, anyLess, anyFlow, anyDecrease) ||
-				(start == chosen.start && p == chosen.pattern) {
-				continue
-			}
-			c.start, c.pattern = start, p
-			scoreCandidate(b, cols, target, sums, c)
-			if c.match < chosen.match || c.miss > chosen.miss || c.strong == 0 {
-				continue
-			}
-			for i, res := range c.results {
-				if res.state == stateMatch && chosen.results[i].state == stateMismatch {
-					rows := len(items) - start
-					return fmt.Sprintf("another reading of the rows above (%d rows, %s) holds in column '%s', where this one fails, "+
-						"but not in every column where this one holds; the finding takes the signs and block as printed", rows, patternName(p), b.names[res.col])
-				}
+		for i, res := range c.results {
+			if res.state == stateMatch && chosen.results[i].state == stateMismatch {
+				return fmt.Sprintf("another reading of the rows above (%d rows, %s) holds in column '%s', where this one fails, "+
+					"but not in every column where this one holds; the finding takes the signs and block as printed", n, patternName(c.pattern), b.names[res.col])
 			}
 		}
 	}
 	return ""
+}
+
+// readings scores each reading of the rows above target: every run of the open items that ends
+// just above it, from one row up to maxRun and no higher than first, each with every sign
+// pattern that applies to it. c is scored in place for each (and reused); the sequence gives the
+// run's length. sums is scratch space, one per column of cols.
+func readings(b *band, cols []int, target *tableRow, items []*tableRow, first int, aggregate, roll bool, sums []runSum, c *candidate) iter.Seq[int] {
+	return func(yield func(n int) bool) {
+		for i := range sums {
+			sums[i] = runSum{}
+		}
+		anyLess, anyFlow, anyDecrease := false, false, false
+		for start := len(items) - 1; start >= first && start >= len(items)-maxRun; start-- {
+			it := items[start]
+			anyLess = anyLess || it.less
+			anyFlow = anyFlow || it.flow != flowNone
+			anyDecrease = anyDecrease || it.flow == flowDecrease
+			for i, col := range cols {
+				sums[i].add(it.cells[col], it, b.kinds[col] == colPercent)
+			}
+			n := len(items) - start
+			for p := range patCount {
+				if !patternApplies(p, n, aggregate, roll, anyLess, anyFlow, anyDecrease) {
+					continue
+				}
+				c.start, c.pattern = start, p
+				scoreCandidate(b, cols, target, sums, c)
+				if !yield(n) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // patternApplies reports whether a sign pattern is tried for a run of n items.
