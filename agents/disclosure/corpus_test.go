@@ -37,18 +37,17 @@ func runCorpus(t *testing.T, doc *extract.Document) []schemas.Finding {
 	return fs
 }
 
-// TestCorpusQuiet measures false findings on real published notes the checklist was not
-// written from: every TAT-QA context uploaded as one note. A note is not a set of financial
-// statements, and a published note lacks no disclosure of its own, so any finding is false.
-// On each half of the split (tatqa.HalfOf) at most 1 in 100 notes may draw one; the held-out
-// half is the evidence, and its findings are counted, never listed.
-func TestCorpusQuiet(t *testing.T) {
-	entries := tatqa.Load(t)
-	notes, flagged := map[tatqa.Half]int{}, map[tatqa.Half]int{}
-	for i, e := range entries {
+// perHalf runs the agent on the document doc makes of each TAT-QA context and counts, per half
+// of the split (tatqa.HalfOf), the contexts, those that drew a finding, and the findings. Only
+// the develop half's findings are listed: the held-out half's are counted, never read.
+func perHalf(t *testing.T, doc func(i int, e tatqa.Entry) *extract.Document) (notes, flagged, findings map[tatqa.Half]int) {
+	t.Helper()
+	notes, flagged, findings = map[tatqa.Half]int{}, map[tatqa.Half]int{}, map[tatqa.Half]int{}
+	for i, e := range tatqa.Load(t) {
 		h := e.Half()
 		notes[h]++
-		fs := runCorpus(t, corpusNote(t, i, e))
+		fs := runCorpus(t, doc(i, e))
+		findings[h] += len(fs)
 		if len(fs) > 0 {
 			flagged[h]++
 		}
@@ -59,6 +58,16 @@ func TestCorpusQuiet(t *testing.T) {
 			t.Logf("context %d: %s [%v]", i, f.Description, f.RawData["disclosure_id"])
 		}
 	}
+	return notes, flagged, findings
+}
+
+// TestCorpusQuiet measures false findings on real published notes the checklist was not
+// written from: every TAT-QA context uploaded as one note. A note is not a set of financial
+// statements, and a published note lacks no disclosure of its own, so any finding is false.
+// On each half of the split (tatqa.HalfOf) at most 1 in 100 notes may draw one; the held-out
+// half is the evidence, and its findings are counted, never listed.
+func TestCorpusQuiet(t *testing.T) {
+	notes, flagged, _ := perHalf(t, func(i int, e tatqa.Entry) *extract.Document { return corpusNote(t, i, e) })
 	for _, h := range tatqa.Halves {
 		t.Logf("%s half: %d of %d real notes drew a finding", h, flagged[h], notes[h])
 		if 100*flagged[h] > notes[h] {
@@ -79,7 +88,6 @@ func TestCorpusInStatement(t *testing.T) {
 	if os.Getenv("VERITAS_CORPUS_IN_STATEMENT") != "1" {
 		t.Skip("set VERITAS_CORPUS_IN_STATEMENT=1 to run (about a minute)")
 	}
-	entries := tatqa.Load(t)
 	d := build(brightwater())
 	set, err := extract.Docx(d.Bytes(), extract.DefaultLimits())
 	if err != nil {
@@ -88,22 +96,7 @@ func TestCorpusInStatement(t *testing.T) {
 	if fs := runCorpus(t, set); len(fs) != 0 {
 		t.Fatalf("the complete statement draws %d findings by itself", len(fs))
 	}
-	notes, flagged, findings := map[tatqa.Half]int{}, map[tatqa.Half]int{}, map[tatqa.Half]int{}
-	for i, e := range entries {
-		h := e.Half()
-		notes[h]++
-		fs := runCorpus(t, appended(set, corpusNote(t, i, e)))
-		findings[h] += len(fs)
-		if len(fs) > 0 {
-			flagged[h]++
-		}
-		if h != tatqa.Develop {
-			continue
-		}
-		for _, f := range fs {
-			t.Logf("context %d: %s [%v]", i, f.Description, f.RawData["disclosure_id"])
-		}
-	}
+	notes, flagged, findings := perHalf(t, func(i int, e tatqa.Entry) *extract.Document { return appended(set, corpusNote(t, i, e)) })
 	for _, h := range tatqa.Halves {
 		t.Logf("%s half: %d of %d real notes drew a finding in the complete statement (%d findings)", h, flagged[h], notes[h], findings[h])
 		if 100*flagged[h] > 30*notes[h] {
