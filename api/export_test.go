@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -22,6 +21,7 @@ import (
 	"github.com/veritas-audit/veritas/agents/external"
 	"github.com/veritas-audit/veritas/agents/logic"
 	"github.com/veritas-audit/veritas/agents/numeric"
+	"github.com/veritas-audit/veritas/extract/docxgen"
 	"github.com/veritas-audit/veritas/schemas"
 )
 
@@ -286,24 +286,11 @@ func itoa(n int) string {
 // zipEntries are an archive's entries, uncompressed, by name.
 func zipEntries(t *testing.T, data []byte) map[string][]byte {
 	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	parts, err := docxgen.Parts(data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string][]byte{}
-	for _, f := range zr.File {
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[f.Name] = b
-	}
-	return out
+	return parts
 }
 
 type docComment struct{ id, author, text string }

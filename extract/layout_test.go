@@ -1,7 +1,6 @@
 package extract_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"encoding/xml"
 	"errors"
@@ -19,18 +18,13 @@ import (
 // mainPart returns the uncompressed main part of a .docx.
 func mainPart(t *testing.T, data []byte, name string) []byte {
 	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	parts, err := docxgen.Parts(data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := zr.Open(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(f)
-	if err != nil {
-		t.Fatal(err)
+	b, ok := parts[name]
+	if !ok {
+		t.Fatalf("no %s in the archive", name)
 	}
 	return b
 }

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 )
@@ -227,4 +228,27 @@ func abstractNum(id int, level func(int) (format, text string)) string {
 	}
 	b.WriteString(`</w:abstractNum>`)
 	return b.String()
+}
+
+// Parts reads a .docx (or any zip archive) back: each entry's uncompressed bytes, by name. Tests
+// use it to look inside what they built or what the service returned.
+func Parts(data []byte) (map[string][]byte, error) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]byte, len(zr.File))
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			return nil, err
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f.Name, err)
+		}
+		out[f.Name] = b
+	}
+	return out, nil
 }

@@ -1,7 +1,6 @@
 package docxgen_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"encoding/xml"
 	"errors"
@@ -17,22 +16,13 @@ import (
 // parts unzips a document into its parts by name.
 func parts(t *testing.T, data []byte) map[string]string {
 	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	raw, err := docxgen.Parts(data)
 	if err != nil {
 		t.Fatalf("not a zip: %v", err)
 	}
 	out := map[string]string{}
-	for _, f := range zr.File {
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[f.Name] = string(b)
+	for name, b := range raw {
+		out[name] = string(b)
 	}
 	return out
 }
