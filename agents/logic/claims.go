@@ -338,16 +338,9 @@ func namesWith(labels []string, stop func(string) bool) [][]string {
 // the sentence before, and the first sentence those the caller passes (from a heading such as
 // "2024 compared with 2023").
 func (p *parser) paragraph(text string, year, compYear int) []sentenceResult {
-	if len(text) > 40*maxSentence {
-		text = text[:40*maxSentence]
-	}
 	var out []sentenceResult
-	for _, sp := range splitSentences(text) {
-		s := text[sp.start:sp.end]
-		if len(s) > maxSentence {
-			continue
-		}
-		r := p.sentence(s)
+	for _, sp := range readSentences(text) {
+		r := p.sentence(text[sp.start:sp.end])
 		r.start = sp.start
 		if r.noCarry {
 			out = append(out, r)

@@ -31,16 +31,9 @@ func bodySentences(doc *extract.Document) [][]textSentence {
 		if p.Heading > 0 {
 			continue
 		}
-		text := p.Text
-		if len(text) > 40*maxSentence {
-			text = text[:40*maxSentence]
-		}
 		var ss []textSentence
-		for _, sp := range splitSentences(text) {
-			s := text[sp.start:sp.end]
-			if len(s) > maxSentence {
-				continue
-			}
+		for _, sp := range readSentences(p.Text) {
+			s := p.Text[sp.start:sp.end]
 			ss = append(ss, textSentence{para: i, text: s, toks: tokenize(s)})
 		}
 		if len(ss) > 0 {

@@ -107,6 +107,22 @@ func tokenize(s string) []token {
 	return toks
 }
 
+// readSentences is the sentences of a paragraph that the parser reads: splitSentences of its
+// first 40 × maxSentence bytes, without those longer than maxSentence. The spans index text.
+func readSentences(text string) []span {
+	if len(text) > 40*maxSentence {
+		text = text[:40*maxSentence]
+	}
+	spans := splitSentences(text)
+	out := spans[:0]
+	for _, sp := range spans {
+		if sp.end-sp.start <= maxSentence {
+			out = append(out, sp)
+		}
+	}
+	return out
+}
+
 // splitSentences cuts a paragraph into sentences at full stops, question and exclamation marks,
 // semicolons and bullets, without cutting decimals ("1.2") or common abbreviations ("c.", "vs.").
 func splitSentences(text string) []span {
